@@ -1,0 +1,178 @@
+// Package frame checks untrusted frame input before any decoder sees it.
+//
+// Every byte a client sends is untrusted. The checks here are cheap and run
+// in order of cost: the data URL's shape and length, then base64, then the
+// JPEG header's declared dimensions. Only a frame that passes all of them is
+// handed to the JPEG decoder, so a 2 KB file that declares 60000x60000 pixels
+// is refused before it can claim gigabytes.
+package frame
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strings"
+)
+
+// Error codes sent to clients in the error event. They are part of the
+// protocol (docs/protocol.md); never rename one.
+const (
+	CodeBadPayload    = "bad_payload"     // the event's argument is not a string or {id, image}
+	CodeNotDataURL    = "not_data_url"    // not "data:<mime>;base64,<data>"
+	CodeBadBase64     = "bad_base64"      // the data part is not valid base64
+	CodeNotJPEG       = "not_jpeg"        // another MIME type, or bytes that are not a JPEG
+	CodeTooLarge      = "too_large"       // more bytes than Limits.MaxBytes
+	CodeTooManyPixels = "too_many_pixels" // declared dimensions beyond Limits
+	CodeDecodeFailed  = "decode_failed"   // a valid-looking header whose image data is corrupt
+	CodeInternal      = "internal"        // the server failed; the client did nothing wrong
+)
+
+// Error is input refused with a stable code and a message for people.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+func errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Limits bound what one frame may cost.
+type Limits struct {
+	MaxBytes  int // JPEG bytes after base64 decoding
+	MaxPixels int // width*height declared in the JPEG header
+	MaxSide   int // largest width or height
+}
+
+// DefaultLimits admit 1920x1080 at any JPEG quality. A 1280x720 frame at
+// quality 0.9 is about 220 KB of JPEG, 300 KB as a data URL.
+var DefaultLimits = Limits{
+	MaxBytes:  2 << 20,
+	MaxPixels: 1920 * 1080,
+	MaxSide:   4096,
+}
+
+// MaxDataURLLen is the longest data URL that can carry MaxBytes of JPEG.
+func (l Limits) MaxDataURLLen() int {
+	return len("data:image/jpeg;base64,") + base64.StdEncoding.EncodedLen(l.MaxBytes)
+}
+
+// DecodeDataURL extracts the JPEG bytes of a "data:image/jpeg;base64,..."
+// URL, appending them to dst[:0] so the caller can reuse a buffer.
+func DecodeDataURL(s string, dst []byte, lim Limits) ([]byte, error) {
+	if !strings.HasPrefix(s, "data:") {
+		return nil, errorf(CodeNotDataURL, "frame must be a data URL (data:image/jpeg;base64,...), got %q", clip(s))
+	}
+	comma := strings.IndexByte(s, ',')
+	if comma < 0 || comma > 100 {
+		return nil, errorf(CodeNotDataURL, "data URL has no ',' after its header")
+	}
+	header, data := s[len("data:"):comma], s[comma+1:]
+	mime, isBase64 := strings.CutSuffix(header, ";base64")
+	if !isBase64 {
+		return nil, errorf(CodeNotDataURL, "data URL must be base64-encoded (;base64)")
+	}
+	if mime != "image/jpeg" && mime != "image/jpg" {
+		return nil, errorf(CodeNotJPEG, "frame must be image/jpeg, got %q", clip(mime))
+	}
+	if base64.StdEncoding.DecodedLen(len(data)) > lim.MaxBytes+2 {
+		return nil, errorf(CodeTooLarge, "frame is %d base64 characters; the limit is %d bytes of JPEG (%d characters)",
+			len(data), lim.MaxBytes, base64.StdEncoding.EncodedLen(lim.MaxBytes))
+	}
+	enc := base64.StdEncoding
+	if len(data)%4 != 0 {
+		// Some encoders drop the '=' padding; accept that, nothing else.
+		enc = base64.RawStdEncoding
+	}
+	n := enc.DecodedLen(len(data))
+	if cap(dst) < n {
+		dst = make([]byte, n)
+	}
+	dst = dst[:n]
+	n, err := enc.Decode(dst, []byte(data))
+	if err != nil {
+		return nil, errorf(CodeBadBase64, "frame is not valid base64: %v", err)
+	}
+	if n > lim.MaxBytes {
+		return nil, errorf(CodeTooLarge, "frame is %d bytes; the limit is %d", n, lim.MaxBytes)
+	}
+	return dst[:n], nil
+}
+
+// CheckJPEG reads the dimensions a JPEG declares and refuses it if they
+// exceed lim. It never decodes image data.
+func CheckJPEG(b []byte, lim Limits) (width, height int, err error) {
+	if len(b) > lim.MaxBytes {
+		return 0, 0, errorf(CodeTooLarge, "frame is %d bytes; the limit is %d", len(b), lim.MaxBytes)
+	}
+	width, height, err = JPEGSize(b)
+	if err != nil {
+		return 0, 0, err
+	}
+	if width > lim.MaxSide || height > lim.MaxSide || width*height > lim.MaxPixels {
+		return 0, 0, errorf(CodeTooManyPixels, "frame declares %dx%d pixels; the limit is %d pixels and %d per side",
+			width, height, lim.MaxPixels, lim.MaxSide)
+	}
+	return width, height, nil
+}
+
+// JPEGSize returns the width and height in a JPEG's start-of-frame segment.
+func JPEGSize(b []byte) (width, height int, err error) {
+	if len(b) < 4 || b[0] != 0xFF || b[1] != 0xD8 {
+		return 0, 0, errorf(CodeNotJPEG, "frame is not a JPEG (no start-of-image marker)")
+	}
+	i := 2
+	for {
+		// Markers may be preceded by any number of 0xFF fill bytes.
+		for i < len(b) && b[i] != 0xFF {
+			i++ // tolerate stray bytes between segments, as libjpeg does
+		}
+		for i < len(b) && b[i] == 0xFF {
+			i++
+		}
+		if i >= len(b) {
+			return 0, 0, errorf(CodeNotJPEG, "JPEG ends before its frame header")
+		}
+		marker := b[i]
+		i++
+		switch {
+		case marker == 0xD8 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7):
+			continue // no payload
+		case marker == 0xD9 || marker == 0xDA:
+			return 0, 0, errorf(CodeNotJPEG, "JPEG has no frame header before its image data")
+		}
+		if i+2 > len(b) {
+			return 0, 0, errorf(CodeNotJPEG, "JPEG segment header is cut short")
+		}
+		length := int(b[i])<<8 | int(b[i+1])
+		if length < 2 || i+length > len(b) {
+			return 0, 0, errorf(CodeNotJPEG, "JPEG segment length %d is invalid", length)
+		}
+		if isStartOfFrame(marker) {
+			if length < 8 {
+				return 0, 0, errorf(CodeNotJPEG, "JPEG frame header is too short")
+			}
+			height = int(b[i+3])<<8 | int(b[i+4])
+			width = int(b[i+5])<<8 | int(b[i+6])
+			if width == 0 || height == 0 {
+				return 0, 0, errorf(CodeNotJPEG, "JPEG declares an empty %dx%d frame", width, height)
+			}
+			return width, height, nil
+		}
+		i += length
+	}
+}
+
+// isStartOfFrame reports SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC),
+// which share the range but are tables.
+func isStartOfFrame(m byte) bool {
+	return m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC
+}
+
+func clip(s string) string {
+	if len(s) > 32 {
+		return s[:32] + "…"
+	}
+	return s
+}
