@@ -1,0 +1,234 @@
+package effects_test
+
+import (
+	"flag"
+	"image"
+	"image/color"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"gocv.io/x/gocv"
+
+	"github.com/livetryon/server/internal/cvimage"
+	"github.com/livetryon/server/pkg/effects"
+	"github.com/livetryon/server/pkg/landmarks"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden images in testdata/golden")
+
+const testdata = "../../testdata"
+
+// portrait loads obama-480p.jpg with its face found by the real detector and
+// model, so effects are tested on real landmarks.
+func portrait(t testing.TB) (gocv.Mat, []landmarks.Face) {
+	t.Helper()
+	img := gocv.IMRead(filepath.Join(testdata, "obama-480p.jpg"), gocv.IMReadColor)
+	if img.Empty() {
+		t.Fatal("cannot read obama-480p.jpg")
+	}
+	gray := gocv.NewMat()
+	defer gray.Close()
+	gocv.CvtColor(img, &gray, gocv.ColorBGRToGray)
+	g, err := cvimage.Gray(gray)
+	if err != nil {
+		t.Fatal(err)
+	}
+	det, err := landmarks.NewDetector()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer det.Close()
+	pred, err := landmarks.LoadPredictor(landmarks.DefaultModelPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pred.Close()
+	boxes, err := det.Detect(g, 0)
+	if err != nil || len(boxes) != 1 {
+		t.Fatalf("want one face, got %v (%v)", boxes, err)
+	}
+	shape, err := pred.Predict(g, boxes[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img, []landmarks.Face{{Box: boxes[0], Points: shape}}
+}
+
+// regionDiff is the mean absolute per-channel difference of a and b inside
+// mask (non-zero pixels), and how many pixels the mask holds.
+func regionDiff(t testing.TB, a, b, mask gocv.Mat) (float64, int) {
+	t.Helper()
+	pa, _ := a.DataPtrUint8()
+	pb, _ := b.DataPtrUint8()
+	pm, _ := mask.DataPtrUint8()
+	var sum float64
+	n := 0
+	for i, m := range pm {
+		if m == 0 {
+			continue
+		}
+		n++
+		for c := 0; c < 3; c++ {
+			sum += math.Abs(float64(pa[3*i+c]) - float64(pb[3*i+c]))
+		}
+	}
+	if n == 0 {
+		t.Fatal("empty mask")
+	}
+	return sum / float64(3*n), n
+}
+
+func polygonMask(rows, cols int, pts []image.Point, erode int) gocv.Mat {
+	m := gocv.NewMatWithSize(rows, cols, gocv.MatTypeCV8UC1)
+	pv := gocv.NewPointsVectorFromPoints([][]image.Point{pts})
+	defer pv.Close()
+	gocv.FillPoly(&m, pv, color.RGBA{255, 255, 255, 0})
+	if erode > 0 {
+		k := gocv.GetStructuringElement(gocv.MorphEllipse, image.Pt(2*erode+1, 2*erode+1))
+		defer k.Close()
+		gocv.Erode(m, &m, k)
+	}
+	return m
+}
+
+func TestLipstickTouchesLipsOnly(t *testing.T) {
+	img, faces := portrait(t)
+	defer img.Close()
+	out := img.Clone()
+	defer out.Close()
+	effects.DefaultLipstick.Apply(&out, faces)
+
+	pts := faces[0].Points
+	outer := pts[landmarks.OuterLipsStart:landmarks.OuterLipsEnd]
+	inner := pts[landmarks.InnerMouthStart:landmarks.InnerMouthEnd]
+
+	lips := polygonMask(img.Rows(), img.Cols(), outer, 0)
+	defer lips.Close()
+	hole := polygonMask(img.Rows(), img.Cols(), inner, 0)
+	defer hole.Close()
+	gocv.Subtract(lips, hole, &lips)
+	lipDiff, lipPixels := regionDiff(t, img, out, lips)
+
+	teeth := polygonMask(img.Rows(), img.Cols(), inner, 3)
+	defer teeth.Close()
+	teethDiff, teethPixels := regionDiff(t, img, out, teeth)
+
+	nose := polygonMask(img.Rows(), img.Cols(), []image.Point{pts[27], pts[31], pts[33], pts[35]}, 0)
+	defer nose.Close()
+	noseDiff, _ := regionDiff(t, img, out, nose)
+
+	t.Logf("mean change: lips %.1f over %d px, teeth %.2f over %d px, nose %.2f", lipDiff, lipPixels, teethDiff, teethPixels, noseDiff)
+	if lipDiff < 15 {
+		t.Errorf("lips changed by %.1f on average, want a visible tint (>= 15)", lipDiff)
+	}
+	if teethDiff > 2 {
+		t.Errorf("inner mouth changed by %.2f, want <= 2", teethDiff)
+	}
+	if noseDiff != 0 {
+		t.Errorf("nose changed by %.2f, want 0", noseDiff)
+	}
+}
+
+func TestLipstickGolden(t *testing.T) {
+	img, faces := portrait(t)
+	defer img.Close()
+	effects.DefaultLipstick.Apply(&img, faces)
+	// The golden is the mouth area only: the rest of the frame is checked to
+	// be untouched by TestLipstickTouchesLipsOnly, and a crop keeps the PNG small.
+	checkGolden(t, img, mouthArea(faces[0]), "lipstick-obama.png")
+}
+
+func TestLipstickZeroStrengthIsNoOp(t *testing.T) {
+	img, faces := portrait(t)
+	defer img.Close()
+	out := img.Clone()
+	defer out.Close()
+	effects.Lipstick{Color: color.RGBA{R: 255}, Strength: 0}.Apply(&out, faces)
+	all := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(255, 0, 0, 0), img.Rows(), img.Cols(), gocv.MatTypeCV8UC1)
+	defer all.Close()
+	if d, _ := regionDiff(t, img, out, all); d != 0 {
+		t.Fatalf("strength 0 changed the frame by %.3f", d)
+	}
+}
+
+func TestDrawFPS(t *testing.T) {
+	img := gocv.NewMatWithSize(480, 640, gocv.MatTypeCV8UC3)
+	defer img.Close()
+	effects.DrawFPS(&img, 14.9)
+	corner := img.Region(image.Rect(0, 0, 120, 40))
+	defer corner.Close()
+	if n := gocv.CountNonZero(toGray(corner)); n < 50 {
+		t.Fatalf("FPS text left %d lit pixels in the corner", n)
+	}
+	rest := img.Region(image.Rect(200, 100, 640, 480))
+	defer rest.Close()
+	if n := gocv.CountNonZero(toGray(rest)); n != 0 {
+		t.Fatalf("FPS overlay drew %d pixels outside its corner", n)
+	}
+}
+
+func toGray(m gocv.Mat) gocv.Mat {
+	g := gocv.NewMat()
+	gocv.CvtColor(m, &g, gocv.ColorBGRToGray)
+	return g
+}
+
+func mouthArea(f landmarks.Face) image.Rectangle {
+	r := image.Rectangle{Min: f.Points[48], Max: f.Points[48]}
+	for _, p := range f.Points[48:68] {
+		r = r.Union(image.Rectangle{Min: p, Max: p.Add(image.Pt(1, 1))})
+	}
+	return r.Inset(-20)
+}
+
+// checkGolden compares the area of img with testdata/golden/name. JPEG input
+// and libjpeg versions vary a little between machines, so the tolerance is
+// a mean difference of 1.5 levels and at most 2% of pixels off by over 24.
+func checkGolden(t *testing.T, img gocv.Mat, area image.Rectangle, name string) {
+	t.Helper()
+	crop := img.Region(area)
+	defer crop.Close()
+	got := crop.Clone()
+	defer got.Close()
+	path := filepath.Join(testdata, "golden", name)
+	if *update {
+		if !gocv.IMWrite(path, got) {
+			t.Fatalf("cannot write %s", path)
+		}
+		t.Logf("wrote %s", path)
+		return
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("golden %s missing; run go test ./pkg/effects -run Golden -update", path)
+	}
+	want := gocv.IMRead(path, gocv.IMReadColor)
+	defer want.Close()
+	if want.Rows() != got.Rows() || want.Cols() != got.Cols() {
+		t.Fatalf("size %dx%d, golden %dx%d", got.Cols(), got.Rows(), want.Cols(), want.Rows())
+	}
+	pa, _ := got.DataPtrUint8()
+	pb, _ := want.DataPtrUint8()
+	var sum float64
+	bad := 0
+	for i := 0; i < len(pa); i += 3 {
+		worst := 0.0
+		for c := 0; c < 3; c++ {
+			d := math.Abs(float64(pa[i+c]) - float64(pb[i+c]))
+			sum += d
+			worst = math.Max(worst, d)
+		}
+		if worst > 24 {
+			bad++
+		}
+	}
+	mean := sum / float64(len(pa))
+	frac := float64(bad) / float64(len(pa)/3)
+	t.Logf("%s: mean diff %.3f, %.2f%% pixels off by > 24", name, mean, 100*frac)
+	if mean > 1.5 || frac > 0.02 {
+		out := filepath.Join(t.TempDir(), name)
+		gocv.IMWrite(out, got)
+		t.Errorf("%s differs from golden: mean %.3f, %.2f%% pixels off (output in %s)", name, mean, 100*frac, out)
+	}
+}

@@ -1,0 +1,114 @@
+// Package effects draws try-on effects onto BGR frames from face landmarks.
+//
+// Each effect is one type in its own file. Effects draw in place on a
+// gocv.Mat of type CV_8UC3 (BGR, continuous, as gocv.IMDecode returns) and
+// touch only the pixels they change.
+package effects
+
+import (
+	"image"
+	"image/color"
+	"math"
+
+	"gocv.io/x/gocv"
+
+	"github.com/livetryon/server/pkg/landmarks"
+)
+
+// Lipstick tints the lips: the outer lip contour (points 48-59) minus the
+// inner mouth (60-67), so teeth and tongue keep their colour. The mask's edge
+// is feathered so the colour fades into the skin instead of ending in a
+// hard, aliased line.
+type Lipstick struct {
+	Color    color.RGBA // the lipstick's colour; alpha is ignored
+	Strength float64    // 0 leaves the lips alone, 1 is full colour
+}
+
+// DefaultLipstick is a deep red at a natural strength.
+var DefaultLipstick = Lipstick{Color: color.RGBA{R: 0xb0, G: 0x12, B: 0x3a, A: 0xff}, Strength: 0.6}
+
+// Apply tints the lips of every face in img.
+func (l Lipstick) Apply(img *gocv.Mat, faces []landmarks.Face) {
+	if l.Strength <= 0 || img.Empty() || img.Type() != gocv.MatTypeCV8UC3 {
+		return
+	}
+	for i := range faces {
+		l.applyFace(img, &faces[i].Points)
+	}
+}
+
+func (l Lipstick) applyFace(img *gocv.Mat, pts *landmarks.Shape) {
+	outer := pts[landmarks.OuterLipsStart:landmarks.OuterLipsEnd]
+	inner := pts[landmarks.InnerMouthStart:landmarks.InnerMouthEnd]
+
+	lips := bounds(outer)
+	// Feather over about a twentieth of the mouth's width: wide enough to hide
+	// landmark error of a pixel or two, narrow enough to stay on the lips.
+	feather := max(1, lips.Dx()/20)
+	roi := lips.Inset(-2 * feather).Intersect(image.Rect(0, 0, img.Cols(), img.Rows()))
+	if roi.Dx() < 2 || roi.Dy() < 2 {
+		return
+	}
+
+	mask := gocv.NewMatWithSize(roi.Dy(), roi.Dx(), gocv.MatTypeCV8UC1)
+	defer mask.Close()
+	poly := gocv.NewPointsVectorFromPoints([][]image.Point{offset(outer, roi.Min)})
+	defer poly.Close()
+	gocv.FillPolyWithParams(&mask, poly, color.RGBA{255, 255, 255, 0}, gocv.LineAA, 0, image.Point{})
+	hole := gocv.NewPointsVectorFromPoints([][]image.Point{offset(inner, roi.Min)})
+	defer hole.Close()
+	gocv.FillPolyWithParams(&mask, hole, color.RGBA{}, gocv.LineAA, 0, image.Point{})
+	k := 2*feather + 1
+	gocv.GaussianBlur(mask, &mask, image.Pt(k, k), 0, 0, gocv.BorderConstant)
+
+	m, err := mask.DataPtrUint8()
+	if err != nil {
+		return
+	}
+	px, err := img.DataPtrUint8()
+	if err != nil {
+		return
+	}
+	stride := img.Cols() * 3
+	cb, cg, cr := float64(l.Color.B), float64(l.Color.G), float64(l.Color.R)
+	strength := math.Min(l.Strength, 1) / 255
+	for y := 0; y < roi.Dy(); y++ {
+		row := px[(roi.Min.Y+y)*stride+roi.Min.X*3:]
+		mrow := m[y*roi.Dx() : (y+1)*roi.Dx()]
+		for x, mv := range mrow {
+			if mv == 0 {
+				continue
+			}
+			p := row[3*x : 3*x+3 : 3*x+3]
+			b, g, r := float64(p[0]), float64(p[1]), float64(p[2])
+			// Keep the lips' own shading: the colour is scaled by the pixel's
+			// luminance, so creases stay dark and highlights stay bright.
+			shade := 0.35 + 0.9*(0.114*b+0.587*g+0.299*r)/255
+			a := strength * float64(mv)
+			p[0] = blend(b, cb*shade, a)
+			p[1] = blend(g, cg*shade, a)
+			p[2] = blend(r, cr*shade, a)
+		}
+	}
+}
+
+func blend(from, to, a float64) uint8 {
+	v := from + a*(to-from)
+	return uint8(math.Round(math.Max(0, math.Min(255, v))))
+}
+
+func bounds(pts []image.Point) image.Rectangle {
+	r := image.Rectangle{Min: pts[0], Max: pts[0].Add(image.Pt(1, 1))}
+	for _, p := range pts[1:] {
+		r = r.Union(image.Rectangle{Min: p, Max: p.Add(image.Pt(1, 1))})
+	}
+	return r
+}
+
+func offset(pts []image.Point, origin image.Point) []image.Point {
+	out := make([]image.Point, len(pts))
+	for i, p := range pts {
+		out[i] = p.Sub(origin)
+	}
+	return out
+}
