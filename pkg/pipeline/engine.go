@@ -1,0 +1,179 @@
+// Package pipeline turns untrusted frames into try-on frames: decode, find
+// faces and landmarks, draw effects, stamp the client's FPS, encode.
+//
+// Transports are thin adapters around it. Each connection opens a Session
+// and submits frames to it; the Engine's workers process them and hand each
+// Result back through the session's deliver function. Per session only the
+// newest unprocessed frame is kept, so latency cannot build up: a frame that
+// is replaced before a worker takes it is dropped and counted. Sessions are
+// served round-robin, one frame at a time each, so a client that floods the
+// server gets no more of it than a client that does not.
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+	"gocv.io/x/gocv"
+
+	"github.com/livetryon/server/pkg/frame"
+	"github.com/livetryon/server/pkg/landmarks"
+)
+
+// Effect draws onto a decoded BGR frame given the faces found in it.
+type Effect interface {
+	Apply(img *gocv.Mat, faces []landmarks.Face)
+}
+
+// Config sets up an Engine. Zero fields take the defaults noted.
+type Config struct {
+	ModelPath   string       // default landmarks.DefaultModelPath
+	Workers     int          // default runtime.NumCPU()
+	Limits      frame.Limits // default frame.DefaultLimits
+	JPEGQuality int          // of answered frames, 1..100; default 80
+	// DetectWidth is the width the gray frame is scaled down to before face
+	// detection; landmarks are still fitted at full resolution. HOG's cost
+	// grows with the pixel count and its smallest face is 80 px, so 320
+	// finds faces wider than a quarter of a 640 px frame, as at a laptop
+	// camera, at a quarter of the cost. 0 detects at full resolution.
+	DetectWidth int
+	// Upsample doubles the detection image this many times first, to find
+	// small faces in stills; it multiplies the cost by about four each time.
+	Upsample int
+	// Delay is added to every frame's processing. For tests that need a
+	// slow server; never set it in production.
+	Delay  time.Duration
+	Logger zerolog.Logger
+}
+
+// DefaultConfig is what the server runs with unless flags say otherwise.
+func DefaultConfig() Config {
+	return Config{
+		ModelPath:   landmarks.DefaultModelPath,
+		Workers:     runtime.NumCPU(),
+		Limits:      frame.DefaultLimits,
+		JPEGQuality: 80,
+		DetectWidth: 320,
+		Logger:      zerolog.Nop(),
+	}
+}
+
+// ErrClosed is returned when work is handed to a closed Engine.
+var ErrClosed = errors.New("pipeline: engine closed")
+
+// Engine owns the shared landmark model and the worker pool.
+type Engine struct {
+	cfg       Config
+	predictor *landmarks.Predictor
+	log       zerolog.Logger
+
+	mu     sync.Mutex
+	wake   *sync.Cond
+	ready  []*Session // sessions with a frame waiting and none running, oldest first
+	closed bool
+	wg     sync.WaitGroup
+}
+
+// New loads the model and starts the workers.
+func New(cfg Config) (*Engine, error) {
+	def := DefaultConfig()
+	if cfg.ModelPath == "" {
+		cfg.ModelPath = def.ModelPath
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = def.Workers
+	}
+	if cfg.Limits == (frame.Limits{}) {
+		cfg.Limits = def.Limits
+	}
+	if cfg.JPEGQuality <= 0 || cfg.JPEGQuality > 100 {
+		cfg.JPEGQuality = def.JPEGQuality
+	}
+	pred, err := landmarks.LoadPredictor(cfg.ModelPath)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{cfg: cfg, predictor: pred, log: cfg.Logger}
+	e.wake = sync.NewCond(&e.mu)
+	workers := make([]*worker, cfg.Workers)
+	for i := range workers {
+		if workers[i], err = newWorker(e); err != nil {
+			for _, w := range workers[:i] {
+				w.close()
+			}
+			pred.Close()
+			return nil, fmt.Errorf("pipeline: worker %d: %w", i, err)
+		}
+	}
+	for _, w := range workers {
+		e.wg.Add(1)
+		go e.run(w)
+	}
+	return e, nil
+}
+
+// Config returns the engine's effective configuration.
+func (e *Engine) Config() Config { return e.cfg }
+
+// Close stops the workers after the frames they are processing; frames still
+// waiting are dropped. Close waits for the workers to finish.
+func (e *Engine) Close() {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return
+	}
+	e.closed = true
+	e.ready = nil
+	e.wake.Broadcast()
+	e.mu.Unlock()
+	e.wg.Wait()
+	e.predictor.Close()
+}
+
+func (e *Engine) schedule(s *Session) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return false
+	}
+	e.ready = append(e.ready, s)
+	e.wake.Signal()
+	return true
+}
+
+// next blocks until a session has a frame ready, or returns nil when closed.
+func (e *Engine) next() *Session {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for len(e.ready) == 0 && !e.closed {
+		e.wake.Wait()
+	}
+	if e.closed {
+		return nil
+	}
+	s := e.ready[0]
+	e.ready[0] = nil
+	e.ready = e.ready[1:]
+	return s
+}
+
+func (e *Engine) run(w *worker) {
+	defer e.wg.Done()
+	defer w.close()
+	// dlib and OpenCV keep per-thread caches; staying on one OS thread keeps
+	// them warm.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	for {
+		s := e.next()
+		if s == nil {
+			return
+		}
+		s.runOne(w)
+	}
+}

@@ -1,0 +1,320 @@
+package pipeline_test
+
+import (
+	"encoding/base64"
+	"image"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"gocv.io/x/gocv"
+
+	"github.com/livetryon/server/pkg/effects"
+	"github.com/livetryon/server/pkg/frame"
+	"github.com/livetryon/server/pkg/pipeline"
+)
+
+// webcamFrame is obama-480p.jpg cropped to 640x480 and re-encoded at quality
+// 50, like a browser's canvas.toDataURL('image/jpeg', 0.5).
+func webcamFrame(t testing.TB) []byte {
+	t.Helper()
+	img := gocv.IMRead("../../testdata/obama-480p.jpg", gocv.IMReadColor)
+	if img.Empty() {
+		t.Fatal("cannot read obama-480p.jpg")
+	}
+	defer img.Close()
+	x := (img.Cols() - 640) / 2
+	crop := img.Region(image.Rect(x, 0, x+640, 480))
+	defer crop.Close()
+	buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, crop, []int{gocv.IMWriteJpegQuality, 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer buf.Close()
+	return append([]byte(nil), buf.GetBytes()...)
+}
+
+func dataURL(b []byte) string { return "data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(b) }
+
+func newEngine(t testing.TB, mod func(*pipeline.Config)) *pipeline.Engine {
+	t.Helper()
+	cfg := pipeline.DefaultConfig()
+	if mod != nil {
+		mod(&cfg)
+	}
+	e, err := pipeline.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Close)
+	return e
+}
+
+// collector gathers delivered results; it copies the JPEG and releases.
+type collector struct {
+	mu   sync.Mutex
+	res  []pipeline.Result
+	jpgs [][]byte
+	got  chan struct{}
+}
+
+func newCollector() *collector { return &collector{got: make(chan struct{}, 1000)} }
+
+func (c *collector) deliver(r pipeline.Result) {
+	jpg := append([]byte(nil), r.JPEG...)
+	r.Release()
+	c.mu.Lock()
+	c.res = append(c.res, r)
+	c.jpgs = append(c.jpgs, jpg)
+	c.mu.Unlock()
+	c.got <- struct{}{}
+}
+
+func (c *collector) wait(t testing.TB, n int) {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		select {
+		case <-c.got:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("only %d of %d results arrived", i, n)
+		}
+	}
+}
+
+func (c *collector) results() ([]pipeline.Result, [][]byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]pipeline.Result(nil), c.res...), append([][]byte(nil), c.jpgs...)
+}
+
+func TestFrameRoundTrip(t *testing.T) {
+	e := newEngine(t, nil)
+	c := newCollector()
+	s := e.NewSession("t", c.deliver, effects.DefaultLipstick)
+	defer s.Close()
+	in := webcamFrame(t)
+	s.Submit(pipeline.Input{DataURL: dataURL(in), Tag: 1})
+	c.wait(t, 1)
+	res, jpgs := c.results()
+	r := res[0]
+	if r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	if r.Tag != 1 || r.Width != 640 || r.Height != 480 || len(r.Faces) != 1 {
+		t.Fatalf("tag %v size %dx%d faces %d; want 1, 640x480, 1 face", r.Tag, r.Width, r.Height, len(r.Faces))
+	}
+	out, err := gocv.IMDecode(jpgs[0], gocv.IMReadColor)
+	if err != nil || out.Cols() != 640 || out.Rows() != 480 {
+		t.Fatalf("answer does not decode to 640x480: %v", err)
+	}
+	defer out.Close()
+	orig, _ := gocv.IMDecode(in, gocv.IMReadColor)
+	defer orig.Close()
+	// The lips are redder than they came in; the forehead is as it was.
+	lip := r.Faces[0].Points[57].Add(image.Pt(0, -3)) // just inside the lower lip
+	forehead := image.Pt((r.Faces[0].Points[19].X+r.Faces[0].Points[24].X)/2, r.Faces[0].Points[19].Y-25)
+	if redness(out, lip) <= redness(orig, lip)+10 {
+		t.Errorf("lip at %v: redness %d, was %d; want a visible tint", lip, redness(out, lip), redness(orig, lip))
+	}
+	if d := redness(out, forehead) - redness(orig, forehead); d > 6 || d < -6 {
+		t.Errorf("forehead at %v changed redness by %d", forehead, d)
+	}
+	t.Logf("timings %+v", r.Timings)
+}
+
+// redness is R minus the mean of G and B, averaged over a 3x3 patch.
+func redness(m gocv.Mat, p image.Point) int {
+	sum := 0
+	for dy := -1; dy <= 1; dy++ {
+		for dx := -1; dx <= 1; dx++ {
+			v := m.GetVecbAt(p.Y+dy, p.X+dx)
+			sum += int(v[2]) - (int(v[0])+int(v[1]))/2
+		}
+	}
+	return sum / 9
+}
+
+func TestBadInputGetsCodedError(t *testing.T) {
+	e := newEngine(t, func(c *pipeline.Config) {
+		c.Limits = frame.Limits{MaxBytes: 200 << 10, MaxPixels: 1280 * 720, MaxSide: 2000}
+	})
+	c := newCollector()
+	s := e.NewSession("t", c.deliver)
+	defer s.Close()
+	good := webcamFrame(t)
+	// A header that passes the size check but that libjpeg rejects: the
+	// frame declares zero colour components.
+	corrupt := append([]byte(nil), good...)
+	for i := 0; i+9 < len(corrupt); i++ {
+		if corrupt[i] == 0xFF && corrupt[i+1] == 0xC0 {
+			corrupt[i+9] = 0
+			break
+		}
+	}
+	cases := []struct {
+		in   pipeline.Input
+		code string
+	}{
+		{pipeline.Input{DataURL: "hello"}, frame.CodeNotDataURL},
+		{pipeline.Input{DataURL: "data:image/jpeg;base64,!!!!"}, frame.CodeBadBase64},
+		{pipeline.Input{DataURL: "data:image/jpeg;base64,aGVsbG8gd29ybGQ="}, frame.CodeNotJPEG},
+		{pipeline.Input{JPEG: make([]byte, 300<<10)}, frame.CodeTooLarge},
+		{pipeline.Input{JPEG: declare(good, 60000, 60000)}, frame.CodeTooManyPixels},
+		{pipeline.Input{JPEG: corrupt}, frame.CodeDecodeFailed},
+	}
+	for i, tc := range cases {
+		tc.in.Tag = i
+		s.Submit(tc.in)
+		c.wait(t, 1)
+	}
+	s.Submit(pipeline.Input{JPEG: good, Tag: "good"})
+	c.wait(t, 1)
+	res, _ := c.results()
+	for i, tc := range cases {
+		if res[i].Err == nil || res[i].Err.Code != tc.code {
+			t.Errorf("case %d: got %v, want code %s", i, res[i].Err, tc.code)
+		}
+	}
+	if last := res[len(res)-1]; last.Err != nil || last.Tag != "good" || len(last.Faces) != 1 {
+		t.Errorf("good frame after bad ones: err %v tag %v faces %d", last.Err, last.Tag, len(last.Faces))
+	}
+}
+
+func declare(b []byte, w, h int) []byte {
+	out := append([]byte(nil), b...)
+	for i := 0; i+8 < len(out); i++ {
+		if out[i] == 0xFF && out[i+1] == 0xC0 {
+			out[i+5], out[i+6], out[i+7], out[i+8] = byte(h>>8), byte(h), byte(w>>8), byte(w)
+			break
+		}
+	}
+	return out
+}
+
+// TestNewestFrameWins floods a slow engine: frames that wait are replaced,
+// counted as dropped, and the last frame sent is always answered.
+func TestNewestFrameWins(t *testing.T) {
+	e := newEngine(t, func(c *pipeline.Config) { c.Workers = 1; c.Delay = 50 * time.Millisecond })
+	c := newCollector()
+	s := e.NewSession("t", c.deliver)
+	defer s.Close()
+	jpg := webcamFrame(t)
+	const sent = 20
+	for i := 0; i < sent; i++ {
+		s.Submit(pipeline.Input{JPEG: jpg, Tag: i})
+	}
+	// At most the frame a worker took first and the last one are answered;
+	// every other frame was replaced while it waited.
+	c.wait(t, 1)
+	time.Sleep(300 * time.Millisecond) // time for a second answer, if any
+	res, _ := c.results()
+	tags := []any{}
+	for _, r := range res {
+		tags = append(tags, r.Tag)
+	}
+	if len(res) > 2 || res[len(res)-1].Tag != sent-1 {
+		t.Fatalf("answered tags %v, want at most two ending with %d", tags, sent-1)
+	}
+	if d := s.Dropped(); d != uint64(sent-len(res)) {
+		t.Fatalf("answered %v and dropped %d of %d sent", tags, d, sent)
+	}
+}
+
+// TestFloodingClientDoesNotStarveOthers: with one worker, a client that
+// floods gets one frame processed at a time, and the other client's frame
+// is processed next, not after the flood.
+func TestFloodingClientDoesNotStarveOthers(t *testing.T) {
+	e := newEngine(t, func(c *pipeline.Config) { c.Workers = 1; c.Delay = 20 * time.Millisecond })
+	var mu sync.Mutex
+	var order []string
+	done := make(chan struct{}, 100)
+	record := func(name string) func(pipeline.Result) {
+		return func(r pipeline.Result) {
+			r.Release()
+			mu.Lock()
+			order = append(order, name)
+			mu.Unlock()
+			done <- struct{}{}
+		}
+	}
+	flood := e.NewSession("flood", record("flood"))
+	defer flood.Close()
+	calm := e.NewSession("calm", record("calm"))
+	defer calm.Close()
+	jpg := webcamFrame(t)
+	stop := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				flood.Submit(pipeline.Input{JPEG: jpg})
+				time.Sleep(time.Millisecond)
+			}
+		}
+	}()
+	<-done // the flood is being served
+	calm.Submit(pipeline.Input{JPEG: jpg})
+	for {
+		<-done
+		mu.Lock()
+		n, last := len(order), order[len(order)-1]
+		mu.Unlock()
+		if last == "calm" {
+			close(stop)
+			// The calm frame waits at most for the flood frame being processed
+			// and one more already queued ahead of it.
+			if n > 4 {
+				t.Fatalf("calm client answered after %d flood frames: %v", n-1, order)
+			}
+			return
+		}
+		if n > 20 {
+			close(stop)
+			t.Fatalf("calm client starved: %v", order)
+		}
+	}
+}
+
+func TestNoFaceFrameIsAnsweredUnchangedButOverlay(t *testing.T) {
+	e := newEngine(t, nil)
+	c := newCollector()
+	s := e.NewSession("t", c.deliver, effects.DefaultLipstick)
+	defer s.Close()
+	dogs, err := os.ReadFile("../../testdata/faces/dogs.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Submit(pipeline.Input{JPEG: dogs})
+	c.wait(t, 1)
+	res, jpgs := c.results()
+	if res[0].Err != nil || len(res[0].Faces) != 0 || len(jpgs[0]) == 0 {
+		t.Fatalf("dogs.jpg: err %v, %d faces, %d bytes", res[0].Err, len(res[0].Faces), len(jpgs[0]))
+	}
+}
+
+func TestRateMeter(t *testing.T) {
+	var m pipeline.RateMeter
+	t0 := time.Unix(0, 0)
+	var fps float64
+	for i := 0; i < 60; i++ {
+		fps = m.Tick(t0.Add(time.Duration(i) * time.Second / 15))
+	}
+	if fps < 14.9 || fps > 15.1 {
+		t.Fatalf("15 fps measured as %.2f", fps)
+	}
+	// The rate drops to 5 fps: within a second the meter follows.
+	base := t0.Add(4 * time.Second)
+	for i := 1; i <= 6; i++ {
+		fps = m.Tick(base.Add(time.Duration(i) * 200 * time.Millisecond))
+	}
+	if fps < 4.9 || fps > 5.1 {
+		t.Fatalf("after slowing to 5 fps, measured %.2f", fps)
+	}
+	// Slower than one a second still reads.
+	if fps = m.Tick(base.Add(10 * time.Second)); fps <= 0 || fps > 0.2 {
+		t.Fatalf("one event after 8.8 s measured as %.3f fps", fps)
+	}
+}

@@ -1,0 +1,175 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"time"
+
+	"gocv.io/x/gocv"
+
+	"github.com/livetryon/server/internal/cvimage"
+	"github.com/livetryon/server/pkg/effects"
+	"github.com/livetryon/server/pkg/frame"
+	"github.com/livetryon/server/pkg/landmarks"
+)
+
+// worker holds what one goroutine needs to process frames: its own face
+// detector (dlib's is not safe to share) and buffers reused across frames.
+type worker struct {
+	cfg       *Config
+	predictor *landmarks.Predictor
+	detector  *landmarks.Detector
+	gray      gocv.Mat
+	small     gocv.Mat
+	jpeg      []byte // base64 decoding scratch
+	params    []int
+}
+
+func newWorker(e *Engine) (*worker, error) {
+	det, err := landmarks.NewDetector()
+	if err != nil {
+		return nil, err
+	}
+	return &worker{
+		cfg:       &e.cfg,
+		predictor: e.predictor,
+		detector:  det,
+		gray:      gocv.NewMat(),
+		small:     gocv.NewMat(),
+		params:    []int{gocv.IMWriteJpegQuality, e.cfg.JPEGQuality},
+	}, nil
+}
+
+func (w *worker) close() {
+	w.detector.Close()
+	w.gray.Close()
+	w.small.Close()
+}
+
+// process runs every stage on one frame. Client mistakes come back as
+// Result.Err; nothing here panics on bad input.
+func (w *worker) process(q *queued, fx []Effect, rate *RateMeter) (res Result) {
+	res.Tag = q.in.Tag
+	t := time.Now()
+	res.Timings.Queue = t.Sub(q.at)
+	lap := func(d *time.Duration) {
+		now := time.Now()
+		*d = now.Sub(t)
+		t = now
+	}
+	if w.cfg.Delay > 0 {
+		time.Sleep(w.cfg.Delay)
+	}
+
+	img, err := w.decode(q.in)
+	if err != nil {
+		res.Err = asFrameError(err)
+		return res
+	}
+	defer img.Close()
+	res.Width, res.Height = img.Cols(), img.Rows()
+	gocv.CvtColor(img, &w.gray, gocv.ColorBGRToGray)
+	lap(&res.Timings.Decode)
+
+	boxes, err := w.detect()
+	lap(&res.Timings.Detect)
+	if err == nil {
+		res.Faces, err = w.fit(boxes)
+	}
+	lap(&res.Timings.Landmarks)
+	if err != nil {
+		res.Err = asFrameError(err)
+		return res
+	}
+
+	for _, e := range fx {
+		e.Apply(&img, res.Faces)
+	}
+	res.FPS = rate.Tick(time.Now())
+	effects.DrawFPS(&img, res.FPS)
+	lap(&res.Timings.Effects)
+
+	buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, img, w.params)
+	if err != nil {
+		res.Err = asFrameError(fmt.Errorf("encode: %w", err))
+		return res
+	}
+	res.JPEG = buf.GetBytes() // OpenCV's memory, not copied; freed by Release
+	res.release = buf.Close
+	lap(&res.Timings.Encode)
+	return res
+}
+
+// decode checks the frame's size and declared dimensions, then decodes it.
+func (w *worker) decode(in Input) (gocv.Mat, error) {
+	jpg := in.JPEG
+	if in.DataURL != "" {
+		var err error
+		if jpg, err = frame.DecodeDataURL(in.DataURL, w.jpeg, w.cfg.Limits); err != nil {
+			return gocv.Mat{}, err
+		}
+		w.jpeg = jpg[:0]
+	}
+	if _, _, err := frame.CheckJPEG(jpg, w.cfg.Limits); err != nil {
+		return gocv.Mat{}, err
+	}
+	img, err := gocv.IMDecode(jpg, gocv.IMReadColor)
+	if err != nil || img.Empty() {
+		img.Close()
+		return gocv.Mat{}, &frame.Error{Code: frame.CodeDecodeFailed, Message: "JPEG data is corrupt and cannot be decoded"}
+	}
+	return img, nil
+}
+
+// detect finds face boxes in w.gray, on a copy scaled down to DetectWidth.
+func (w *worker) detect() ([]image.Rectangle, error) {
+	full, err := cvimage.Gray(w.gray)
+	if err != nil {
+		return nil, err
+	}
+	target := w.cfg.DetectWidth
+	if target <= 0 || w.gray.Cols() <= target {
+		return w.detector.Detect(full, w.cfg.Upsample)
+	}
+	scale := float64(w.gray.Cols()) / float64(target)
+	size := image.Pt(target, int(float64(w.gray.Rows())/scale+0.5))
+	gocv.Resize(w.gray, &w.small, size, 0, 0, gocv.InterpolationArea)
+	small, err := cvimage.Gray(w.small)
+	if err != nil {
+		return nil, err
+	}
+	boxes, err := w.detector.Detect(small, w.cfg.Upsample)
+	for i, b := range boxes {
+		boxes[i] = image.Rect(int(float64(b.Min.X)*scale), int(float64(b.Min.Y)*scale),
+			int(float64(b.Max.X)*scale), int(float64(b.Max.Y)*scale))
+	}
+	return boxes, err
+}
+
+// fit finds the 68 landmarks of each box at full resolution.
+func (w *worker) fit(boxes []image.Rectangle) ([]landmarks.Face, error) {
+	if len(boxes) == 0 {
+		return nil, nil
+	}
+	full, err := cvimage.Gray(w.gray)
+	if err != nil {
+		return nil, err
+	}
+	faces := make([]landmarks.Face, len(boxes))
+	for i, b := range boxes {
+		faces[i].Box = b
+		if faces[i].Points, err = w.predictor.Predict(full, b); err != nil {
+			return nil, err
+		}
+	}
+	return faces, nil
+}
+
+func asFrameError(err error) *frame.Error {
+	var fe *frame.Error
+	if errors.As(err, &fe) {
+		return fe
+	}
+	return &frame.Error{Code: frame.CodeInternal, Message: err.Error()}
+}
