@@ -1,0 +1,114 @@
+// Package testmedia gives tests the project's test media: the files in
+// testdata/ and frames made from them the way a browser would send them.
+package testmedia
+
+import (
+	"encoding/base64"
+	"image"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"gocv.io/x/gocv"
+
+	"github.com/livetryon/server/internal/cvimage"
+	"github.com/livetryon/server/pkg/landmarks"
+)
+
+// Path returns the absolute path of a file under the repository's testdata/.
+func Path(name string) string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "testdata", name)
+}
+
+// RepoPath returns the absolute path of a file in the repository.
+func RepoPath(name string) string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", name)
+}
+
+// WebcamJPEG is obama-480p.jpg cropped to 640x480 and encoded at quality
+// 50, like a browser's canvas.toDataURL('image/jpeg', 0.5).
+func WebcamJPEG(t testing.TB) []byte {
+	t.Helper()
+	return WebcamJPEGQuality(t, 50)
+}
+
+// WebcamJPEGQuality is WebcamJPEG at another JPEG quality (1..100).
+func WebcamJPEGQuality(t testing.TB, quality int) []byte {
+	t.Helper()
+	img := gocv.IMRead(Path("obama-480p.jpg"), gocv.IMReadColor)
+	if img.Empty() {
+		t.Fatal("cannot read testdata/obama-480p.jpg")
+	}
+	defer img.Close()
+	x := (img.Cols() - 640) / 2
+	crop := img.Region(image.Rect(x, 0, x+640, 480))
+	defer crop.Close()
+	buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, crop, []int{gocv.IMWriteJpegQuality, quality})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer buf.Close()
+	return append([]byte(nil), buf.GetBytes()...)
+}
+
+// DataURL wraps JPEG bytes as a data URL.
+func DataURL(jpg []byte) string {
+	return "data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(jpg)
+}
+
+// Faces finds the faces in a JPEG with the real detector and model, at full
+// resolution, for tests that check where an effect landed.
+func Faces(t testing.TB, jpg []byte) []landmarks.Face {
+	t.Helper()
+	img, err := gocv.IMDecode(jpg, gocv.IMReadGrayScale)
+	if err != nil || img.Empty() {
+		t.Fatalf("decode: %v", err)
+	}
+	defer img.Close()
+	g, err := cvimage.Gray(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	det, err := landmarks.NewDetector()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer det.Close()
+	pred, err := landmarks.LoadPredictor(landmarks.DefaultModelPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pred.Close()
+	boxes, err := det.Detect(g, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	faces := make([]landmarks.Face, len(boxes))
+	for i, b := range boxes {
+		faces[i].Box = b
+		if faces[i].Points, err = pred.Predict(g, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return faces
+}
+
+// Redness is R minus the mean of G and B over the 3x3 patch around p of a
+// BGR Mat: how red a spot looks, whatever its brightness.
+func Redness(m gocv.Mat, p image.Point) int {
+	sum := 0
+	for dy := -1; dy <= 1; dy++ {
+		for dx := -1; dx <= 1; dx++ {
+			v := m.GetVecbAt(p.Y+dy, p.X+dx)
+			sum += int(v[2]) - (int(v[0])+int(v[1]))/2
+		}
+	}
+	return sum / 9
+}
+
+// LipPoint is a point just inside the lower lip.
+func LipPoint(f landmarks.Face) image.Point {
+	return image.Pt((f.Points[57].X+f.Points[66].X)/2, (f.Points[57].Y+f.Points[66].Y)/2)
+}
