@@ -34,7 +34,9 @@ func withDeclaredSize(t testing.TB, b []byte, w, h int) []byte {
 	return out
 }
 
-func dataURL(b []byte) string { return "data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(b) }
+func dataURL(b []byte) string {
+	return "data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(b)
+}
 
 func code(err error) string {
 	var fe *Error

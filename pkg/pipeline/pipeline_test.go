@@ -35,7 +35,9 @@ func webcamFrame(t testing.TB) []byte {
 	return append([]byte(nil), buf.GetBytes()...)
 }
 
-func dataURL(b []byte) string { return "data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(b) }
+func dataURL(b []byte) string {
+	return "data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(b)
+}
 
 func newEngine(t testing.TB, mod func(*pipeline.Config)) *pipeline.Engine {
 	t.Helper()

@@ -1,0 +1,40 @@
+// Command server is the live virtual try-on server: it serves the camera
+// page and answers each frame over Socket.IO with the try-on effect drawn on
+// every face. See README.md for flags and docs/protocol.md for the events.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:])
+	stop()
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "server:", err)
+		os.Exit(1)
+	}
+}
+
+// run parses flags and serves until ctx is cancelled. A second signal after
+// the first kills the process, since stop() restored the default handler.
+func run(ctx context.Context, args []string) error {
+	cfg, err := parseFlags(args)
+	if err != nil {
+		return err
+	}
+	srv, err := NewServer(cfg)
+	if err != nil {
+		return err
+	}
+	return srv.Serve(ctx)
+}

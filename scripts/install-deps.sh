@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the server and its tests need, skipping those
+# already installed. Uses sudo when not root. Usage:
+#   scripts/install-deps.sh           # to build and run the server
+#   scripts/install-deps.sh --test    # also what the tests need (Chromium, Node)
+set -euo pipefail
+
+packages=(
+  pkg-config            # finds OpenCV and dlib for cgo
+  libopencv-dev         # OpenCV 4.6, through gocv
+  libdlib-dev           # dlib 19.24: face detector and shape predictor
+  libblas-dev           # dlib-1.pc links BLAS and LAPACK by their .so names
+  liblapack-dev
+  libdlib-data          # shape_predictor_68_face_landmarks.dat
+)
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(chromium)  # the browser end-to-end test
+  command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]]; then
+    missing+=("$p")
+  fi
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+sudo=()
+[[ $(id -u) -eq 0 ]] || sudo=(sudo)
+echo "installing Debian packages: ${missing[*]}" >&2
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
