@@ -1,7 +1,6 @@
 package pipeline_test
 
 import (
-	"encoding/base64"
 	"image"
 	"os"
 	"sync"
@@ -10,34 +9,11 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/livetryon/server/internal/testmedia"
 	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/frame"
 	"github.com/livetryon/server/pkg/pipeline"
 )
-
-// webcamFrame is obama-480p.jpg cropped to 640x480 and re-encoded at quality
-// 50, like a browser's canvas.toDataURL('image/jpeg', 0.5).
-func webcamFrame(t testing.TB) []byte {
-	t.Helper()
-	img := gocv.IMRead("../../testdata/obama-480p.jpg", gocv.IMReadColor)
-	if img.Empty() {
-		t.Fatal("cannot read obama-480p.jpg")
-	}
-	defer img.Close()
-	x := (img.Cols() - 640) / 2
-	crop := img.Region(image.Rect(x, 0, x+640, 480))
-	defer crop.Close()
-	buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, crop, []int{gocv.IMWriteJpegQuality, 50})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer buf.Close()
-	return append([]byte(nil), buf.GetBytes()...)
-}
-
-func dataURL(b []byte) string {
-	return "data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(b)
-}
 
 func newEngine(t testing.TB, mod func(*pipeline.Config)) *pipeline.Engine {
 	t.Helper()
@@ -95,8 +71,8 @@ func TestFrameRoundTrip(t *testing.T) {
 	c := newCollector()
 	s := e.NewSession("t", c.deliver, effects.DefaultLipstick)
 	defer s.Close()
-	in := webcamFrame(t)
-	s.Submit(pipeline.Input{DataURL: dataURL(in), Tag: 1})
+	in := testmedia.WebcamJPEG(t)
+	s.Submit(pipeline.Input{DataURL: testmedia.DataURL(in), Tag: 1})
 	c.wait(t, 1)
 	res, jpgs := c.results()
 	r := res[0]
@@ -114,27 +90,15 @@ func TestFrameRoundTrip(t *testing.T) {
 	orig, _ := gocv.IMDecode(in, gocv.IMReadColor)
 	defer orig.Close()
 	// The lips are redder than they came in; the forehead is as it was.
-	lip := r.Faces[0].Points[57].Add(image.Pt(0, -3)) // just inside the lower lip
+	lip := testmedia.LipPoint(r.Faces[0])
 	forehead := image.Pt((r.Faces[0].Points[19].X+r.Faces[0].Points[24].X)/2, r.Faces[0].Points[19].Y-25)
-	if redness(out, lip) <= redness(orig, lip)+10 {
-		t.Errorf("lip at %v: redness %d, was %d; want a visible tint", lip, redness(out, lip), redness(orig, lip))
+	if testmedia.Redness(out, lip) <= testmedia.Redness(orig, lip)+10 {
+		t.Errorf("lip at %v: redness %d, was %d; want a visible tint", lip, testmedia.Redness(out, lip), testmedia.Redness(orig, lip))
 	}
-	if d := redness(out, forehead) - redness(orig, forehead); d > 6 || d < -6 {
+	if d := testmedia.Redness(out, forehead) - testmedia.Redness(orig, forehead); d > 6 || d < -6 {
 		t.Errorf("forehead at %v changed redness by %d", forehead, d)
 	}
 	t.Logf("timings %+v", r.Timings)
-}
-
-// redness is R minus the mean of G and B, averaged over a 3x3 patch.
-func redness(m gocv.Mat, p image.Point) int {
-	sum := 0
-	for dy := -1; dy <= 1; dy++ {
-		for dx := -1; dx <= 1; dx++ {
-			v := m.GetVecbAt(p.Y+dy, p.X+dx)
-			sum += int(v[2]) - (int(v[0])+int(v[1]))/2
-		}
-	}
-	return sum / 9
 }
 
 func TestBadInputGetsCodedError(t *testing.T) {
@@ -144,7 +108,7 @@ func TestBadInputGetsCodedError(t *testing.T) {
 	c := newCollector()
 	s := e.NewSession("t", c.deliver)
 	defer s.Close()
-	good := webcamFrame(t)
+	good := testmedia.WebcamJPEG(t)
 	// A header that passes the size check but that libjpeg rejects: the
 	// frame declares zero colour components.
 	corrupt := append([]byte(nil), good...)
@@ -201,7 +165,7 @@ func TestNewestFrameWins(t *testing.T) {
 	c := newCollector()
 	s := e.NewSession("t", c.deliver)
 	defer s.Close()
-	jpg := webcamFrame(t)
+	jpg := testmedia.WebcamJPEG(t)
 	const sent = 20
 	for i := 0; i < sent; i++ {
 		s.Submit(pipeline.Input{JPEG: jpg, Tag: i})
@@ -244,7 +208,7 @@ func TestFloodingClientDoesNotStarveOthers(t *testing.T) {
 	defer flood.Close()
 	calm := e.NewSession("calm", record("calm"))
 	defer calm.Close()
-	jpg := webcamFrame(t)
+	jpg := testmedia.WebcamJPEG(t)
 	stop := make(chan struct{})
 	go func() {
 		for {

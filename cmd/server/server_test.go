@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/livetryon/server/internal/testmedia"
+)
+
+func TestFlags(t *testing.T) {
+	cfg, err := parseFlags([]string{"--addr", "127.0.0.1:0", "--log-level", "warn", "--workers", "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != "127.0.0.1:0" || cfg.LogLevel != "warn" || cfg.Pipeline.Workers != 1 {
+		t.Fatalf("flags not applied: %+v", cfg)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--model", filepath.Join(t.TempDir(), "none.dat")}, "libdlib-data"},
+		{[]string{"--log-level", "loud"}, "--log-level"},
+		{[]string{"--jpeg-quality", "0"}, "--jpeg-quality"},
+		{[]string{"--workers", "0"}, "--workers"},
+		{[]string{"stray"}, "unexpected argument"},
+	} {
+		if _, err := parseFlags(tc.args); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: error %v, want one naming %q", tc.args, err, tc.want)
+		}
+	}
+}
+
+// startServer runs the whole server on a loopback port.
+func startServer(t *testing.T) string {
+	t.Helper()
+	cfg, err := parseFlags([]string{"--addr", "127.0.0.1:0", "--log-level", "warn"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := NewServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.ServeListener(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("server did not shut down within 10 s")
+		}
+	})
+	return "http://" + ln.Addr().String()
+}
+
+func get(t *testing.T, url string) (int, string, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Content-Type"), string(body)
+}
+
+func TestServesPageAndClients(t *testing.T) {
+	base := startServer(t)
+	code, ctype, body := get(t, base+"/")
+	if code != 200 || !strings.HasPrefix(ctype, "text/html") || !strings.Contains(body, `id="output"`) {
+		t.Fatalf("GET /: %d %s, body has #output: %v", code, ctype, strings.Contains(body, `id="output"`))
+	}
+	for _, p := range []string{"/static/vendor/socket.io-4.8.1.min.js", "/static/vendor/socket.io-2.5.0.min.js", "/static/app.js"} {
+		code, ctype, body := get(t, base+p)
+		if code != 200 || !strings.Contains(ctype, "javascript") || len(body) < 1000 {
+			t.Errorf("GET %s: %d %s, %d bytes", p, code, ctype, len(body))
+		}
+	}
+	if code, _, _ := get(t, base+"/nope"); code != 404 {
+		t.Errorf("GET /nope: %d, want 404", code)
+	}
+	if code, _, body := get(t, base+"/healthz"); code != 200 || body != "ok\n" {
+		t.Errorf("GET /healthz: %d %q", code, body)
+	}
+}
+
+// TestSocketIORoundTrip runs the tutorial's client, socket.io-client 2.x,
+// against the whole server as the command builds it.
+func TestSocketIORoundTrip(t *testing.T) {
+	base := startServer(t)
+	dir := t.TempDir()
+	frameFile := filepath.Join(dir, "frame.txt")
+	if err := os.WriteFile(frameFile, []byte(testmedia.DataURL(testmedia.WebcamJPEG(t))), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plan, _ := json.Marshal(map[string]any{
+		"url": base, "version": 2, "transport": "polling", "outDir": dir,
+		"steps": []map[string]any{{"file": frameFile}, {"file": frameFile}},
+	})
+	planFile := filepath.Join(dir, "plan.json")
+	os.WriteFile(planFile, plan, 0o644)
+	out, err := exec.Command("node", testmedia.RepoPath("test/js/client.js"), planFile).Output()
+	if err != nil {
+		t.Fatalf("node: %v %s", err, out)
+	}
+	var res struct {
+		Results []struct{ Event, Prefix string }
+	}
+	if err := json.Unmarshal(out, &res); err != nil || len(res.Results) != 2 {
+		t.Fatalf("client output %s (%v)", out, err)
+	}
+	for i, r := range res.Results {
+		if r.Event != "response_back" || r.Prefix != "data:image/jpeg;base64," {
+			t.Errorf("frame %d: %+v", i, r)
+		}
+	}
+}

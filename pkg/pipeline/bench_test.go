@@ -1,0 +1,198 @@
+package pipeline_test
+
+import (
+	"image"
+	"strconv"
+	"sync"
+	"testing"
+
+	"gocv.io/x/gocv"
+
+	"github.com/livetryon/server/internal/cvimage"
+	"github.com/livetryon/server/internal/testmedia"
+	"github.com/livetryon/server/pkg/effects"
+	"github.com/livetryon/server/pkg/frame"
+	"github.com/livetryon/server/pkg/landmarks"
+	"github.com/livetryon/server/pkg/pipeline"
+)
+
+// All benchmarks use the frame a browser sends: 640x480, JPEG quality 0.5,
+// one face (obama-480p.jpg cropped), as a data URL where the stage takes one.
+
+func reportMsPerFrame(b *testing.B) {
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e6, "ms/frame")
+}
+
+type stageFixture struct {
+	dataURL string
+	jpg     []byte
+	img     gocv.Mat
+	gray    gocv.Mat
+	faces   []landmarks.Face
+}
+
+func newStageFixture(b *testing.B) *stageFixture {
+	b.Helper()
+	f := &stageFixture{jpg: testmedia.WebcamJPEG(b)}
+	f.dataURL = testmedia.DataURL(f.jpg)
+	f.img, _ = gocv.IMDecode(f.jpg, gocv.IMReadColor)
+	f.gray = gocv.NewMat()
+	gocv.CvtColor(f.img, &f.gray, gocv.ColorBGRToGray)
+	f.faces = testmedia.Faces(b, f.jpg)
+	if len(f.faces) != 1 {
+		b.Fatalf("want one face, got %d", len(f.faces))
+	}
+	b.Cleanup(func() { f.img.Close(); f.gray.Close() })
+	return f
+}
+
+// BenchmarkDecode: data URL to BGR and gray Mats (base64, header check,
+// libjpeg decode, colour conversion).
+func BenchmarkDecode(b *testing.B) {
+	f := newStageFixture(b)
+	gray := gocv.NewMat()
+	defer gray.Close()
+	var buf []byte
+	b.SetBytes(int64(len(f.dataURL)))
+	b.ReportAllocs()
+	for b.Loop() {
+		jpg, err := frame.DecodeDataURL(f.dataURL, buf, frame.DefaultLimits)
+		if err != nil {
+			b.Fatal(err)
+		}
+		buf = jpg[:0]
+		if _, _, err := frame.CheckJPEG(jpg, frame.DefaultLimits); err != nil {
+			b.Fatal(err)
+		}
+		img, _ := gocv.IMDecode(jpg, gocv.IMReadColor)
+		gocv.CvtColor(img, &gray, gocv.ColorBGRToGray)
+		img.Close()
+	}
+	reportMsPerFrame(b)
+}
+
+// BenchmarkDetect: dlib's HOG detector at the server's default detection
+// width (320) and at full resolution (640).
+func BenchmarkDetect(b *testing.B) {
+	f := newStageFixture(b)
+	det, err := landmarks.NewDetector()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer det.Close()
+	for _, width := range []int{320, 640} {
+		b.Run(strconv.Itoa(width), func(b *testing.B) {
+			small := gocv.NewMat()
+			defer small.Close()
+			for b.Loop() {
+				src := f.gray
+				if width < f.gray.Cols() {
+					gocv.Resize(f.gray, &small, image.Pt(width, width*f.gray.Rows()/f.gray.Cols()), 0, 0, gocv.InterpolationArea)
+					src = small
+				}
+				g, _ := cvimage.Gray(src)
+				boxes, err := det.Detect(g, 0)
+				if err != nil || len(boxes) != 1 {
+					b.Fatalf("found %d faces (%v)", len(boxes), err)
+				}
+			}
+			reportMsPerFrame(b)
+		})
+	}
+}
+
+// BenchmarkLandmarks: the 68-point shape predictor on one face.
+func BenchmarkLandmarks(b *testing.B) {
+	f := newStageFixture(b)
+	pred, err := landmarks.LoadPredictor(landmarks.DefaultModelPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pred.Close()
+	g, _ := cvimage.Gray(f.gray)
+	for b.Loop() {
+		if _, err := pred.Predict(g, f.faces[0].Box); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportMsPerFrame(b)
+}
+
+// BenchmarkLipstick: the lipstick effect and the FPS overlay on one face.
+func BenchmarkLipstick(b *testing.B) {
+	f := newStageFixture(b)
+	img := f.img.Clone()
+	defer img.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		effects.DefaultLipstick.Apply(&img, f.faces)
+		effects.DrawFPS(&img, 15)
+	}
+	reportMsPerFrame(b)
+}
+
+// BenchmarkEncode: JPEG encoding of the answer at the default quality 80.
+func BenchmarkEncode(b *testing.B) {
+	f := newStageFixture(b)
+	params := []int{gocv.IMWriteJpegQuality, pipeline.DefaultConfig().JPEGQuality}
+	for b.Loop() {
+		buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, f.img, params)
+		if err != nil {
+			b.Fatal(err)
+		}
+		buf.Close()
+	}
+	reportMsPerFrame(b)
+}
+
+// BenchmarkFrame: the whole pipeline for one client in a closed loop, from
+// Submit to the delivered answer, on one worker: the latency of a frame.
+func BenchmarkFrame(b *testing.B) {
+	f := newStageFixture(b)
+	e := newEngine(b, func(c *pipeline.Config) { c.Workers = 1 })
+	done := make(chan struct{}, 1)
+	s := e.NewSession("bench", func(r pipeline.Result) {
+		if r.Err != nil || len(r.Faces) != 1 {
+			panic("bad result")
+		}
+		r.Release()
+		done <- struct{}{}
+	}, effects.DefaultLipstick)
+	defer s.Close()
+	for b.Loop() {
+		s.Submit(pipeline.Input{DataURL: f.dataURL})
+		<-done
+	}
+	reportMsPerFrame(b)
+}
+
+// BenchmarkFrameThroughput: four closed-loop clients on the default worker
+// pool (one per CPU): frames answered per second by the whole machine.
+func BenchmarkFrameThroughput(b *testing.B) {
+	f := newStageFixture(b)
+	e := newEngine(b, nil)
+	const clients = 4
+	var wg sync.WaitGroup
+	work := make(chan struct{})
+	for i := 0; i < clients; i++ {
+		done := make(chan struct{}, 1)
+		s := e.NewSession("bench", func(r pipeline.Result) { r.Release(); done <- struct{}{} }, effects.DefaultLipstick)
+		defer s.Close()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range work {
+				s.Submit(pipeline.Input{DataURL: f.dataURL})
+				<-done
+			}
+		}()
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		work <- struct{}{}
+	}
+	close(work)
+	wg.Wait()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
+	reportMsPerFrame(b)
+}
