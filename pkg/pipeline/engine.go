@@ -18,16 +18,14 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
-	"gocv.io/x/gocv"
 
+	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/frame"
 	"github.com/livetryon/server/pkg/landmarks"
 )
 
-// Effect draws onto a decoded BGR frame given the faces found in it.
-type Effect interface {
-	Apply(img *gocv.Mat, faces []landmarks.Face)
-}
+// Effect is what the pipeline draws with; effects.Build makes them.
+type Effect = effects.Effect
 
 // Config sets up an Engine. Zero fields take the defaults noted.
 type Config struct {

@@ -31,15 +31,22 @@ func newEngine(t testing.TB, mod func(*pipeline.Config)) *pipeline.Engine {
 
 // collector gathers delivered results; it copies the JPEG and releases.
 type collector struct {
-	mu   sync.Mutex
-	res  []pipeline.Result
-	jpgs [][]byte
-	got  chan struct{}
+	mu      sync.Mutex
+	res     []pipeline.Result
+	jpgs    [][]byte
+	dropped []any // tags of frames reported dropped
+	got     chan struct{}
 }
 
 func newCollector() *collector { return &collector{got: make(chan struct{}, 1000)} }
 
 func (c *collector) deliver(r pipeline.Result) {
+	if r.Dropped {
+		c.mu.Lock()
+		c.dropped = append(c.dropped, r.Tag)
+		c.mu.Unlock()
+		return
+	}
 	jpg := append([]byte(nil), r.JPEG...)
 	r.Release()
 	c.mu.Lock()
@@ -185,6 +192,12 @@ func TestNewestFrameWins(t *testing.T) {
 	if d := s.Dropped(); d != uint64(sent-len(res)) {
 		t.Fatalf("answered %v and dropped %d of %d sent", tags, d, sent)
 	}
+	// Every dropped frame was reported, so acknowledgements can be answered.
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.dropped) != sent-len(res) {
+		t.Fatalf("%d drops reported, %d dropped", len(c.dropped), sent-len(res))
+	}
 }
 
 // TestFloodingClientDoesNotStarveOthers: with one worker, a client that
@@ -197,6 +210,9 @@ func TestFloodingClientDoesNotStarveOthers(t *testing.T) {
 	done := make(chan struct{}, 100)
 	record := func(name string) func(pipeline.Result) {
 		return func(r pipeline.Result) {
+			if r.Dropped {
+				return
+			}
 			r.Release()
 			mu.Lock()
 			order = append(order, name)

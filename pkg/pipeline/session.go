@@ -17,11 +17,18 @@ type Input struct {
 	DataURL string
 	JPEG    []byte
 	Tag     any
+	// NoImage skips the effects and the JPEG encode, for clients that want
+	// only the landmarks.
+	NoImage bool
 }
 
 // Result is the answer to one Input.
 type Result struct {
 	Tag any
+	// Dropped is set when a newer frame replaced this one before a worker
+	// took it; nothing else is then. Transports that promised an answer per
+	// frame (acknowledgements) answer with it; others ignore it.
+	Dropped bool
 	// Err is set when the frame was refused; nothing else is then.
 	Err *frame.Error
 	// JPEG is the answered frame. It points into memory owned by OpenCV and
@@ -118,21 +125,27 @@ func (s *Session) Submit(in Input) {
 		s.mu.Unlock()
 		return
 	}
+	var replaced *Input
 	if s.pending != nil {
 		s.dropped++
 		s.unlogged++
+		old := s.pending.in
+		replaced = &old
 		s.pending.in = in
 		s.pending.at = now
 	} else {
 		s.pending = &queued{in: in, at: now}
 	}
 	s.logDropsLocked(now, false)
-	if s.scheduled {
-		s.mu.Unlock()
-		return
-	}
+	schedule := !s.scheduled
 	s.scheduled = true
 	s.mu.Unlock()
+	if replaced != nil {
+		s.deliver(Result{Tag: replaced.Tag, Dropped: true})
+	}
+	if !schedule {
+		return
+	}
 	if !s.engine.schedule(s) {
 		s.mu.Lock()
 		s.scheduled = false

@@ -83,10 +83,13 @@ func (w *worker) process(q *queued, fx []Effect, rate *RateMeter) (res Result) {
 		return res
 	}
 
+	res.FPS = rate.Tick(time.Now())
+	if q.in.NoImage {
+		return res
+	}
 	for _, e := range fx {
 		e.Apply(&img, res.Faces)
 	}
-	res.FPS = rate.Tick(time.Now())
 	effects.DrawFPS(&img, res.FPS)
 	lap(&res.Timings.Effects)
 

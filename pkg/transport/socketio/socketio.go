@@ -68,12 +68,12 @@ func New(engine *pipeline.Engine, opts Options) *Server {
 	s.io = socket.NewServer(nil, nil)
 	engineIO := s.io.ServeHandler(cfg)
 	maxBody := cfg.MaxHttpBufferSize() + 64<<10
-	s.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s.handler = guardResponses(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Engine.IO checks Content-Length only; a chunked body has none, so
 		// bound what any request may make the server read.
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		engineIO.ServeHTTP(w, r)
-	})
+	}))
 	s.io.On("connection", func(args ...any) {
 		if sock, ok := args[0].(*socket.Socket); ok {
 			s.onConnect(sock)
