@@ -116,3 +116,15 @@ func clip(s string) string {
 	}
 	return s
 }
+
+// SpecsOf describes effects as specs with every value filled in: what a
+// client is told it got.
+func SpecsOf(fx []Effect) []Spec {
+	out := make([]Spec, 0, len(fx))
+	for _, e := range fx {
+		if d, ok := e.(interface{ Spec() Spec }); ok {
+			out = append(out, d.Spec())
+		}
+	}
+	return out
+}

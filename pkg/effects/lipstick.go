@@ -6,6 +6,7 @@
 package effects
 
 import (
+	"fmt"
 	"image"
 	"image/color"
 	"math"
@@ -111,4 +112,10 @@ func offset(pts []image.Point, origin image.Point) []image.Point {
 		out[i] = p.Sub(origin)
 	}
 	return out
+}
+
+// Spec describes the lipstick as a client would ask for it.
+func (l Lipstick) Spec() Spec {
+	s := l.Strength
+	return Spec{Name: "lipstick", Color: fmt.Sprintf("#%02x%02x%02x", l.Color.R, l.Color.G, l.Color.B), Strength: &s}
 }

@@ -8,9 +8,12 @@ package socketio
 
 import (
 	"encoding/base64"
+	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -18,15 +21,24 @@ import (
 	"github.com/zishang520/engine.io/v2/types"
 	"github.com/zishang520/socket.io/v2/socket"
 
+	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/frame"
 	"github.com/livetryon/server/pkg/pipeline"
 )
 
 // Event names of the protocol.
 const (
-	EventImage    = "image"
-	EventResponse = "response_back"
-	EventError    = "error"
+	EventImage     = "image"         // client → server: a frame
+	EventConfig    = "config"        // client → server: this connection's settings
+	EventResponse  = "response_back" // server → client: the processed frame
+	EventLandmarks = "landmarks"     // server → client: faces and points, if asked for
+	EventError     = "error"         // server → client: a refused frame or setting
+)
+
+// Error codes this transport adds to those of package frame.
+const (
+	CodeBadConfig = "bad_config" // a config event with a bad field
+	CodeDropped   = "dropped"    // in an ack: a newer frame replaced this one
 )
 
 // Options configure the transport.
@@ -93,41 +105,127 @@ type conn struct {
 	sock    *socket.Socket
 	session *pipeline.Session
 	log     zerolog.Logger
+	frames  atomic.Uint64 // images received, numbering frames without an id
 
-	mu      sync.Mutex
-	outbox  string // newest answer not yet handed to the transport
-	retry   *time.Timer
-	closed  bool
-	skipped uint64 // answers replaced in the outbox by newer ones
+	mu       sync.Mutex
+	settings settings
+	outbox   *answer // newest answer not yet handed to the transport
+	retry    *time.Timer
+	closed   bool
+	skipped  uint64 // answers replaced in the outbox by newer ones
+}
+
+// answer is a response_back and, if asked for, its landmarks event.
+type answer struct {
+	image     string
+	landmarks *landmarksEvent
+}
+
+// frameTag travels with a frame through the pipeline.
+type frameTag struct {
+	id  any        // the client's id, from {id, image}
+	seq uint64     // the server's count, when the client gave no id
+	ack socket.Ack // the client's acknowledgement callback, if any
+}
+
+func (t *frameTag) frameID() any {
+	if t.id != nil {
+		return t.id
+	}
+	return t.seq
 }
 
 func (s *Server) onConnect(sock *socket.Socket) {
 	c := &conn{sock: sock}
 	c.log = s.opts.Logger.With().Str("client", string(sock.Id())).Logger()
-	c.session = s.engine.NewSession(string(sock.Id()), c.deliver, s.opts.Effects()...)
+	fx := s.opts.Effects()
+	c.settings = settings{Specs: effects.SpecsOf(fx), Output: "image", effects: fx}
+	c.session = s.engine.NewSession(string(sock.Id()), c.deliver, fx...)
 	c.log.Info().Str("transport", sock.Conn().Transport().Name()).Str("remote", sock.Conn().RemoteAddress()).
 		Int("eio", sock.Conn().Protocol()).Msg("connect")
 
-	sock.On(EventImage, func(args ...any) {
-		dataURL, ok := firstString(args)
-		if !ok {
-			c.sendError(&frame.Error{Code: frame.CodeBadPayload, Message: "image must be a JPEG data URL string"})
-			return
-		}
-		if len(dataURL) > s.limits.MaxDataURLLen() {
-			// Refuse here rather than queue: the newest-frame slot must not
-			// be taken by a frame that will be refused anyway.
-			c.sendError(&frame.Error{Code: frame.CodeTooLarge,
-				Message: "frame data URL is " + itoa(len(dataURL)) + " characters; the limit is " + itoa(s.limits.MaxDataURLLen())})
-			return
-		}
-		c.session.Submit(pipeline.Input{DataURL: dataURL})
-	})
+	sock.On(EventImage, func(args ...any) { s.onImage(c, args) })
+	sock.On(EventConfig, func(args ...any) { c.onConfig(args) })
 	sock.On("disconnect", func(args ...any) {
 		c.close()
 		reason, _ := firstString(args)
 		c.log.Info().Str("reason", reason).Uint64("dropped", c.session.Dropped()).Msg("disconnect")
 	})
+}
+
+// onImage runs on the socket's reader: it only checks what is cheap and
+// hands the frame to the pipeline.
+func (s *Server) onImage(c *conn, args []any) {
+	args, ack := splitAck(args)
+	tag := &frameTag{seq: c.frames.Add(1), ack: ack}
+	var dataURL string
+	ok := false
+	if len(args) > 0 {
+		switch v := args[0].(type) {
+		case string:
+			dataURL, ok = v, true
+		case map[string]any:
+			tag.id = v["id"]
+			dataURL, ok = v["image"].(string)
+		}
+	}
+	if !ok {
+		c.sendError(tag, &frame.Error{Code: frame.CodeBadPayload, Message: "image must be a JPEG data URL string, or {id, image} with one"})
+		return
+	}
+	if len(dataURL) > s.limits.MaxDataURLLen() {
+		// Refuse here rather than queue: the newest-frame slot must not be
+		// taken by a frame that will be refused anyway.
+		c.sendError(tag, &frame.Error{Code: frame.CodeTooLarge, Message: "frame data URL is " +
+			strconv.Itoa(len(dataURL)) + " characters; the limit is " + strconv.Itoa(s.limits.MaxDataURLLen())})
+		return
+	}
+	c.mu.Lock()
+	noImage := c.settings.Output == "landmarks"
+	c.mu.Unlock()
+	c.session.Submit(pipeline.Input{DataURL: dataURL, Tag: tag, NoImage: noImage})
+}
+
+func (c *conn) onConfig(args []any) {
+	args, ack := splitAck(args)
+	var raw []byte
+	if len(args) > 0 {
+		raw, _ = json.Marshal(args[0])
+	}
+	c.mu.Lock()
+	next, err := applyConfig(c.settings, raw)
+	if err == nil {
+		c.settings = next
+		c.session.SetEffects(next.effects...)
+	}
+	c.mu.Unlock()
+	if err != nil {
+		var fe *effects.FieldError
+		body := errorBody{Code: CodeBadConfig, Message: err.Error()}
+		if asType(err, &fe) {
+			body.Field, body.Message = fe.Field, fe.Message
+		}
+		c.log.Warn().Str("code", body.Code).Str("field", body.Field).Msg(body.Message)
+		if ack != nil {
+			ack([]any{map[string]any{"ok": false, "error": body}}, nil)
+		} else {
+			c.sock.Emit(EventError, body)
+		}
+		return
+	}
+	c.log.Debug().Interface("settings", next).Msg("config")
+	if ack != nil {
+		ack([]any{map[string]any{"ok": true, "config": next}}, nil)
+	}
+}
+
+func splitAck(args []any) ([]any, socket.Ack) {
+	if n := len(args); n > 0 {
+		if ack, ok := args[n-1].(socket.Ack); ok {
+			return args[:n-1], ack
+		}
+	}
+	return args, nil
 }
 
 func firstString(args []any) (string, bool) {
@@ -140,21 +238,53 @@ func firstString(args []any) (string, bool) {
 
 // deliver runs on a pipeline worker and must not block.
 func (c *conn) deliver(r pipeline.Result) {
-	if r.Err != nil {
-		c.sendError(r.Err)
+	tag, _ := r.Tag.(*frameTag)
+	if tag == nil {
+		r.Release()
 		return
 	}
-	url := jpegDataURL(r.JPEG)
+	switch {
+	case r.Dropped:
+		// A frame replaced before processing is answered only where an
+		// answer was promised: to an acknowledgement.
+		if tag.ack != nil {
+			tag.ack([]any{frameAck{ID: tag.id, Dropped: c.session.Dropped(),
+				Error: &errorBody{Code: CodeDropped, Message: "a newer frame replaced this one before it was processed"}}}, nil)
+		}
+		return
+	case r.Err != nil:
+		c.sendError(tag, r.Err)
+		return
+	}
+	a := &answer{}
+	if r.JPEG != nil {
+		a.image = jpegDataURL(r.JPEG)
+	}
 	r.Release()
+	c.mu.Lock()
+	wantLandmarks := c.settings.Landmarks
+	c.mu.Unlock()
+	if wantLandmarks {
+		a.landmarks = &landmarksEvent{Frame: tag.frameID(), Width: r.Width, Height: r.Height, Faces: FacesJSON(r.Faces)}
+	}
+	if tag.ack != nil {
+		// The client paces itself by its acknowledgements: answer each one.
+		tag.ack([]any{frameAck{ID: tag.id, Image: a.image, Faces: len(r.Faces), FPS: r.FPS,
+			Dropped: c.session.Dropped(), Timings: msOf(r.Timings)}}, nil)
+		if a.landmarks != nil {
+			c.sock.Emit(EventLandmarks, a.landmarks)
+		}
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
 		return
 	}
-	if c.outbox != "" {
+	if c.outbox != nil {
 		c.skipped++
 	}
-	c.outbox = url
+	c.outbox = a
 	c.flushLocked()
 }
 
@@ -162,7 +292,7 @@ func (c *conn) deliver(r pipeline.Result) {
 // what it had. Engine.IO queues without limit when a client reads slowly; by
 // holding back here, at most one answer waits and it is always the newest.
 func (c *conn) flushLocked() {
-	if c.closed || c.outbox == "" {
+	if c.closed || c.outbox == nil {
 		return
 	}
 	if !c.sock.Conn().Transport().Writable() {
@@ -176,21 +306,30 @@ func (c *conn) flushLocked() {
 		}
 		return
 	}
-	url := c.outbox
-	c.outbox = ""
-	c.sock.Emit(EventResponse, url)
+	a := c.outbox
+	c.outbox = nil
+	if a.image != "" {
+		c.sock.Emit(EventResponse, a.image)
+	}
+	if a.landmarks != nil {
+		c.sock.Emit(EventLandmarks, a.landmarks)
+	}
 }
 
-func (c *conn) sendError(e *frame.Error) {
+func (c *conn) sendError(tag *frameTag, e *frame.Error) {
 	c.log.Warn().Str("code", e.Code).Msg(e.Message)
-	c.sock.Emit(EventError, map[string]any{"code": e.Code, "message": e.Message})
+	body := errorBody{Code: e.Code, Message: e.Message}
+	c.sock.Emit(EventError, body)
+	if tag != nil && tag.ack != nil {
+		tag.ack([]any{frameAck{ID: tag.id, Dropped: c.session.Dropped(), Error: &body}}, nil)
+	}
 }
 
 func (c *conn) close() {
 	c.session.Close()
 	c.mu.Lock()
 	c.closed = true
-	c.outbox = ""
+	c.outbox = nil
 	if c.retry != nil {
 		c.retry.Stop()
 		c.retry = nil
@@ -207,4 +346,4 @@ func jpegDataURL(jpg []byte) string {
 	return unsafe.String(unsafe.SliceData(b), len(b)) // b is never written again
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }
+func asType[T error](err error, target *T) bool { return errors.As(err, target) }
