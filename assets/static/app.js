@@ -1,35 +1,40 @@
-// The try-on page: camera frames go to the server as JPEG data URLs in
-// "image" events; processed frames come back in "response_back".
+// The try-on page. Camera frames go to the server as JPEG data URLs in
+// "image" events with an acknowledgement; the answer comes back in the
+// acknowledgement. Settings go in "config" events. See docs/protocol.md.
 'use strict';
 (() => {
   const $ = (id) => document.getElementById(id);
   const video = $('preview'), output = $('output'), canvas = $('capture');
   const ctx = canvas.getContext('2d');
   const ui = {
-    fps: $('fps'), quality: $('quality'), resolution: $('resolution'),
-    pacing: $('pacing'), mirror: $('mirror'), toggle: $('toggle'),
+    effect: $('effect'), color: $('color'), strength: $('strength'),
+    camera: $('camera'), resolution: $('resolution'), mirror: $('mirror'),
+    fps: $('fps'), quality: $('quality'), pacing: $('pacing'), inflight: $('inflight'),
+    toggle: $('toggle'), snapshot: $('snapshot'),
   };
+  const ANSWER_TIMEOUT_MS = 2000;
 
   const state = {
     running: true,
-    inFlight: [],   // send times of frames not yet answered, oldest first
-    maxInFlight: 1, // in "ack" pacing: frames sent before an answer is needed
+    nextId: 1,
+    inFlight: new Map(), // id -> send time
     lastSend: 0,
-    sent: [], answered: [], rtts: [], errors: 0,
+    sent: [], answered: [], rtts: [], // [time, rtt] pairs for the last second
+    dropped: 0, faces: 0, errors: 0,
+    lastSent: new Map(), // id -> data URL, for the test hook; pruned with inFlight
+    lastPair: null,      // {sent, answered, rtt} of the newest answer
   };
+  // Read by the browser test; harmless for people.
+  window.tryon = { state, stats: () => computeStats(performance.now()) };
 
-  function showMessage(text) {
-    const m = $('message');
-    m.textContent = text;
-    m.hidden = !text;
-  }
-  function setStatus(text) { $('status').textContent = text; }
+  const showMessage = (text) => { const m = $('message'); m.textContent = text; m.hidden = !text; };
+  const setStatus = (text) => { $('status').textContent = text; };
 
   // ---- camera ----
   async function startCamera() {
     if (!window.isSecureContext || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      showMessage('The camera needs a secure page: open this page over https://, or as http://localhost on this computer. ' +
-        'Browsers give the camera only to secure pages, so a plain http:// link to another machine cannot use it.');
+      showMessage('The camera needs a secure page. Open this page with https://, or as http://localhost on the computer running the server. ' +
+        'Phones and other computers reaching it over plain http:// are not given the camera: start the server with a public https link or TLS (see README).');
       setStatus('no camera');
       return false;
     }
@@ -38,7 +43,7 @@
     try {
       video.srcObject = await navigator.mediaDevices.getUserMedia({
         audio: false,
-        video: { width: { ideal: w }, height: { ideal: h }, facingMode: 'user' },
+        video: { width: { ideal: w }, height: { ideal: h }, facingMode: { ideal: ui.camera.value } },
       });
       await video.play();
       showMessage('');
@@ -59,78 +64,117 @@
 
   // ---- socket ----
   const socket = io({ transports: ['websocket', 'polling'] });
-  socket.on('connect', () => setStatus('connected'));
-  socket.on('disconnect', (reason) => { setStatus(`disconnected (${reason})`); state.inFlight = []; });
+  socket.on('connect', () => { setStatus('connected'); sendConfig(); });
+  socket.on('disconnect', (reason) => { setStatus(`disconnected (${reason})`); state.inFlight.clear(); state.lastSent.clear(); });
   socket.on('connect_error', (err) => setStatus(`cannot reach the server: ${err.message}`));
-  socket.on('response_back', (dataURL) => {
-    const now = performance.now();
-    const sentAt = state.inFlight.shift();
-    if (sentAt !== undefined) state.rtts.push([now, now - sentAt]);
-    state.answered.push(now);
-    output.src = dataURL;
-  });
   socket.on('error', (err) => {
     state.errors++;
-    state.inFlight.shift();
-    showMessage(`Server refused a frame: ${err && err.message ? err.message : err}`);
+    if (err && err.code) showMessage(`The server refused: ${err.message} (${err.code})`);
   });
+
+  function sendConfig() {
+    const effects = ui.effect.value === 'none' ? [] :
+      [{ name: ui.effect.value, color: ui.color.value, strength: Number(ui.strength.value) }];
+    socket.emit('config', { effects }, (reply) => {
+      if (reply && !reply.ok) showMessage(`Setting refused: ${reply.error.field}: ${reply.error.message}`);
+    });
+  }
+
+  function onAnswer(id, reply) {
+    const now = performance.now();
+    const sentAt = state.inFlight.get(id);
+    const sentURL = state.lastSent.get(id);
+    state.inFlight.delete(id);
+    state.lastSent.delete(id);
+    if (reply.dropped !== undefined) state.dropped = reply.dropped;
+    if (reply.error) return; // dropped by the server, or refused (the error event says why)
+    if (sentAt !== undefined) state.rtts.push([now, now - sentAt]);
+    state.answered.push(now);
+    state.faces = reply.faces;
+    if (reply.image) {
+      output.src = reply.image;
+      state.lastPair = { id, sent: sentURL, answered: reply.image, rtt: sentAt === undefined ? null : now - sentAt };
+    }
+  }
 
   // ---- sending ----
   function captureAndSend(now) {
     const vw = video.videoWidth, vh = video.videoHeight;
     if (!vw || !vh) return;
     if (canvas.width !== vw || canvas.height !== vh) { canvas.width = vw; canvas.height = vh; }
-    // Mirroring happens here, not with CSS on the answer, so the server's
-    // FPS text reads the right way round.
+    // Mirroring happens here rather than with CSS on the answer, so the
+    // server's FPS text reads the right way round.
     if (ui.mirror.checked) ctx.setTransform(-1, 0, 0, 1, vw, 0);
     else ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.drawImage(video, 0, 0, vw, vh);
-    socket.emit('image', canvas.toDataURL('image/jpeg', Number(ui.quality.value)));
-    state.inFlight.push(now);
+    const image = canvas.toDataURL('image/jpeg', Number(ui.quality.value));
+    const id = state.nextId++;
+    state.inFlight.set(id, now);
+    state.lastSent.set(id, image);
     state.sent.push(now);
     state.lastSend = now;
+    socket.emit('image', { id, image }, (reply) => onAnswer(id, reply || {}));
   }
 
   function tick() {
     requestAnimationFrame(tick);
     if (!state.running || !socket.connected) return;
     const now = performance.now();
+    // Forget answers that never came (a lost connection), so sending resumes.
+    for (const [id, t] of state.inFlight) {
+      if (now - t > ANSWER_TIMEOUT_MS) { state.inFlight.delete(id); state.lastSent.delete(id); }
+    }
     const interval = 1000 / Math.max(1, Number(ui.fps.value) || 15);
     if (now - state.lastSend < interval) return;
-    if (ui.pacing.value === 'ack') {
-      // Wait for the answer before sending more, so a slow link or server
-      // never builds a queue; give up on an answer after 2 s.
-      while (state.inFlight.length && now - state.inFlight[0] > 2000) state.inFlight.shift();
-      if (state.inFlight.length >= state.maxInFlight) return;
-    }
+    // In "ack" pacing the next frame waits for an answer, so a slow link or
+    // server never builds a queue. "timer" sends on the clock regardless,
+    // as the classic tutorial does; kept for comparison.
+    if (ui.pacing.value === 'ack' && state.inFlight.size >= Math.max(1, Number(ui.inflight.value) || 1)) return;
     captureAndSend(now);
   }
 
   // ---- stats ----
-  function perSecond(list, now) {
+  function prune(list, now) {
     while (list.length && now - (Array.isArray(list[0]) ? list[0][0] : list[0]) > 1000) list.shift();
-    return list.length;
+  }
+  function computeStats(now) {
+    prune(state.sent, now); prune(state.answered, now); prune(state.rtts, now);
+    const rtts = state.rtts.map((r) => r[1]).sort((a, b) => a - b);
+    return {
+      sent: state.sent.length, answered: state.answered.length,
+      rttMedian: rtts.length ? rtts[Math.floor(rtts.length / 2)] : null,
+      dropped: state.dropped, faces: state.faces, errors: state.errors, inFlight: state.inFlight.size,
+    };
   }
   setInterval(() => {
-    const now = performance.now();
-    $('stat-sent').textContent = perSecond(state.sent, now);
-    $('stat-answered').textContent = perSecond(state.answered, now);
-    perSecond(state.rtts, now);
-    const rtts = state.rtts.map((r) => r[1]).sort((a, b) => a - b);
-    $('stat-rtt').textContent = rtts.length ? Math.round(rtts[Math.floor(rtts.length / 2)]) : '–';
-    $('stat-errors').textContent = state.errors;
+    const s = computeStats(performance.now());
+    $('stat-sent').textContent = s.sent;
+    $('stat-answered').textContent = s.answered;
+    $('stat-rtt').textContent = s.rttMedian === null ? '–' : Math.round(s.rttMedian);
+    $('stat-dropped').textContent = s.dropped;
+    $('stat-faces').textContent = s.faces;
   }, 500);
 
   // ---- controls ----
-  function applyMirror() {
-    video.classList.toggle('mirrored', ui.mirror.checked);
-  }
+  const applyMirror = () => video.classList.toggle('mirrored', ui.mirror.checked);
   ui.mirror.addEventListener('change', applyMirror);
   ui.resolution.addEventListener('change', startCamera);
+  ui.camera.addEventListener('change', startCamera);
+  for (const el of [ui.effect, ui.color, ui.strength]) el.addEventListener('input', sendConfig);
   ui.toggle.addEventListener('click', () => {
     state.running = !state.running;
-    ui.toggle.textContent = state.running ? 'Stop' : 'Start';
+    ui.toggle.textContent = state.running ? 'Pause' : 'Resume';
   });
+  ui.snapshot.addEventListener('click', () => {
+    if (!output.src) return;
+    const a = document.createElement('a');
+    a.href = output.src;
+    a.download = `tryon-${new Date().toISOString().replace(/[:.]/g, '-')}.jpg`;
+    a.click();
+  });
+  // Test and link hooks: ?pacing=timer&fps=30 preset the controls.
+  const params = new URLSearchParams(location.search);
+  for (const [k, v] of params) if (ui[k] && ui[k].tagName !== 'BUTTON') ui[k].value = v;
 
   applyMirror();
   startCamera().then(() => requestAnimationFrame(tick));

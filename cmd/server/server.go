@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/livetryon/server/assets"
+	"github.com/livetryon/server/examples"
 	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/pipeline"
 	"github.com/livetryon/server/pkg/transport/socketio"
@@ -56,6 +57,7 @@ func (s *Server) routes() http.Handler {
 		w.Write(page)
 	})
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(assets.Static())))
+	mux.Handle("GET /examples/", http.StripPrefix("/examples/", http.FileServerFS(examples.Files)))
 	mux.Handle("/socket.io/", s.socketIO.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))

@@ -43,7 +43,13 @@ func TestFlags(t *testing.T) {
 // startServer runs the whole server on a loopback port.
 func startServer(t *testing.T) string {
 	t.Helper()
-	cfg, err := parseFlags([]string{"--addr", "127.0.0.1:0", "--log-level", "warn"})
+	return startServerWith(t)
+}
+
+// startServerWith runs the server with extra command-line flags.
+func startServerWith(t *testing.T, flags ...string) string {
+	t.Helper()
+	cfg, err := parseFlags(append([]string{"--addr", "127.0.0.1:0", "--log-level", "warn"}, flags...))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,308 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"image"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"gocv.io/x/gocv"
+
+	"github.com/livetryon/server/internal/testmedia"
+)
+
+// fakeCameraClip writes a Motion-JPEG clip for Chromium's fake camera: 3 s
+// at 30 fps of obama-480p.jpg seen through a 640x480 window that pans and
+// zooms slowly, like a person in front of a laptop camera. It is made at
+// test time so the repository holds only the photo.
+func fakeCameraClip(t *testing.T) string {
+	t.Helper()
+	src := gocv.IMRead(testmedia.Path("obama-480p.jpg"), gocv.IMReadColor)
+	if src.Empty() {
+		t.Fatal("cannot read obama-480p.jpg")
+	}
+	defer src.Close()
+	path := filepath.Join(t.TempDir(), "camera.mjpeg")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := gocv.NewMat()
+	defer out.Close()
+	const frames = 90
+	for i := 0; i < frames; i++ {
+		phase := float64(i) / frames
+		w := 640 - int(60*phase) // zoom in a little
+		h := w * 3 / 4
+		x := (src.Cols()-w)/2 + int(20*(phase-0.5))
+		y := (src.Rows() - h) / 2
+		crop := src.Region(image.Rect(x, y, x+w, y+h))
+		gocv.Resize(crop, &out, image.Pt(640, 480), 0, 0, gocv.InterpolationArea)
+		crop.Close()
+		buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, out, []int{gocv.IMWriteJpegQuality, 85})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Write(buf.GetBytes())
+		buf.Close()
+	}
+	return path
+}
+
+// browser starts Debian's Chromium, headless, with a fake camera playing
+// clip, and collects the page's uncaught exceptions and console errors.
+type browser struct {
+	ctx    context.Context
+	mu     sync.Mutex
+	errors []string
+}
+
+func startBrowser(t *testing.T, clip string) *browser {
+	t.Helper()
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatal("chromium not found: install Debian's chromium package (go tool task test does)")
+	}
+	// Not t.TempDir: Chromium may still be writing its profile when the
+	// test ends, and TempDir fails the test if it cannot remove the folder.
+	profile, err := os.MkdirTemp("", "tryon-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(1280, 1000),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-file-for-fake-video-capture", clip),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() {
+		cancel()
+		cancelAlloc()
+		os.RemoveAll(profile)
+	})
+	b := &browser{ctx: ctx}
+	chromedp.ListenTarget(ctx, func(ev any) {
+		switch ev := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			b.addError("exception: " + ev.ExceptionDetails.Error())
+		case *runtime.EventConsoleAPICalled:
+			if ev.Type == runtime.APITypeError {
+				var parts []string
+				for _, a := range ev.Args {
+					parts = append(parts, string(a.Value)+a.Description)
+				}
+				b.addError("console.error: " + strings.Join(parts, " "))
+			}
+		}
+	})
+	if err := chromedp.Run(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return b
+}
+
+func (b *browser) addError(s string) {
+	b.mu.Lock()
+	b.errors = append(b.errors, s)
+	b.mu.Unlock()
+}
+
+func (b *browser) pageErrors() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]string(nil), b.errors...)
+}
+
+func (b *browser) run(t *testing.T, actions ...chromedp.Action) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Run(ctx, actions...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type pageStats struct {
+	Sent      int      `json:"sent"`
+	Answered  int      `json:"answered"`
+	RTTMedian *float64 `json:"rttMedian"`
+	Dropped   int      `json:"dropped"`
+	Faces     int      `json:"faces"`
+	Errors    int      `json:"errors"`
+}
+
+func (b *browser) stats(t *testing.T) pageStats {
+	t.Helper()
+	var s pageStats
+	b.run(t, chromedp.Evaluate(`window.tryon.stats()`, &s))
+	return s
+}
+
+func decodeDataURL(t *testing.T, s string) gocv.Mat {
+	t.Helper()
+	jpg, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(s, "data:image/jpeg;base64,"))
+	if err != nil {
+		t.Fatalf("not a JPEG data URL: %v", err)
+	}
+	m, err := gocv.IMDecode(jpg, gocv.IMReadColor)
+	if err != nil || m.Empty() {
+		t.Fatalf("answer does not decode: %v", err)
+	}
+	return m
+}
+
+// TestBrowserEndToEnd opens the page in Chromium with a fake camera: within
+// 10 s it must show processed frames at 10 or more a second, with the lips
+// recoloured, and no page errors. Then the classic tutorial page, served as
+// is, must get frames back too.
+func TestBrowserEndToEnd(t *testing.T) {
+	base := startServer(t)
+	b := startBrowser(t, fakeCameraClip(t))
+	b.run(t, chromedp.Navigate(base+"/"))
+
+	deadline := time.Now().Add(10 * time.Second)
+	var best pageStats
+	for time.Now().Before(deadline) {
+		time.Sleep(250 * time.Millisecond)
+		if s := b.stats(t); s.Answered > best.Answered {
+			best = s
+		}
+		if best.Answered >= 10 {
+			break
+		}
+	}
+	t.Logf("page stats: %+v", best)
+	if best.Answered < 10 {
+		t.Fatalf("page showed %d processed frames per second within 10 s; want at least 10", best.Answered)
+	}
+	if best.Faces != 1 {
+		t.Errorf("page reports %d faces, want 1", best.Faces)
+	}
+
+	// Compare the newest answered frame with the camera frame it answers.
+	var pair struct {
+		Sent     string `json:"sent"`
+		Answered string `json:"answered"`
+	}
+	var outputSrc string
+	b.run(t,
+		chromedp.Evaluate(`window.tryon.state.lastPair`, &pair),
+		chromedp.Evaluate(`document.getElementById('output').src`, &outputSrc),
+	)
+	if !strings.HasPrefix(outputSrc, "data:image/jpeg;base64,") {
+		t.Fatalf("#output src is %.40q, want a JPEG data URL", outputSrc)
+	}
+	sent := decodeDataURL(t, pair.Sent)
+	defer sent.Close()
+	answered := decodeDataURL(t, pair.Answered)
+	defer answered.Close()
+	sentJPEG, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(pair.Sent, "data:image/jpeg;base64,"))
+	faces := testmedia.Faces(t, sentJPEG)
+	if len(faces) != 1 {
+		t.Fatalf("%d faces in the camera frame, want 1", len(faces))
+	}
+	lip := testmedia.LipPoint(faces[0])
+	before, after := testmedia.Redness(sent, lip), testmedia.Redness(answered, lip)
+	t.Logf("lip at %v: redness %d in the camera frame, %d in the answer", lip, before, after)
+	if after < before+10 {
+		t.Errorf("lips not recoloured: redness %d → %d", before, after)
+	}
+
+	var png []byte
+	b.run(t, chromedp.FullScreenshot(&png, 100))
+	shot := filepath.Join(t.TempDir(), "page.png")
+	if err := os.WriteFile(shot, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", shot)
+	if keep := os.Getenv("TRYON_SCREENSHOT"); keep != "" {
+		os.WriteFile(keep, png, 0o644) // to look at it after the test
+	}
+	if errs := b.pageErrors(); len(errs) > 0 {
+		t.Errorf("page errors: %v", errs)
+	}
+
+	t.Run("classic tutorial page", func(t *testing.T) {
+		b.run(t, chromedp.Navigate(base+"/examples/classic-tutorial/"))
+		seen := map[string]bool{}
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) && len(seen) < 5 {
+			time.Sleep(100 * time.Millisecond)
+			var src string
+			b.run(t, chromedp.Evaluate(`document.getElementById('photo').src`, &src))
+			if strings.HasPrefix(src, "data:image/jpeg;base64,") {
+				seen[src] = true
+			}
+		}
+		if len(seen) < 5 {
+			t.Fatalf("the tutorial page showed %d distinct answered frames in 10 s, want 5", len(seen))
+		}
+		if errs := b.pageErrors(); len(errs) > 0 {
+			t.Errorf("page errors: %v", errs)
+		}
+	})
+}
+
+// TestBrowserFlowControl measures the page's two pacing modes against a
+// server slowed to about 6 frames a second (one worker, 150 ms a frame)
+// while the page offers 15. Waiting for answers keeps the round trip flat
+// and loses nothing; the fixed timer offers more than the server can take,
+// so the server drops frames. The figures are logged.
+func TestBrowserFlowControl(t *testing.T) {
+	base := startServerWith(t, "--workers", "1", "--debug-delay", "150ms")
+	b := startBrowser(t, fakeCameraClip(t))
+	measure := func(pacing string) (first, last float64, s pageStats) {
+		b.run(t, chromedp.Navigate(base+"/?fps=15&pacing="+pacing))
+		var medians []float64
+		for i := 0; i < 10; i++ {
+			time.Sleep(time.Second)
+			s = b.stats(t)
+			if s.RTTMedian != nil {
+				medians = append(medians, *s.RTTMedian)
+			}
+		}
+		if len(medians) < 6 {
+			t.Fatalf("%s: round trips measured in only %d of 10 seconds", pacing, len(medians))
+		}
+		return median(medians[:3]), median(medians[len(medians)-3:]), s
+	}
+	ackFirst, ackLast, ack := measure("ack")
+	timerFirst, timerLast, timer := measure("timer")
+	t.Logf("ack pacing:   round trip %.0f ms in the first 3 s, %.0f ms in the last 3 s; %d answered/s, %d dropped by the server", ackFirst, ackLast, ack.Answered, ack.Dropped)
+	t.Logf("timer pacing: round trip %.0f ms in the first 3 s, %.0f ms in the last 3 s; %d answered/s, %d dropped by the server", timerFirst, timerLast, timer.Answered, timer.Dropped)
+	if ackLast > 1.5*ackFirst+50 {
+		t.Errorf("ack pacing: round trip grew from %.0f to %.0f ms", ackFirst, ackLast)
+	}
+	if ack.Dropped != 0 {
+		t.Errorf("ack pacing: server dropped %d frames, want 0", ack.Dropped)
+	}
+	if timer.Dropped == 0 && timerLast <= 1.5*timerFirst+50 {
+		t.Errorf("timer pacing neither dropped frames nor grew its round trip; the comparison shows nothing")
+	}
+}
+
+func median(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	return s[len(s)/2]
+}
+

@@ -1,0 +1,10 @@
+// Package examples embeds the example pages so the server can serve them
+// as they are, under /examples/.
+package examples
+
+import "embed"
+
+// Files holds every example page, by folder: classic-tutorial/index.html, ...
+//
+//go:embed classic-tutorial/index.html
+var Files embed.FS
