@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/base64"
-	"image"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,41 +19,17 @@ import (
 	"github.com/livetryon/server/internal/testmedia"
 )
 
-// fakeCameraClip writes a Motion-JPEG clip for Chromium's fake camera: 3 s
-// at 30 fps of obama-480p.jpg seen through a 640x480 window that pans and
-// zooms slowly, like a person in front of a laptop camera. It is made at
-// test time so the repository holds only the photo.
+// fakeCameraClip writes testmedia.PanZoomClip as a Motion-JPEG file for
+// Chromium's fake camera, which loops it.
 func fakeCameraClip(t *testing.T) string {
 	t.Helper()
-	src := gocv.IMRead(testmedia.Path("obama-480p.jpg"), gocv.IMReadColor)
-	if src.Empty() {
-		t.Fatal("cannot read obama-480p.jpg")
-	}
-	defer src.Close()
 	path := filepath.Join(t.TempDir(), "camera.mjpeg")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
+	var clip []byte
+	for _, f := range testmedia.PanZoomClip(t, 90) {
+		clip = append(clip, f...)
 	}
-	defer f.Close()
-	out := gocv.NewMat()
-	defer out.Close()
-	const frames = 90
-	for i := 0; i < frames; i++ {
-		phase := float64(i) / frames
-		w := 640 - int(60*phase) // zoom in a little
-		h := w * 3 / 4
-		x := (src.Cols()-w)/2 + int(20*(phase-0.5))
-		y := (src.Rows() - h) / 2
-		crop := src.Region(image.Rect(x, y, x+w, y+h))
-		gocv.Resize(crop, &out, image.Pt(640, 480), 0, 0, gocv.InterpolationArea)
-		crop.Close()
-		buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, out, []int{gocv.IMWriteJpegQuality, 85})
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.Write(buf.GetBytes())
-		buf.Close()
+	if err := os.WriteFile(path, clip, 0o644); err != nil {
+		t.Fatal(err)
 	}
 	return path
 }

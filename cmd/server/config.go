@@ -17,6 +17,7 @@ import (
 // Config is everything the command line sets.
 type Config struct {
 	Addr       string
+	PprofAddr  string
 	LogLevel   string
 	LogFormat  string
 	CORSOrigin string
@@ -29,11 +30,13 @@ func parseFlags(args []string) (Config, error) {
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.StringVar(&c.Addr, "addr", ":9990", "address to listen on")
 	fs.StringVar(&c.Pipeline.ModelPath, "model", landmarks.DefaultModelPath, "dlib 68-point shape predictor (Debian package libdlib-data)")
+	fs.StringVar(&c.PprofAddr, "pprof-addr", "", "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060; off when empty")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "console", "console (for people) or json (for log collectors)")
 	fs.StringVar(&c.CORSOrigin, "cors-origin", "*", "Access-Control-Allow-Origin for Socket.IO, so pages served elsewhere can connect")
 	fs.IntVar(&c.Pipeline.Workers, "workers", def.Workers, "frames processed in parallel (default: the number of CPUs)")
 	fs.IntVar(&c.Pipeline.DetectWidth, "detect-width", def.DetectWidth, "scale frames to this width for face detection; 0 for full resolution")
+	fs.IntVar(&c.Pipeline.RedetectEvery, "redetect-every", def.RedetectEvery, "run the face detector on every n-th frame of a client and track faces by their landmarks in between; 1 detects on every frame")
 	fs.IntVar(&c.Pipeline.JPEGQuality, "jpeg-quality", def.JPEGQuality, "JPEG quality of answered frames, 1..100")
 	fs.IntVar(&c.Pipeline.Limits.MaxBytes, "max-frame-bytes", frame.DefaultLimits.MaxBytes, "largest JPEG a client may send, in bytes")
 	fs.IntVar(&c.Pipeline.Limits.MaxPixels, "max-pixels", frame.DefaultLimits.MaxPixels, "largest frame a client may send, in pixels")
@@ -65,6 +68,8 @@ func (c Config) Validate() error {
 	switch p := c.Pipeline; {
 	case p.Workers < 1:
 		return fmt.Errorf("--workers %d: want at least 1", p.Workers)
+	case p.RedetectEvery < 1:
+		return fmt.Errorf("--redetect-every %d: want 1 or more", p.RedetectEvery)
 	case p.DetectWidth < 0:
 		return fmt.Errorf("--detect-width %d: want 0 or more", p.DetectWidth)
 	case p.JPEGQuality < 1 || p.JPEGQuality > 100:

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -87,6 +88,21 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 		Int("workers", s.engine.Config().Workers).Msg("serving")
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	if s.cfg.PprofAddr != "" {
+		// A separate listener, so the profiler is never exposed with the page.
+		pprofMux := http.NewServeMux()
+		pprofMux.HandleFunc("/debug/pprof/", pprof.Index)
+		pprofMux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		pprofMux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		pprofMux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		ps := &http.Server{Addr: s.cfg.PprofAddr, Handler: pprofMux, ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := ps.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				s.log.Error().Err(err).Msg("pprof")
+			}
+		}()
+		defer ps.Close()
+	}
 	select {
 	case err := <-errc:
 		return err

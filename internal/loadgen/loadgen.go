@@ -73,6 +73,8 @@ type Report struct {
 	Drift           float64 `json:"drift"`
 
 	PeakRSSMB float64 `json:"server_peak_rss_mb,omitempty"`
+	// Median server time per stage in ms, as acknowledgements report it.
+	ServerStagesP50 map[string]float64 `json:"server_stages_p50_ms,omitempty"`
 }
 
 type sample struct {
@@ -178,8 +180,12 @@ func report(cfg Config, start time.Time, size int, clients []*client, peakRSS fl
 	r := &Report{Protocol: cfg.Protocol, Clients: cfg.Clients, OfferedFPS: cfg.FPS,
 		DurationSeconds: cfg.Duration.Seconds(), FrameBytes: size, PeakRSSMB: peakRSS}
 	var all []sample
+	stages := map[string][]float64{}
 	for _, c := range clients {
 		c.mu.Lock()
+		for k, v := range c.stages {
+			stages[k] = append(stages[k], v...)
+		}
 		r.Sent += c.sent
 		r.Answered += len(c.samples)
 		r.ServerDropped += c.dropped
@@ -193,6 +199,13 @@ func report(cfg Config, start time.Time, size int, clients []*client, peakRSS fl
 		c.mu.Unlock()
 	}
 	r.AnsweredFPS = float64(len(all)) / cfg.Duration.Seconds()
+	if len(stages) > 0 {
+		r.ServerStagesP50 = map[string]float64{}
+		for k, v := range stages {
+			sort.Float64s(v)
+			r.ServerStagesP50[k] = quantile(v, 0.5)
+		}
+	}
 	ages := make([]float64, len(all))
 	for i, s := range all {
 		ages[i] = ms(s.age)
@@ -239,7 +252,8 @@ type client struct {
 
 	mu          sync.Mutex
 	seq         int
-	inFlight    map[int]time.Time // frame number → send time
+	inFlight    map[int]time.Time    // frame number → send time
+	stages      map[string][]float64 // the server's per-stage ms, from acks
 	samples     []sample
 	sent        int
 	dropped     int
@@ -249,7 +263,7 @@ type client struct {
 }
 
 func newClient(conn *sioclient.Client, cfg Config, fr *frames) *client {
-	c := &client{conn: conn, cfg: cfg, frames: fr, answer: make(chan struct{}, 1), inFlight: map[int]time.Time{}}
+	c := &client{conn: conn, cfg: cfg, frames: fr, answer: make(chan struct{}, 1), inFlight: map[int]time.Time{}, stages: map[string][]float64{}}
 	conn.On("response_back", c.onResponse)
 	conn.On("error", func(args []json.RawMessage) {
 		c.mu.Lock()
@@ -350,9 +364,10 @@ func (c *client) matchLocked(id int, now time.Time) {
 }
 
 type ackBody struct {
-	ID    *int   `json:"id"`
-	Image string `json:"image"`
-	Error *struct {
+	ID      *int               `json:"id"`
+	Image   string             `json:"image"`
+	Timings map[string]float64 `json:"timings"`
+	Error   *struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
 	} `json:"error"`
@@ -385,6 +400,9 @@ func (c *client) onAck(id int, args []json.RawMessage) {
 			return
 		}
 		c.matchLocked(id, now)
+		for stage, v := range body.Timings {
+			c.stages[stage] = append(c.stages[stage], v)
+		}
 	}
 }
 
@@ -461,6 +479,11 @@ func (r *Report) Text() string {
 		r.AnsweredFPS, r.Answered, r.Sent, r.ServerDropped, r.Unanswered, r.Errors, r.Malformed)
 	fmt.Fprintf(&b, "age           p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms\n", r.AgeP50, r.AgeP95, r.AgeP99, r.AgeMax)
 	fmt.Fprintf(&b, "drift         first quarter p50 %.1f ms, last quarter p50 %.1f ms (x%.2f)\n", r.FirstQuarterP50, r.LastQuarterP50, r.Drift)
+	if len(r.ServerStagesP50) > 0 {
+		st := r.ServerStagesP50
+		fmt.Fprintf(&b, "server p50     queue %.2f, decode %.2f, detect %.2f, landmarks %.2f, effects %.2f, encode %.2f, total %.2f ms\n",
+			st["queue"], st["decode"], st["detect"], st["landmarks"], st["effects"], st["encode"], st["total"])
+	}
 	if r.PeakRSSMB > 0 {
 		fmt.Fprintf(&b, "server memory peak RSS %.0f MB\n", r.PeakRSSMB)
 	}

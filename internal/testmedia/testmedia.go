@@ -3,8 +3,10 @@
 package testmedia
 
 import (
+	"bytes"
 	"encoding/base64"
 	"image"
+	"os"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -111,4 +113,65 @@ func Redness(m gocv.Mat, p image.Point) int {
 // LipPoint is a point just inside the lower lip.
 func LipPoint(f landmarks.Face) image.Point {
 	return image.Pt((f.Points[57].X+f.Points[66].X)/2, (f.Points[57].Y+f.Points[66].Y)/2)
+}
+
+// PanZoomClip is n frames of obama-480p.jpg seen through a 640x480 window
+// that pans and zooms slowly, like a person in front of a laptop camera,
+// encoded as JPEG at quality 85. Made at test time so the repository holds
+// only the photo.
+func PanZoomClip(t testing.TB, n int) [][]byte {
+	t.Helper()
+	src := gocv.IMRead(Path("obama-480p.jpg"), gocv.IMReadColor)
+	if src.Empty() {
+		t.Fatal("cannot read testdata/obama-480p.jpg")
+	}
+	defer src.Close()
+	out := gocv.NewMat()
+	defer out.Close()
+	clip := make([][]byte, 0, n)
+	for i := 0; i < n; i++ {
+		phase := float64(i) / float64(n)
+		w := 640 - int(60*phase) // zoom in a little
+		h := w * 3 / 4
+		x := (src.Cols()-w)/2 + int(40*(phase-0.5))
+		y := (src.Rows() - h) / 2
+		crop := src.Region(image.Rect(x, y, x+w, y+h))
+		gocv.Resize(crop, &out, image.Pt(640, 480), 0, 0, gocv.InterpolationArea)
+		crop.Close()
+		buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, out, []int{gocv.IMWriteJpegQuality, 85})
+		if err != nil {
+			t.Fatal(err)
+		}
+		clip = append(clip, append([]byte(nil), buf.GetBytes()...))
+		buf.Close()
+	}
+	return clip
+}
+
+// SharedWebcamClip returns frames of ../shared/media/webcam-640x480.mjpeg,
+// every step-th one, when that file is beside the repository, and nil when
+// it is not (a clone without shared/).
+func SharedWebcamClip(step int) [][]byte {
+	b, err := os.ReadFile(RepoPath("../shared/media/webcam-640x480.mjpeg"))
+	if err != nil {
+		return nil
+	}
+	var frames [][]byte
+	soi := []byte{0xFF, 0xD8, 0xFF}
+	for i := 0; ; i++ {
+		start := bytes.Index(b, soi)
+		if start < 0 {
+			break
+		}
+		next := bytes.Index(b[start+3:], soi)
+		end := len(b)
+		if next >= 0 {
+			end = start + 3 + next
+		}
+		if i%step == 0 {
+			frames = append(frames, b[start:end])
+		}
+		b = b[end:]
+	}
+	return frames
 }

@@ -146,10 +146,18 @@ func BenchmarkEncode(b *testing.B) {
 }
 
 // BenchmarkFrame: the whole pipeline for one client in a closed loop, from
-// Submit to the delivered answer, on one worker: the latency of a frame.
+// Submit to the delivered answer, on one worker: the latency of a frame,
+// detecting faces on every frame (redetect=1) or every 5th and tracking
+// them in between (redetect=5, the default).
 func BenchmarkFrame(b *testing.B) {
+	for _, every := range []int{1, 5} {
+		b.Run("redetect="+strconv.Itoa(every), func(b *testing.B) { benchmarkFrame(b, every) })
+	}
+}
+
+func benchmarkFrame(b *testing.B, redetectEvery int) {
 	f := newStageFixture(b)
-	e := newEngine(b, func(c *pipeline.Config) { c.Workers = 1 })
+	e := newEngine(b, func(c *pipeline.Config) { c.Workers = 1; c.RedetectEvery = redetectEvery })
 	done := make(chan struct{}, 1)
 	s := e.NewSession("bench", func(r pipeline.Result) {
 		if r.Err != nil || len(r.Faces) != 1 {
@@ -167,7 +175,8 @@ func BenchmarkFrame(b *testing.B) {
 }
 
 // BenchmarkFrameThroughput: four closed-loop clients on the default worker
-// pool (one per CPU): frames answered per second by the whole machine.
+// pool (one per CPU) and default tracking: frames answered per second by the
+// whole machine, without any transport.
 func BenchmarkFrameThroughput(b *testing.B) {
 	f := newStageFixture(b)
 	e := newEngine(b, nil)

@@ -39,6 +39,10 @@ type Config struct {
 	// finds faces wider than a quarter of a 640 px frame, as at a laptop
 	// camera, at a quarter of the cost. 0 detects at full resolution.
 	DetectWidth int
+	// RedetectEvery runs the face detector on every n-th frame of a client
+	// and tracks faces from their landmarks in between; 1 detects on every
+	// frame. New faces appear within n frames.
+	RedetectEvery int
 	// Upsample doubles the detection image this many times first, to find
 	// small faces in stills; it multiplies the cost by about four each time.
 	Upsample int
@@ -51,12 +55,13 @@ type Config struct {
 // DefaultConfig is what the server runs with unless flags say otherwise.
 func DefaultConfig() Config {
 	return Config{
-		ModelPath:   landmarks.DefaultModelPath,
-		Workers:     runtime.NumCPU(),
-		Limits:      frame.DefaultLimits,
-		JPEGQuality: 80,
-		DetectWidth: 320,
-		Logger:      zerolog.Nop(),
+		ModelPath:     landmarks.DefaultModelPath,
+		Workers:       runtime.NumCPU(),
+		Limits:        frame.DefaultLimits,
+		JPEGQuality:   80,
+		DetectWidth:   320,
+		RedetectEvery: 5,
+		Logger:        zerolog.Nop(),
 	}
 }
 

@@ -82,7 +82,9 @@ type Session struct {
 	unlogged  uint64 // of those, not yet logged
 	lastLog   time.Time
 
-	rate RateMeter // touched only by the worker processing this session
+	// Touched only by the worker processing this session.
+	rate  RateMeter
+	track tracker
 }
 
 type queued struct {
@@ -187,7 +189,12 @@ func (s *Session) runOne(w *worker) {
 		s.finish()
 		return
 	}
-	res := w.process(q, effects, &s.rate)
+	res := w.process(q, effects, &s.rate, &s.track)
+	if e := s.log.Debug(); e.Enabled() && res.Err == nil {
+		t := res.Timings
+		e.Int("faces", len(res.Faces)).Dur("queue", t.Queue).Dur("decode", t.Decode).Dur("detect", t.Detect).
+			Dur("landmarks", t.Landmarks).Dur("effects", t.Effects).Dur("encode", t.Encode).Dur("total", t.Total()).Msg("frame")
+	}
 	s.mu.Lock()
 	closed = s.closed
 	s.mu.Unlock()

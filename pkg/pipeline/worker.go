@@ -49,7 +49,7 @@ func (w *worker) close() {
 
 // process runs every stage on one frame. Client mistakes come back as
 // Result.Err; nothing here panics on bad input.
-func (w *worker) process(q *queued, fx []Effect, rate *RateMeter) (res Result) {
+func (w *worker) process(q *queued, fx []Effect, rate *RateMeter, track *tracker) (res Result) {
 	res.Tag = q.in.Tag
 	t := time.Now()
 	res.Timings.Queue = t.Sub(q.at)
@@ -72,12 +72,19 @@ func (w *worker) process(q *queued, fx []Effect, rate *RateMeter) (res Result) {
 	gocv.CvtColor(img, &w.gray, gocv.ColorBGRToGray)
 	lap(&res.Timings.Decode)
 
-	boxes, err := w.detect()
+	boxes, ok := track.boxes(image.Rect(0, 0, res.Width, res.Height))
+	detected := !ok || track.due(w.cfg.RedetectEvery)
+	if detected {
+		boxes, err = w.detect()
+	}
 	lap(&res.Timings.Detect)
 	if err == nil {
 		res.Faces, err = w.fit(boxes)
 	}
 	lap(&res.Timings.Landmarks)
+	if err == nil {
+		track.update(res.Faces, detected)
+	}
 	if err != nil {
 		res.Err = asFrameError(err)
 		return res

@@ -1,0 +1,91 @@
+package pipeline
+
+import (
+	"image"
+
+	"github.com/livetryon/server/pkg/landmarks"
+)
+
+// tracker follows a session's faces from frame to frame so the HOG detector,
+// most of a frame's cost, runs only every few frames. Between detections
+// each face's box is placed from its previous landmarks, the way the
+// detector placed it relative to them when it last ran, and the shape
+// predictor refits the landmarks inside it. A periodic fresh detection
+// picks up faces that entered and drops those that left.
+//
+// It belongs to one session, and a session is processed by one worker at a
+// time, so it needs no lock.
+type tracker struct {
+	faces       []trackedFace
+	sinceDetect int
+}
+
+type trackedFace struct {
+	shape landmarks.Shape
+	// Where the detector's box sat around the landmarks' bounds, as
+	// fractions of their width and height: left, top, right, bottom.
+	margins [4]float64
+}
+
+// due reports whether this frame needs a fresh detection.
+func (t *tracker) due(every int) bool {
+	return every <= 1 || len(t.faces) == 0 || t.sinceDetect+1 >= every
+}
+
+// boxes places a box for each tracked face in a frame of the given size. A
+// face that drifted mostly out of the frame is given up, and ok is false so
+// the caller detects instead.
+func (t *tracker) boxes(frame image.Rectangle) (boxes []image.Rectangle, ok bool) {
+	boxes = make([]image.Rectangle, 0, len(t.faces))
+	for _, f := range t.faces {
+		b := f.box()
+		if in := b.Intersect(frame); in.Dx()*in.Dy()*4 < b.Dx()*b.Dy()*3 {
+			return nil, false
+		}
+		boxes = append(boxes, b)
+	}
+	return boxes, true
+}
+
+// update records the faces fitted in this frame. detected says whether
+// their boxes came from the detector, which resets the margins.
+func (t *tracker) update(faces []landmarks.Face, detected bool) {
+	if detected {
+		t.sinceDetect = 0
+		t.faces = t.faces[:0]
+		for _, f := range faces {
+			t.faces = append(t.faces, trackedFace{shape: f.Points, margins: marginsOf(f.Box, &f.Points)})
+		}
+		return
+	}
+	t.sinceDetect++
+	for i := range t.faces {
+		t.faces[i].shape = faces[i].Points
+	}
+}
+
+func (f *trackedFace) box() image.Rectangle {
+	l := shapeBounds(&f.shape)
+	w, h := float64(l.Dx()), float64(l.Dy())
+	return image.Rect(
+		l.Min.X-int(f.margins[0]*w+0.5), l.Min.Y-int(f.margins[1]*h+0.5),
+		l.Max.X+int(f.margins[2]*w+0.5), l.Max.Y+int(f.margins[3]*h+0.5))
+}
+
+func marginsOf(box image.Rectangle, s *landmarks.Shape) [4]float64 {
+	l := shapeBounds(s)
+	w, h := float64(max(1, l.Dx())), float64(max(1, l.Dy()))
+	return [4]float64{
+		float64(l.Min.X-box.Min.X) / w, float64(l.Min.Y-box.Min.Y) / h,
+		float64(box.Max.X-l.Max.X) / w, float64(box.Max.Y-l.Max.Y) / h,
+	}
+}
+
+func shapeBounds(s *landmarks.Shape) image.Rectangle {
+	r := image.Rectangle{Min: s[0], Max: s[0]}
+	for _, p := range s[1:] {
+		r.Min.X, r.Min.Y = min(r.Min.X, p.X), min(r.Min.Y, p.Y)
+		r.Max.X, r.Max.Y = max(r.Max.X, p.X), max(r.Max.Y, p.Y)
+	}
+	return r
+}
