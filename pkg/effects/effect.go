@@ -19,7 +19,10 @@ type Effect interface {
 	Apply(img *gocv.Mat, faces []landmarks.Face)
 }
 
-var _ Effect = Lipstick{}
+var (
+	_ Effect = Lipstick{}
+	_ Effect = Glasses{}
+)
 
 // Spec is one effect as a client asks for it, e.g.
 // {"name":"lipstick","color":"#b0123a","strength":0.6}.
@@ -27,6 +30,7 @@ type Spec struct {
 	Name     string   `json:"name"`
 	Color    string   `json:"color,omitempty"`
 	Strength *float64 `json:"strength,omitempty"`
+	Style    string   `json:"style,omitempty"` // glasses: round, rectangular, aviator
 }
 
 // FieldError names the field of a client's settings that is wrong.
@@ -38,7 +42,7 @@ type FieldError struct {
 func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
 
 // Names lists the effects Build knows, for messages and the page.
-var Names = []string{"lipstick", "none"}
+var Names = []string{"glasses", "lipstick", "none"}
 
 // Build turns specs into effects, in order. An unknown name or a bad value
 // is a *FieldError naming it; field names are prefixed with prefix.
@@ -51,7 +55,23 @@ func Build(prefix string, specs []Spec) ([]Effect, error) {
 		field := fmt.Sprintf("%s[%d]", prefix, i)
 		switch s.Name {
 		case "none":
+		case "glasses":
+			style := s.Style
+			if style == "" {
+				style = "round"
+			}
+			g, err := NewGlasses(style)
+			if err != nil {
+				return nil, &FieldError{field + ".style", err.Error()}
+			}
+			if s.Color != "" || s.Strength != nil {
+				return nil, &FieldError{field, "glasses take only a style"}
+			}
+			out = append(out, g)
 		case "lipstick":
+			if s.Style != "" {
+				return nil, &FieldError{field + ".style", "lipstick has no style; set color and strength"}
+			}
 			l := DefaultLipstick
 			if s.Color != "" {
 				c, err := ParseColor(s.Color)

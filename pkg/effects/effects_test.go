@@ -232,3 +232,76 @@ func checkGolden(t *testing.T, img gocv.Mat, area image.Rectangle, name string) 
 		t.Errorf("%s differs from golden: mean %.3f, %.2f%% pixels off (output in %s)", name, mean, 100*frac, out)
 	}
 }
+
+func TestGlassesGolden(t *testing.T) {
+	for _, style := range effects.GlassesStyles() {
+		t.Run(style, func(t *testing.T) {
+			img, faces := portrait(t)
+			defer img.Close()
+			g, err := effects.NewGlasses(style)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g.Apply(&img, faces)
+			checkGolden(t, img, faceArea(faces[0]), "glasses-"+style+"-obama.png")
+		})
+	}
+}
+
+func TestLipstickAndGlassesGolden(t *testing.T) {
+	img, faces := portrait(t)
+	defer img.Close()
+	fx, err := effects.Build("effects", []effects.Spec{{Name: "lipstick"}, {Name: "glasses", Style: "aviator"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range fx {
+		e.Apply(&img, faces)
+	}
+	checkGolden(t, img, faceArea(faces[0]), "lipstick-glasses-obama.png")
+}
+
+// TestGlassesPlacement checks the geometry without a golden: the frame
+// covers the eye line beside each eye, the temples reach toward the ears,
+// and nothing is drawn below the nose.
+func TestGlassesPlacement(t *testing.T) {
+	img, faces := portrait(t)
+	defer img.Close()
+	out := img.Clone()
+	defer out.Close()
+	g, _ := effects.NewGlasses("rectangular")
+	g.Apply(&out, faces)
+	p := faces[0].Points
+	changed := func(pt image.Point) bool {
+		a, b := img.GetVecbAt(pt.Y, pt.X), out.GetVecbAt(pt.Y, pt.X)
+		return math.Abs(float64(a[0])-float64(b[0]))+math.Abs(float64(a[1])-float64(b[1]))+math.Abs(float64(a[2])-float64(b[2])) > 30
+	}
+	// Between an eye's outer corner and the jaw point at the same side lies the
+	// temple or the rim.
+	for _, pair := range [][2]int{{36, 0}, {45, 16}} {
+		a, b := p[pair[0]], p[pair[1]]
+		hit := false
+		for f := 0.0; f <= 1; f += 0.05 {
+			pt := image.Pt(a.X+int(f*float64(b.X-a.X)), a.Y+int(f*float64(b.Y-a.Y))-3)
+			if changed(pt) {
+				hit = true
+			}
+		}
+		if !hit {
+			t.Errorf("nothing drawn between landmark %d and %d", pair[0], pair[1])
+		}
+	}
+	for _, i := range []int{51, 57, 8} { // lips and chin untouched
+		if changed(p[i]) {
+			t.Errorf("glasses drew on landmark %d", i)
+		}
+	}
+}
+
+func faceArea(f landmarks.Face) image.Rectangle {
+	r := image.Rectangle{Min: f.Points[0], Max: f.Points[0]}
+	for _, p := range f.Points {
+		r = r.Union(image.Rectangle{Min: p, Max: p.Add(image.Pt(1, 1))})
+	}
+	return r.Inset(-10)
+}
