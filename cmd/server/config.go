@@ -37,6 +37,7 @@ func parseFlags(args []string) (Config, error) {
 	fs.IntVar(&c.Pipeline.Workers, "workers", def.Workers, "frames processed in parallel (default: the number of CPUs)")
 	fs.IntVar(&c.Pipeline.DetectWidth, "detect-width", def.DetectWidth, "scale frames to this width for face detection; 0 for full resolution")
 	fs.IntVar(&c.Pipeline.RedetectEvery, "redetect-every", def.RedetectEvery, "run the face detector on every n-th frame of a client and track faces by their landmarks in between; 1 detects on every frame")
+	fs.BoolVar(&c.Pipeline.NoSmoothing, "no-smoothing", false, "turn off the temporal filter on landmarks (One Euro)")
 	fs.IntVar(&c.Pipeline.JPEGQuality, "jpeg-quality", def.JPEGQuality, "JPEG quality of answered frames, 1..100")
 	fs.IntVar(&c.Pipeline.Limits.MaxBytes, "max-frame-bytes", frame.DefaultLimits.MaxBytes, "largest JPEG a client may send, in bytes")
 	fs.IntVar(&c.Pipeline.Limits.MaxPixels, "max-pixels", frame.DefaultLimits.MaxPixels, "largest frame a client may send, in pixels")

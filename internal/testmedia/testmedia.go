@@ -6,6 +6,8 @@ import (
 	"bytes"
 	"encoding/base64"
 	"image"
+	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -174,4 +176,34 @@ func SharedWebcamClip(step int) [][]byte {
 		b = b[end:]
 	}
 	return frames
+}
+
+// StillClip is n frames of the same 640x480 crop of obama-480p.jpg, each
+// with its own faint sensor-like noise (Gaussian, sigma 4 levels, fixed
+// seed), encoded at quality 80: a person holding still before a camera.
+func StillClip(t testing.TB, n int) [][]byte {
+	t.Helper()
+	base, err := gocv.IMDecode(WebcamJPEGQuality(t, 95), gocv.IMReadColor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer base.Close()
+	pix, _ := base.DataPtrUint8()
+	rng := rand.New(rand.NewPCG(1, 2))
+	clip := make([][]byte, 0, n)
+	for i := 0; i < n; i++ {
+		noisy := base.Clone()
+		np, _ := noisy.DataPtrUint8()
+		for j, v := range pix {
+			np[j] = uint8(max(0, min(255, int(v)+int(math.Round(rng.NormFloat64()*4)))))
+		}
+		buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, noisy, []int{gocv.IMWriteJpegQuality, 80})
+		noisy.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		clip = append(clip, append([]byte(nil), buf.GetBytes()...))
+		buf.Close()
+	}
+	return clip
 }

@@ -43,6 +43,9 @@ type Config struct {
 	// and tracks faces from their landmarks in between; 1 detects on every
 	// frame. New faces appear within n frames.
 	RedetectEvery int
+	// NoSmoothing turns off the One Euro filter on landmarks, which keeps a
+	// still face's effects still without making a moving face's lag.
+	NoSmoothing bool
 	// Upsample doubles the detection image this many times first, to find
 	// small faces in stills; it multiplies the cost by about four each time.
 	Upsample int

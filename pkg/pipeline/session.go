@@ -20,6 +20,9 @@ type Input struct {
 	// NoImage skips the effects and the JPEG encode, for clients that want
 	// only the landmarks.
 	NoImage bool
+	// Captured is when the camera took the frame, if known; smoothing uses
+	// the time between frames. Zero means the time of Submit.
+	Captured time.Time
 }
 
 // Result is the answer to one Input.

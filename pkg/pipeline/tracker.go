@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"image"
+	"math"
+	"time"
 
 	"github.com/livetryon/server/pkg/landmarks"
 )
@@ -13,18 +15,24 @@ import (
 // predictor refits the landmarks inside it. A periodic fresh detection
 // picks up faces that entered and drops those that left.
 //
+// Each tracked face also carries a One Euro filter over its landmarks, kept
+// across detections by matching faces to the ones seen before, so several
+// faces are smoothed independently.
+//
 // It belongs to one session, and a session is processed by one worker at a
 // time, so it needs no lock.
 type tracker struct {
 	faces       []trackedFace
 	sinceDetect int
+	last        time.Time // when the previous frame was submitted
 }
 
 type trackedFace struct {
-	shape landmarks.Shape
+	shape landmarks.Shape // as fitted, unsmoothed: boxes are placed from it
 	// Where the detector's box sat around the landmarks' bounds, as
 	// fractions of their width and height: left, top, right, bottom.
 	margins [4]float64
+	smooth  *shapeFilter
 }
 
 // due reports whether this frame needs a fresh detection.
@@ -47,21 +55,66 @@ func (t *tracker) boxes(frame image.Rectangle) (boxes []image.Rectangle, ok bool
 	return boxes, true
 }
 
-// update records the faces fitted in this frame. detected says whether
-// their boxes came from the detector, which resets the margins.
-func (t *tracker) update(faces []landmarks.Face, detected bool) {
+// update records the faces fitted in a frame submitted at `at`. detected
+// says whether their boxes came from the detector, which resets the margins.
+// With smooth, faces' points are replaced by their filtered values.
+func (t *tracker) update(faces []landmarks.Face, detected, smooth bool, at time.Time) {
+	dt := 0.0
+	if !t.last.IsZero() {
+		dt = at.Sub(t.last).Seconds()
+	}
+	t.last = at
 	if detected {
 		t.sinceDetect = 0
-		t.faces = t.faces[:0]
-		for _, f := range faces {
-			t.faces = append(t.faces, trackedFace{shape: f.Points, margins: marginsOf(f.Box, &f.Points)})
+		prev := t.faces
+		t.faces = make([]trackedFace, len(faces))
+		for i, f := range faces {
+			t.faces[i] = trackedFace{shape: f.Points, margins: marginsOf(f.Box, &f.Points), smooth: takeFilter(prev, &f.Points)}
 		}
+	} else {
+		t.sinceDetect++
+		for i := range t.faces {
+			t.faces[i].shape = faces[i].Points
+		}
+	}
+	if !smooth {
 		return
 	}
-	t.sinceDetect++
-	for i := range t.faces {
-		t.faces[i].shape = faces[i].Points
+	for i := range faces {
+		faces[i].Points = t.faces[i].smooth.apply(&faces[i].Points, dt)
 	}
+}
+
+// takeFilter hands over the filter of the previously tracked face nearest
+// to s, if one is within half an inter-ocular distance, so smoothing carries
+// on across detections; otherwise a fresh filter.
+func takeFilter(prev []trackedFace, s *landmarks.Shape) *shapeFilter {
+	best, bestDist := -1, 0.5*s.InterOcular()
+	c := shapeCentre(s)
+	for i := range prev {
+		if prev[i].smooth == nil {
+			continue
+		}
+		pc := shapeCentre(&prev[i].shape)
+		if d := math.Hypot(c[0]-pc[0], c[1]-pc[1]); d < bestDist {
+			best, bestDist = i, d
+		}
+	}
+	if best < 0 {
+		return &shapeFilter{}
+	}
+	f := prev[best].smooth
+	prev[best].smooth = nil // one face, one filter
+	return f
+}
+
+func shapeCentre(s *landmarks.Shape) [2]float64 {
+	var x, y float64
+	for _, p := range s {
+		x += float64(p.X)
+		y += float64(p.Y)
+	}
+	return [2]float64{x / landmarks.NumPoints, y / landmarks.NumPoints}
 }
 
 func (f *trackedFace) box() image.Rectangle {

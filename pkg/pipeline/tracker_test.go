@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"math"
 	"testing"
+	"time"
 
 	"github.com/livetryon/server/internal/testmedia"
 	"github.com/livetryon/server/pkg/landmarks"
@@ -11,14 +12,16 @@ import (
 
 // landmarksOf runs a clip through one session, frame by frame, and returns
 // each frame's faces.
-func landmarksOf(t *testing.T, clip [][]byte, redetectEvery int) [][]landmarks.Face {
+// The frames are stamped 1/30 s apart, as a camera would take them.
+func landmarksOf(t *testing.T, clip [][]byte, redetectEvery int, smooth bool) [][]landmarks.Face {
 	t.Helper()
-	e := newEngine(t, func(c *pipeline.Config) { c.Workers = 1; c.RedetectEvery = redetectEvery })
+	e := newEngine(t, func(c *pipeline.Config) { c.Workers = 1; c.RedetectEvery = redetectEvery; c.NoSmoothing = !smooth })
 	c := newCollector()
 	s := e.NewSession("t", c.deliver)
 	defer s.Close()
-	for _, f := range clip {
-		s.Submit(pipeline.Input{JPEG: f, NoImage: true})
+	t0 := time.Unix(1e9, 0)
+	for i, f := range clip {
+		s.Submit(pipeline.Input{JPEG: f, NoImage: true, Captured: t0.Add(time.Duration(i) * time.Second / 30)})
 		c.wait(t, 1)
 	}
 	res, _ := c.results()
@@ -42,8 +45,8 @@ func TestTrackingMatchesDetection(t *testing.T) {
 	}
 	for name, clip := range clips {
 		t.Run(name, func(t *testing.T) {
-			fresh := landmarksOf(t, clip, 1)
-			tracked := landmarksOf(t, clip, 5)
+			fresh := landmarksOf(t, clip, 1, false)
+			tracked := landmarksOf(t, clip, 5, false)
 			var sum, worst float64
 			n := 0
 			for i := range clip {
@@ -66,5 +69,55 @@ func TestTrackingMatchesDetection(t *testing.T) {
 				t.Errorf("tracking drifts: mean %.2f%%, worst %.2f%%", 100*mean, 100*worst)
 			}
 		})
+	}
+}
+
+// meanMove is the mean distance a landmark moves from one frame to the
+// next, over all points and frames, in pixels.
+func meanMove(faces [][]landmarks.Face) float64 {
+	var sum float64
+	n := 0
+	for i := 1; i < len(faces); i++ {
+		a, b := faces[i-1][0].Points, faces[i][0].Points
+		for k := range a {
+			sum += math.Hypot(float64(a[k].X-b[k].X), float64(a[k].Y-b[k].Y))
+			n++
+		}
+	}
+	return sum / float64(n)
+}
+
+// TestSmoothingStillsJitterWithoutLag: on a still face with camera noise the
+// filter removes most of the frame-to-frame trembling; on a moving face it
+// stays close to the unfiltered landmarks.
+func TestSmoothingStillsJitterWithoutLag(t *testing.T) {
+	still := testmedia.StillClip(t, 60)
+	raw := landmarksOf(t, still, 5, false)
+	smoothed := landmarksOf(t, still, 5, true)
+	rawJitter, smoothJitter := meanMove(raw), meanMove(smoothed)
+	t.Logf("still clip, 60 frames at 30 fps: landmark jitter %.3f px/frame raw, %.3f px/frame smoothed (x%.2f)", rawJitter, smoothJitter, smoothJitter/rawJitter)
+	if rawJitter == 0 {
+		t.Fatal("the still clip shows no jitter to remove; its noise is too weak")
+	}
+	if smoothJitter > 0.6*rawJitter {
+		t.Errorf("smoothing left %.3f of %.3f px/frame of jitter", smoothJitter, rawJitter)
+	}
+
+	moving := testmedia.PanZoomClip(t, 60)
+	rawMoving := landmarksOf(t, moving, 5, false)
+	smoothMoving := landmarksOf(t, moving, 5, true)
+	var lag float64
+	for i := range moving {
+		a, b := rawMoving[i][0].Points, smoothMoving[i][0].Points
+		var d float64
+		for k := range a {
+			d += math.Hypot(float64(a[k].X-b[k].X), float64(a[k].Y-b[k].Y))
+		}
+		lag += d / float64(len(a)) / a.InterOcular()
+	}
+	lag /= float64(len(moving))
+	t.Logf("moving clip: smoothed landmarks %.2f%% of the inter-ocular distance from the raw ones on average", 100*lag)
+	if lag > 0.02 {
+		t.Errorf("smoothing lags a moving face by %.2f%% of the inter-ocular distance", 100*lag)
 	}
 }

@@ -83,7 +83,11 @@ func (w *worker) process(q *queued, fx []Effect, rate *RateMeter, track *tracker
 	}
 	lap(&res.Timings.Landmarks)
 	if err == nil {
-		track.update(res.Faces, detected)
+		at := q.in.Captured
+		if at.IsZero() {
+			at = q.at
+		}
+		track.update(res.Faces, detected, !w.cfg.NoSmoothing, at)
 	}
 	if err != nil {
 		res.Err = asFrameError(err)
