@@ -16,6 +16,7 @@ import (
 	"github.com/livetryon/server/examples"
 	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/pipeline"
+	"github.com/livetryon/server/pkg/transport/httpapi"
 	"github.com/livetryon/server/pkg/transport/socketio"
 )
 
@@ -25,8 +26,12 @@ type Server struct {
 	log      zerolog.Logger
 	engine   *pipeline.Engine
 	socketIO *socketio.Server
+	api      *httpapi.Server
 	handler  http.Handler
 }
+
+// defaultEffects are what a client gets until it says otherwise.
+func defaultEffects() []effects.Effect { return []effects.Effect{effects.DefaultLipstick} }
 
 // NewServer loads the model and starts the workers.
 func NewServer(cfg Config) (*Server, error) {
@@ -39,9 +44,10 @@ func NewServer(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, log: log, engine: engine}
 	s.socketIO = socketio.New(engine, socketio.Options{
 		CORSOrigin: cfg.CORSOrigin,
-		Effects:    func() []pipeline.Effect { return []pipeline.Effect{effects.DefaultLipstick} },
+		Effects:    defaultEffects,
 		Logger:     log,
 	})
+	s.api = httpapi.New(engine, defaultEffects, log)
 	s.handler = s.routes()
 	return s, nil
 }
@@ -60,6 +66,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(assets.Static())))
 	mux.Handle("GET /examples/", http.StripPrefix("/examples/", http.FileServerFS(examples.Files)))
 	mux.Handle("/socket.io/", s.socketIO.Handler())
+	mux.Handle("/api/v1/", s.api.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
 	})

@@ -201,3 +201,17 @@ func (s *Shape) centroid(from, to int) [2]float64 {
 	n := float64(to - from)
 	return [2]float64{x / n, y / n}
 }
+
+// MarshalJSON writes a face as the protocol's
+// {"box":{"x":..,"y":..,"w":..,"h":..},"points":[[x,y], ... 68 pairs]}.
+func (f Face) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 64+NumPoints*12)
+	b = fmt.Appendf(b, `{"box":{"x":%d,"y":%d,"w":%d,"h":%d},"points":[`, f.Box.Min.X, f.Box.Min.Y, f.Box.Dx(), f.Box.Dy())
+	for i, p := range f.Points {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = fmt.Appendf(b, "[%d,%d]", p.X, p.Y)
+	}
+	return append(b, "]}"...), nil
+}

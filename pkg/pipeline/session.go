@@ -20,6 +20,10 @@ type Input struct {
 	// NoImage skips the effects and the JPEG encode, for clients that want
 	// only the landmarks.
 	NoImage bool
+	// Still marks a photo rather than a video frame: faces are detected at
+	// full resolution, small images upsampled first, with no tracking,
+	// smoothing or FPS overlay.
+	Still bool
 	// Captured is when the camera took the frame, if known; smoothing uses
 	// the time between frames. Zero means the time of Submit.
 	Captured time.Time

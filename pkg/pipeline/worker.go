@@ -72,17 +72,24 @@ func (w *worker) process(q *queued, fx []Effect, rate *RateMeter, track *tracker
 	gocv.CvtColor(img, &w.gray, gocv.ColorBGRToGray)
 	lap(&res.Timings.Decode)
 
-	boxes, ok := track.boxes(image.Rect(0, 0, res.Width, res.Height))
-	detected := !ok || track.due(w.cfg.RedetectEvery)
-	if detected {
-		boxes, err = w.detect()
+	var boxes []image.Rectangle
+	detected := true
+	switch {
+	case q.in.Still:
+		boxes, err = w.detectStill()
+	default:
+		var ok bool
+		boxes, ok = track.boxes(image.Rect(0, 0, res.Width, res.Height))
+		if detected = !ok || track.due(w.cfg.RedetectEvery); detected {
+			boxes, err = w.detect()
+		}
 	}
 	lap(&res.Timings.Detect)
 	if err == nil {
 		res.Faces, err = w.fit(boxes)
 	}
 	lap(&res.Timings.Landmarks)
-	if err == nil {
+	if err == nil && !q.in.Still {
 		at := q.in.Captured
 		if at.IsZero() {
 			at = q.at
@@ -94,14 +101,18 @@ func (w *worker) process(q *queued, fx []Effect, rate *RateMeter, track *tracker
 		return res
 	}
 
-	res.FPS = rate.Tick(time.Now())
+	if !q.in.Still {
+		res.FPS = rate.Tick(time.Now())
+	}
 	if q.in.NoImage {
 		return res
 	}
 	for _, e := range fx {
 		e.Apply(&img, res.Faces)
 	}
-	effects.DrawFPS(&img, res.FPS)
+	if !q.in.Still {
+		effects.DrawFPS(&img, res.FPS)
+	}
 	lap(&res.Timings.Effects)
 
 	buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, img, w.params)
@@ -159,6 +170,25 @@ func (w *worker) detect() ([]image.Rectangle, error) {
 			int(float64(b.Max.X)*scale), int(float64(b.Max.Y)*scale))
 	}
 	return boxes, err
+}
+
+// stillUpsampleMaxSide is the largest photo side that is upsampled for
+// detection: doubling beyond it costs hundreds of milliseconds and hundreds
+// of megabytes, and its faces are rarely under the detector's 80 px.
+const stillUpsampleMaxSide = 1000
+
+// detectStill finds faces in a photo at full resolution, upsampling small
+// photos once so faces down to about 40 px are found.
+func (w *worker) detectStill() ([]image.Rectangle, error) {
+	full, err := cvimage.Gray(w.gray)
+	if err != nil {
+		return nil, err
+	}
+	up := max(1, w.cfg.Upsample)
+	if max(w.gray.Cols(), w.gray.Rows()) > stillUpsampleMaxSide {
+		up = 0
+	}
+	return w.detector.Detect(full, up)
 }
 
 // fit finds the 68 landmarks of each box at full resolution.

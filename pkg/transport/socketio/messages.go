@@ -48,35 +48,10 @@ func msOf(t pipeline.Timings) *timingsMs {
 
 // landmarksEvent is the payload of the landmarks event.
 type landmarksEvent struct {
-	Frame  any        `json:"frame"` // the image's id, or the server's count of this client's frames
-	Width  int        `json:"width"`
-	Height int        `json:"height"`
-	Faces  []faceJSON `json:"faces"`
-}
-
-type faceJSON struct {
-	Box    boxJSON  `json:"box"`
-	Points [][2]int `json:"points"`
-}
-
-type boxJSON struct {
-	X int `json:"x"`
-	Y int `json:"y"`
-	W int `json:"w"`
-	H int `json:"h"`
-}
-
-// FacesJSON converts faces to the wire format shared by every transport.
-func FacesJSON(faces []landmarks.Face) []faceJSON {
-	out := make([]faceJSON, len(faces))
-	for i, f := range faces {
-		out[i].Box = boxJSON{f.Box.Min.X, f.Box.Min.Y, f.Box.Dx(), f.Box.Dy()}
-		out[i].Points = make([][2]int, len(f.Points))
-		for j, p := range f.Points {
-			out[i].Points[j] = [2]int{p.X, p.Y}
-		}
-	}
-	return out
+	Frame  any              `json:"frame"` // the image's id, or the server's count of this client's frames
+	Width  int              `json:"width"`
+	Height int              `json:"height"`
+	Faces  []landmarks.Face `json:"faces"`
 }
 
 // settings are one connection's choices, changed by the config event.

@@ -23,6 +23,7 @@ import (
 
 	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/frame"
+	"github.com/livetryon/server/pkg/landmarks"
 	"github.com/livetryon/server/pkg/pipeline"
 )
 
@@ -265,7 +266,7 @@ func (c *conn) deliver(r pipeline.Result) {
 	wantLandmarks := c.settings.Landmarks
 	c.mu.Unlock()
 	if wantLandmarks {
-		a.landmarks = &landmarksEvent{Frame: tag.frameID(), Width: r.Width, Height: r.Height, Faces: FacesJSON(r.Faces)}
+		a.landmarks = &landmarksEvent{Frame: tag.frameID(), Width: r.Width, Height: r.Height, Faces: nonNil(r.Faces)}
 	}
 	if tag.ack != nil {
 		// The client paces itself by its acknowledgements: answer each one.
@@ -347,3 +348,11 @@ func jpegDataURL(jpg []byte) string {
 }
 
 func asType[T error](err error, target *T) bool { return errors.As(err, target) }
+
+// nonNil makes "no faces" an empty JSON list rather than null.
+func nonNil(f []landmarks.Face) []landmarks.Face {
+	if f == nil {
+		return []landmarks.Face{}
+	}
+	return f
+}
