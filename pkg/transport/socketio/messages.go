@@ -83,7 +83,11 @@ func applyConfig(cur settings, raw []byte) (settings, error) {
 		case asType(err, &ute) && ute.Field != "":
 			return cur, &effects.FieldError{Field: ute.Field, Message: "wrong type: want " + ute.Type.String()}
 		case bytes.HasPrefix([]byte(err.Error()), []byte("json: unknown field ")):
-			return cur, &effects.FieldError{Field: trimQuotes(err.Error()[len("json: unknown field "):]), Message: "unknown setting; known: effects, landmarks, output"}
+			field := trimQuotes(err.Error()[len("json: unknown field "):])
+			if field == "" {
+				field = "config" // a key that is the empty string
+			}
+			return cur, &effects.FieldError{Field: field, Message: "unknown setting; known: effects, landmarks, output"}
 		default:
 			return cur, &effects.FieldError{Field: "config", Message: "want an object like {effects:[{name:\"lipstick\"}], landmarks:true}"}
 		}
