@@ -7,7 +7,7 @@
   const video = $('preview'), output = $('output'), canvas = $('capture');
   const ctx = canvas.getContext('2d');
   const ui = {
-    effect: $('effect'), color: $('color'), strength: $('strength'),
+    lipstick: $('lipstick'), color: $('color'), strength: $('strength'), glasses: $('glasses'),
     camera: $('camera'), resolution: $('resolution'), mirror: $('mirror'),
     fps: $('fps'), quality: $('quality'), pacing: $('pacing'), inflight: $('inflight'),
     toggle: $('toggle'), snapshot: $('snapshot'),
@@ -73,8 +73,9 @@
   });
 
   function sendConfig() {
-    const effects = ui.effect.value === 'none' ? [] :
-      [{ name: ui.effect.value, color: ui.color.value, strength: Number(ui.strength.value) }];
+    const effects = [];
+    if (ui.lipstick.checked) effects.push({ name: 'lipstick', color: ui.color.value, strength: Number(ui.strength.value) });
+    if (ui.glasses.value) effects.push({ name: 'glasses', style: ui.glasses.value });
     socket.emit('config', { effects }, (reply) => {
       if (reply && !reply.ok) showMessage(`Setting refused: ${reply.error.field}: ${reply.error.message}`);
     });
@@ -160,7 +161,7 @@
   ui.mirror.addEventListener('change', applyMirror);
   ui.resolution.addEventListener('change', startCamera);
   ui.camera.addEventListener('change', startCamera);
-  for (const el of [ui.effect, ui.color, ui.strength]) el.addEventListener('input', sendConfig);
+  for (const el of [ui.lipstick, ui.color, ui.strength, ui.glasses]) el.addEventListener('input', sendConfig);
   ui.toggle.addEventListener('click', () => {
     state.running = !state.running;
     ui.toggle.textContent = state.running ? 'Pause' : 'Resume';
@@ -174,7 +175,11 @@
   });
   // Test and link hooks: ?pacing=timer&fps=30 preset the controls.
   const params = new URLSearchParams(location.search);
-  for (const [k, v] of params) if (ui[k] && ui[k].tagName !== 'BUTTON') ui[k].value = v;
+  for (const [k, v] of params) {
+    if (!ui[k] || ui[k].tagName === 'BUTTON') continue;
+    if (ui[k].type === 'checkbox') ui[k].checked = v !== '0' && v !== 'false';
+    else ui[k].value = v;
+  }
 
   applyMirror();
   startCamera().then(() => requestAnimationFrame(tick));

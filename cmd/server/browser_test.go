@@ -202,6 +202,29 @@ func TestBrowserEndToEnd(t *testing.T) {
 		t.Errorf("lips not recoloured: redness %d → %d", before, after)
 	}
 
+	// A control, used as a person would: choosing sunglasses in the page
+	// puts tinted lenses on the next answers, without reconnecting.
+	b.run(t, chromedp.Evaluate(`(() => { const g = document.getElementById('glasses');
+		g.value = 'aviator'; g.dispatchEvent(new Event('input')); })()`, nil))
+	time.Sleep(time.Second)
+	b.run(t, chromedp.Evaluate(`window.tryon.state.lastPair`, &pair))
+	sent2 := decodeDataURL(t, pair.Sent)
+	defer sent2.Close()
+	answered2 := decodeDataURL(t, pair.Answered)
+	defer answered2.Close()
+	sentJPEG2, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(pair.Sent, "data:image/jpeg;base64,"))
+	if f := testmedia.Faces(t, sentJPEG2); len(f) == 1 {
+		p := f[0].Points[44]
+		p.Y += int(0.25 * f[0].Points.InterOcular())
+		before, after := sent2.GetVecbAt(p.Y, p.X), answered2.GetVecbAt(p.Y, p.X)
+		t.Logf("below the eye at %v: %v in the camera frame, %v with sunglasses", p, before, after)
+		if int(after[0])+int(after[1])+int(after[2]) > int(before[0])+int(before[1])+int(before[2])-60 {
+			t.Error("choosing sunglasses in the page did not put tinted lenses on the answers")
+		}
+	} else {
+		t.Errorf("%d faces in the camera frame, want 1", len(f))
+	}
+
 	var png []byte
 	b.run(t, chromedp.FullScreenshot(&png, 100))
 	shot := filepath.Join(t.TempDir(), "page.png")
@@ -215,6 +238,22 @@ func TestBrowserEndToEnd(t *testing.T) {
 	if errs := b.pageErrors(); len(errs) > 0 {
 		t.Errorf("page errors: %v", errs)
 	}
+
+	t.Run("landmarks-only example", func(t *testing.T) {
+		b.run(t, chromedp.Navigate(base+"/examples/landmarks-canvas/"))
+		var n int
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) && n < 10 {
+			time.Sleep(200 * time.Millisecond)
+			b.run(t, chromedp.Evaluate(`window.landmarksReceived`, &n))
+		}
+		if n < 10 {
+			t.Fatalf("the landmarks example received %d landmarks events in 10 s, want 10", n)
+		}
+		if errs := b.pageErrors(); len(errs) > 0 {
+			t.Errorf("page errors: %v", errs)
+		}
+	})
 
 	t.Run("classic tutorial page", func(t *testing.T) {
 		b.run(t, chromedp.Navigate(base+"/examples/classic-tutorial/"))

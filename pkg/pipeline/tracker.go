@@ -25,6 +25,36 @@ type tracker struct {
 	faces       []trackedFace
 	sinceDetect int
 	last        time.Time // when the previous frame was submitted
+	thumb       []byte    // the previous frame, gray, thumbWidth x thumbHeight
+	moved       bool      // this frame differs from the previous one too much to track
+}
+
+// A thumbnail of each frame is compared with the previous one: a mean
+// difference above sceneChange levels means the picture jumped (a cut, a
+// looped clip, a fast head turn) and landmarks from the previous frame
+// would place the face's box wrongly, so the detector runs instead. Camera
+// noise and ordinary motion stay well below it.
+const (
+	thumbWidth, thumbHeight = 80, 60
+	sceneChange             = 10
+)
+
+// compare records the frame's thumbnail and whether it jumped from the
+// previous one.
+func (t *tracker) compare(thumb []byte) {
+	t.moved = false
+	if len(t.thumb) == len(thumb) {
+		sum := 0
+		for i, v := range thumb {
+			d := int(v) - int(t.thumb[i])
+			if d < 0 {
+				d = -d
+			}
+			sum += d
+		}
+		t.moved = sum > sceneChange*len(thumb)
+	}
+	t.thumb = append(t.thumb[:0], thumb...)
 }
 
 type trackedFace struct {
@@ -37,7 +67,7 @@ type trackedFace struct {
 
 // due reports whether this frame needs a fresh detection.
 func (t *tracker) due(every int) bool {
-	return every <= 1 || len(t.faces) == 0 || t.sinceDetect+1 >= every
+	return every <= 1 || len(t.faces) == 0 || t.moved || t.sinceDetect+1 >= every
 }
 
 // boxes places a box for each tracked face in a frame of the given size. A

@@ -22,7 +22,8 @@ type worker struct {
 	detector  *landmarks.Detector
 	gray      gocv.Mat
 	small     gocv.Mat
-	jpeg      []byte // base64 decoding scratch
+	thumb     gocv.Mat // for the tracker's scene-change test
+	jpeg      []byte   // base64 decoding scratch
 	params    []int
 }
 
@@ -37,6 +38,7 @@ func newWorker(e *Engine) (*worker, error) {
 		detector:  det,
 		gray:      gocv.NewMat(),
 		small:     gocv.NewMat(),
+		thumb:     gocv.NewMat(),
 		params:    []int{gocv.IMWriteJpegQuality, e.cfg.JPEGQuality},
 	}, nil
 }
@@ -45,6 +47,7 @@ func (w *worker) close() {
 	w.detector.Close()
 	w.gray.Close()
 	w.small.Close()
+	w.thumb.Close()
 }
 
 // process runs every stage on one frame. Client mistakes come back as
@@ -78,6 +81,10 @@ func (w *worker) process(q *queued, fx []Effect, rate *RateMeter, track *tracker
 	case q.in.Still:
 		boxes, err = w.detectStill()
 	default:
+		gocv.Resize(w.gray, &w.thumb, image.Pt(thumbWidth, thumbHeight), 0, 0, gocv.InterpolationArea)
+		if px, err := w.thumb.DataPtrUint8(); err == nil {
+			track.compare(px)
+		}
 		var ok bool
 		boxes, ok = track.boxes(image.Rect(0, 0, res.Width, res.Height))
 		if detected = !ok || track.due(w.cfg.RedetectEvery); detected {
