@@ -12,16 +12,28 @@ import (
 	"github.com/livetryon/server/pkg/frame"
 	"github.com/livetryon/server/pkg/landmarks"
 	"github.com/livetryon/server/pkg/pipeline"
+	"github.com/livetryon/server/pkg/publish"
 )
 
 // Config is everything the command line sets.
 type Config struct {
-	Addr       string
-	PprofAddr  string
-	LogLevel   string
-	LogFormat  string
-	CORSOrigin string
-	Pipeline   pipeline.Config
+	Addr      string
+	PprofAddr string
+
+	Ngrok           bool
+	NgrokURL        string
+	NgrokTimeout    time.Duration
+	NgrokConnectURL string
+	NgrokAuthtoken  string // from NGROK_AUTHTOKEN
+	Public          bool
+	AccessKey       string // from --access-key or TRYON_ACCESS_KEY; made up when protection is on and none is given
+	TLSCert         string
+	TLSKey          string
+	TLSSelfSigned   bool
+	LogLevel        string
+	LogFormat       string
+	CORSOrigin      string
+	Pipeline        pipeline.Config
 }
 
 func parseFlags(args []string) (Config, error) {
@@ -30,6 +42,15 @@ func parseFlags(args []string) (Config, error) {
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.StringVar(&c.Addr, "addr", ":9990", "address to listen on")
 	fs.StringVar(&c.Pipeline.ModelPath, "model", landmarks.DefaultModelPath, "dlib 68-point shape predictor (Debian package libdlib-data)")
+	fs.BoolVar(&c.Ngrok, "ngrok", false, "also serve on a public https link through ngrok (needs NGROK_AUTHTOKEN); turns on the access key unless --public")
+	fs.StringVar(&c.NgrokURL, "ngrok-url", "", "a reserved ngrok domain, e.g. https://tryon.ngrok.app (default: a random one)")
+	fs.DurationVar(&c.NgrokTimeout, "ngrok-timeout", 15*time.Second, "give up on the ngrok link after this long and keep serving locally")
+	fs.StringVar(&c.NgrokConnectURL, "ngrok-connect-url", "", "the address the ngrok agent dials (default: ngrok's service), e.g. for an ngrok-compatible endpoint of your own")
+	fs.BoolVar(&c.Public, "public", false, "with --ngrok: no access key; anyone with the link can use the camera page")
+	fs.StringVar(&c.AccessKey, "access-key", os.Getenv("TRYON_ACCESS_KEY"), "require this key (?key=...) from every client not on this machine (default: $TRYON_ACCESS_KEY; with --ngrok a random one)")
+	fs.StringVar(&c.TLSCert, "tls-cert", "", "serve https with this certificate (PEM), with --tls-key")
+	fs.StringVar(&c.TLSKey, "tls-key", "", "the certificate's private key (PEM)")
+	fs.BoolVar(&c.TLSSelfSigned, "tls-self-signed", false, "serve https with a certificate made in memory, so phones on the same network can use the camera")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", "", "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060; off when empty")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "console", "console (for people) or json (for log collectors)")
@@ -49,6 +70,10 @@ func parseFlags(args []string) (Config, error) {
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	c.NgrokAuthtoken = os.Getenv("NGROK_AUTHTOKEN")
+	if c.Ngrok && !c.Public && c.AccessKey == "" {
+		c.AccessKey = publish.NewKey()
+	}
 	return c, c.Validate()
 }
 
@@ -65,6 +90,21 @@ func (c Config) Validate() error {
 			return fmt.Errorf("--model %s: file not found; install it with `apt-get install libdlib-data` (or `go tool task deps`), or pass the path of shape_predictor_68_face_landmarks.dat", c.Pipeline.ModelPath)
 		}
 		return fmt.Errorf("--model: %w", err)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return errors.New("--tls-cert and --tls-key go together")
+	}
+	if c.TLSSelfSigned && c.TLSCert != "" {
+		return errors.New("--tls-self-signed and --tls-cert: choose one")
+	}
+	if c.NgrokTimeout <= 0 {
+		return fmt.Errorf("--ngrok-timeout %v: want more than 0", c.NgrokTimeout)
+	}
+	if c.Public && !c.Ngrok {
+		return errors.New("--public only makes sense with --ngrok")
+	}
+	if c.AccessKey != "" && len(c.AccessKey) < 8 {
+		return errors.New("--access-key: use at least 8 characters")
 	}
 	switch p := c.Pipeline; {
 	case p.Workers < 1:

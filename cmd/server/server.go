@@ -2,20 +2,29 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"os"
 	"time"
 
+	"github.com/mdp/qrterminal/v3"
 	"github.com/rs/zerolog"
 
 	"github.com/livetryon/server/assets"
 	"github.com/livetryon/server/examples"
 	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/pipeline"
+	"github.com/livetryon/server/pkg/publish"
 	"github.com/livetryon/server/pkg/transport/httpapi"
 	"github.com/livetryon/server/pkg/transport/socketio"
 )
@@ -27,7 +36,11 @@ type Server struct {
 	engine   *pipeline.Engine
 	socketIO *socketio.Server
 	api      *httpapi.Server
-	handler  http.Handler
+	access   *publish.Access // nil: no access key
+	tls      *tls.Config     // nil: plain http
+	// selfSigned is the certificate made by --tls-self-signed, for tests.
+	selfSigned *x509.Certificate
+	handler    http.Handler
 }
 
 // defaultEffects are what a client gets until it says otherwise.
@@ -42,12 +55,20 @@ func NewServer(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: log, engine: engine}
+	if cfg.AccessKey != "" {
+		s.access = &publish.Access{Key: cfg.AccessKey}
+	}
 	s.socketIO = socketio.New(engine, socketio.Options{
 		CORSOrigin: cfg.CORSOrigin,
+		Allow:      s.access.SocketIOAllowed,
 		Effects:    defaultEffects,
 		Logger:     log,
 	})
 	s.api = httpapi.New(engine, defaultEffects, log)
+	if s.tls, err = s.tlsConfig(); err != nil {
+		engine.Close()
+		return nil, err
+	}
 	s.handler = s.routes()
 	return s, nil
 }
@@ -90,11 +111,29 @@ func (s *Server) Serve(ctx context.Context) error {
 // ServeListener is Serve on a listener the caller opened.
 func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 	defer s.Close()
-	hs := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
-	s.log.Info().Str("addr", ln.Addr().String()).Str("url", pageURL(ln.Addr())).
-		Int("workers", s.engine.Config().Workers).Msg("serving")
-	errc := make(chan error, 1)
+	scheme := "http"
+	if s.tls != nil {
+		ln = tls.NewListener(ln, s.tls)
+		scheme = "https"
+	}
+	hs := &http.Server{Handler: s.access.Guard(s.handler, true), ReadHeaderTimeout: 10 * time.Second}
+	s.log.Info().Str("addr", ln.Addr().String()).Str("url", pageURL(scheme, ln.Addr(), "")).
+		Int("workers", s.engine.Config().Workers).Bool("access_key", s.access != nil).Msg("serving")
+	if s.access != nil {
+		s.log.Info().Str("url", pageURL(scheme, ln.Addr(), s.access.Key)).Msg("clients not on this machine need the access key: share this link")
+	}
+	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
+	var public *http.Server
+	if s.cfg.Ngrok {
+		public = &http.Server{Handler: s.access.Guard(s.handler, false), ReadHeaderTimeout: 10 * time.Second}
+		go s.startNgrok(ctx, public)
+	}
+	defer func() {
+		if public != nil {
+			public.Close()
+		}
+	}()
 	if s.cfg.PprofAddr != "" {
 		// A separate listener, so the profiler is never exposed with the page.
 		pprofMux := http.NewServeMux()
@@ -131,7 +170,64 @@ func (s *Server) Close() {
 	s.engine.Close()
 }
 
-func pageURL(a net.Addr) string {
+// ServePublic serves a listener whose connections come from the internet,
+// such as the ngrok tunnel's: the access key is required from everyone,
+// loopback addresses included.
+func (s *Server) ServePublic(ln net.Listener) error {
+	hs := &http.Server{Handler: s.access.Guard(s.handler, false), ReadHeaderTimeout: 10 * time.Second}
+	return hs.Serve(ln)
+}
+
+// startNgrok opens the public link without holding up local serving; a
+// failure is one log line and local serving goes on.
+func (s *Server) startNgrok(ctx context.Context, public *http.Server) {
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil)) // ngrok-go logs every retry; we log the outcome
+	if s.log.GetLevel() <= zerolog.DebugLevel {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	tunnel, err := publish.StartNgrok(ctx, publish.NgrokConfig{
+		Authtoken: s.cfg.NgrokAuthtoken, URL: s.cfg.NgrokURL, ConnectURL: s.cfg.NgrokConnectURL, Timeout: s.cfg.NgrokTimeout,
+	}, logger)
+	if err != nil {
+		s.log.Error().Err(err).Msg("ngrok: no public link; serving locally only")
+		return
+	}
+	link := tunnel.URL + "/"
+	if s.access != nil {
+		link += "?key=" + s.access.Key
+	}
+	s.log.Info().Str("url", link).Msg("ngrok: public link ready")
+	fmt.Fprintf(os.Stdout, "\nOpen this link on your phone:\n\n  %s\n\n", link)
+	qrterminal.GenerateHalfBlock(link, qrterminal.L, os.Stdout)
+	if err := public.Serve(tunnel); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		s.log.Error().Err(err).Msg("ngrok: the public link stopped")
+	}
+}
+
+// tlsConfig is the https set-up from the flags, or nil for plain http.
+func (s *Server) tlsConfig() (*tls.Config, error) {
+	switch {
+	case s.cfg.TLSSelfSigned:
+		cert, leaf, err := publish.SelfSignedCert()
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(leaf.Raw)
+		s.selfSigned = leaf
+		s.log.Info().Str("sha256", hex.EncodeToString(sum[:])).Strs("names", leaf.DNSNames).
+			Msg("https with a self-signed certificate: browsers will ask once to accept it")
+		return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+	case s.cfg.TLSCert != "":
+		cert, err := tls.LoadX509KeyPair(s.cfg.TLSCert, s.cfg.TLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("--tls-cert/--tls-key: %w", err)
+		}
+		return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+	}
+	return nil, nil
+}
+
+func pageURL(scheme string, a net.Addr, key string) string {
 	host, port, err := net.SplitHostPort(a.String())
 	if err != nil {
 		return ""
@@ -139,5 +235,9 @@ func pageURL(a net.Addr) string {
 	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() || ip.IsLoopback() {
 		host = "localhost"
 	}
-	return "http://" + net.JoinHostPort(host, port) + "/"
+	u := scheme + "://" + net.JoinHostPort(host, port) + "/"
+	if key != "" {
+		u += "?key=" + key
+	}
+	return u
 }

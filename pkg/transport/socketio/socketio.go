@@ -47,6 +47,10 @@ type Options struct {
 	// CORSOrigin is sent as Access-Control-Allow-Origin for polling
 	// requests; "*" lets pages served from another host connect.
 	CORSOrigin string
+	// Allow, if set, decides whether a client may connect, from its
+	// handshake's headers, query and auth; a refused client gets a
+	// connect_error "unauthorized".
+	Allow func(headers http.Header, query map[string][]string, auth any) bool
 	// Effects returns the effects a new connection starts with.
 	Effects func() []pipeline.Effect
 	Logger  zerolog.Logger
@@ -87,6 +91,18 @@ func New(engine *pipeline.Engine, opts Options) *Server {
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		engineIO.ServeHTTP(w, r)
 	}))
+	if opts.Allow != nil {
+		s.io.Use(func(sock *socket.Socket, next func(*socket.ExtendedError)) {
+			h := sock.Handshake()
+			if opts.Allow(http.Header(h.Headers), h.Query, h.Auth) {
+				next(nil)
+				return
+			}
+			opts.Logger.Warn().Str("client", string(sock.Id())).Str("remote", h.Address).Msg("refused: no access key")
+			next(socket.NewExtendedError("unauthorized", map[string]any{"code": "unauthorized",
+				"message": "this server needs its access key: open the link with ?key=..."}))
+		})
+	}
 	s.io.On("connection", func(args ...any) {
 		if sock, ok := args[0].(*socket.Socket); ok {
 			s.onConnect(sock)
