@@ -63,7 +63,8 @@
   }
 
   // ---- socket ----
-  const socket = io({ transports: ['websocket', 'polling'] });
+  // Socket.IO's default: long-polling first, then the upgrade to WebSocket.
+  const socket = io();
   socket.on('connect', () => { setStatus('connected'); sendConfig(); });
   socket.on('disconnect', (reason) => { setStatus(`disconnected (${reason})`); state.inFlight.clear(); state.lastSent.clear(); });
   socket.on('connect_error', (err) => setStatus(`cannot reach the server: ${err.message}`));

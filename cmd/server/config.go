@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -30,10 +31,12 @@ type Config struct {
 	TLSCert         string
 	TLSKey          string
 	TLSSelfSigned   bool
-	LogLevel        string
-	LogFormat       string
-	CORSOrigin      string
-	Pipeline        pipeline.Config
+
+	LogOutput  io.Writer // where logs go; os.Stderr unless a test says otherwise
+	LogLevel   string
+	LogFormat  string
+	CORSOrigin string
+	Pipeline   pipeline.Config
 }
 
 func parseFlags(args []string) (Config, error) {
@@ -131,10 +134,14 @@ func (c Config) logger() zerolog.Logger {
 	level, _ := zerolog.ParseLevel(c.LogLevel)
 	zerolog.TimeFieldFormat = time.RFC3339Nano
 	var l zerolog.Logger
+	out := c.LogOutput
+	if out == nil {
+		out = os.Stderr
+	}
 	if c.LogFormat == "json" {
-		l = zerolog.New(os.Stderr)
+		l = zerolog.New(out)
 	} else {
-		l = zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr, TimeFormat: "15:04:05.000"})
+		l = zerolog.New(zerolog.ConsoleWriter{Out: out, TimeFormat: "15:04:05.000", NoColor: out != os.Stderr})
 	}
 	return l.Level(level).With().Timestamp().Logger()
 }

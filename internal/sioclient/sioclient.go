@@ -7,6 +7,7 @@
 package sioclient
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,9 +35,26 @@ type Client struct {
 	err      error
 }
 
+// Options tune DialWith.
+type Options struct {
+	Timeout time.Duration
+	TLS     *tls.Config // for https/wss servers, e.g. to trust a self-signed certificate
+	Header  http.Header // sent with the WebSocket handshake, e.g. a Cookie
+	Query   url.Values  // added to the handshake URL, e.g. key
+}
+
 // Dial connects to a server URL such as http://127.0.0.1:9990 and joins the
 // default namespace.
 func Dial(server string, timeout time.Duration) (*Client, error) {
+	return DialWith(server, Options{Timeout: timeout})
+}
+
+// DialWith is Dial with options.
+func DialWith(server string, o Options) (*Client, error) {
+	timeout := o.Timeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
 	u, err := url.Parse(server)
 	if err != nil {
 		return nil, err
@@ -55,9 +73,19 @@ func Dial(server string, timeout time.Duration) (*Client, error) {
 	q := u.Query()
 	q.Set("EIO", "4")
 	q.Set("transport", "websocket")
+	for k, v := range o.Query {
+		q[k] = v
+	}
 	u.RawQuery = q.Encode()
-	d := websocket.Dialer{HandshakeTimeout: timeout, ReadBufferSize: 64 << 10, WriteBufferSize: 64 << 10}
-	ws, _, err := d.Dial(u.String(), http.Header{})
+	d := websocket.Dialer{HandshakeTimeout: timeout, ReadBufferSize: 64 << 10, WriteBufferSize: 64 << 10, TLSClientConfig: o.TLS}
+	header := o.Header
+	if header == nil {
+		header = http.Header{}
+	}
+	ws, resp, err := d.Dial(u.String(), header)
+	if err != nil && resp != nil {
+		return nil, fmt.Errorf("sioclient: dial %s: %w (HTTP %d)", u.Redacted(), err, resp.StatusCode)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("sioclient: dial %s: %w", u, err)
 	}
