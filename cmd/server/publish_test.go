@@ -44,7 +44,7 @@ func runServer(t *testing.T, env map[string]string, flags ...string) (*Server, s
 	for k, v := range env {
 		t.Setenv(k, v)
 	}
-	cfg, err := parseFlags(append([]string{"--addr", "127.0.0.1:0", "--log-level", "info"}, flags...))
+	cfg, err := parseFlags(append([]string{"--addr", "127.0.0.1:0"}, flags...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,9 +64,12 @@ func runServer(t *testing.T, env map[string]string, flags ...string) (*Server, s
 	t.Cleanup(func() {
 		cancel()
 		select {
-		case <-done:
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve: %v", err)
+			}
 		case <-time.After(10 * time.Second):
-			t.Error("server did not stop")
+			t.Error("server did not shut down within 10 s")
 		}
 	})
 	scheme := "http"

@@ -1,17 +1,14 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/livetryon/server/internal/testmedia"
 )
@@ -49,33 +46,8 @@ func startServer(t *testing.T) string {
 // startServerWith runs the server with extra command-line flags.
 func startServerWith(t *testing.T, flags ...string) string {
 	t.Helper()
-	cfg, err := parseFlags(append([]string{"--addr", "127.0.0.1:0", "--log-level", "warn"}, flags...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := NewServer(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.ServeListener(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("serve: %v", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Error("server did not shut down within 10 s")
-		}
-	})
-	return "http://" + ln.Addr().String()
+	_, base, _ := runServer(t, nil, append([]string{"--log-level", "warn"}, flags...)...)
+	return base
 }
 
 func get(t *testing.T, url string) (int, string, string) {

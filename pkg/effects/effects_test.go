@@ -11,7 +11,7 @@ import (
 
 	"gocv.io/x/gocv"
 
-	"github.com/livetryon/server/internal/cvimage"
+	"github.com/livetryon/server/internal/testmedia"
 	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/landmarks"
 )
@@ -24,36 +24,19 @@ const testdata = "../../testdata"
 // model, so effects are tested on real landmarks.
 func portrait(t testing.TB) (gocv.Mat, []landmarks.Face) {
 	t.Helper()
-	img := gocv.IMRead(filepath.Join(testdata, "obama-480p.jpg"), gocv.IMReadColor)
-	if img.Empty() {
-		t.Fatal("cannot read obama-480p.jpg")
-	}
-	gray := gocv.NewMat()
-	defer gray.Close()
-	gocv.CvtColor(img, &gray, gocv.ColorBGRToGray)
-	g, err := cvimage.Gray(gray)
+	jpg, err := os.ReadFile(testmedia.Path("obama-480p.jpg"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	det, err := landmarks.NewDetector()
+	faces := testmedia.Faces(t, jpg)
+	if len(faces) != 1 {
+		t.Fatalf("want one face, got %d", len(faces))
+	}
+	img, err := gocv.IMDecode(jpg, gocv.IMReadColor)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer det.Close()
-	pred, err := landmarks.LoadPredictor(landmarks.DefaultModelPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pred.Close()
-	boxes, err := det.Detect(g, 0)
-	if err != nil || len(boxes) != 1 {
-		t.Fatalf("want one face, got %v (%v)", boxes, err)
-	}
-	shape, err := pred.Predict(g, boxes[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img, []landmarks.Face{{Box: boxes[0], Points: shape}}
+	return img, faces
 }
 
 // regionDiff is the mean absolute per-channel difference of a and b inside
