@@ -130,9 +130,12 @@ func (c Config) Validate() error {
 	return nil
 }
 
+// Logs carry times to the microsecond. zerolog keeps this in a global, so it
+// is set once, before any logger runs.
+func init() { zerolog.TimeFieldFormat = time.RFC3339Nano }
+
 func (c Config) logger() zerolog.Logger {
 	level, _ := zerolog.ParseLevel(c.LogLevel)
-	zerolog.TimeFieldFormat = time.RFC3339Nano
 	var l zerolog.Logger
 	out := c.LogOutput
 	if out == nil {
