@@ -191,3 +191,23 @@ func TestLandmarksEvents(t *testing.T) {
 	case <-time.After(300 * time.Millisecond):
 	}
 }
+
+// TestEventRightAfterConnect: a client that emits the moment it is
+// connected, as the page does with its config, is always heard.
+func TestEventRightAfterConnect(t *testing.T) {
+	url := startServer(t)
+	for i := 0; i < 30; i++ {
+		c, err := sioclient.Dial(url, 10*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reply := make(chan struct{}, 1)
+		c.EmitWithAck("config", func([]json.RawMessage) { reply <- struct{}{} }, map[string]any{"landmarks": false})
+		select {
+		case <-reply:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("connection %d: config sent right after connecting was never answered", i)
+		}
+		c.Close()
+	}
+}

@@ -91,22 +91,20 @@ func New(engine *pipeline.Engine, opts Options) *Server {
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		engineIO.ServeHTTP(w, r)
 	}))
-	if opts.Allow != nil {
-		s.io.Use(func(sock *socket.Socket, next func(*socket.ExtendedError)) {
-			h := sock.Handshake()
-			if opts.Allow(http.Header(h.Headers), h.Query, h.Auth) {
-				next(nil)
-				return
-			}
+	// Clients are set up in a middleware rather than on "connection": the
+	// connection event runs after the connect packet has gone out, and a
+	// client that emits at once (the page sends config on connect) could
+	// have its first events arrive before any handler listens.
+	s.io.Use(func(sock *socket.Socket, next func(*socket.ExtendedError)) {
+		h := sock.Handshake()
+		if opts.Allow != nil && !opts.Allow(http.Header(h.Headers), h.Query, h.Auth) {
 			opts.Logger.Warn().Str("client", string(sock.Id())).Str("remote", h.Address).Msg("refused: no access key")
 			next(socket.NewExtendedError("unauthorized", map[string]any{"code": "unauthorized",
 				"message": "this server needs its access key: open the link with ?key=..."}))
-		})
-	}
-	s.io.On("connection", func(args ...any) {
-		if sock, ok := args[0].(*socket.Socket); ok {
-			s.onConnect(sock)
+			return
 		}
+		s.onConnect(sock)
+		next(nil)
 	})
 	return s
 }
@@ -166,7 +164,11 @@ func (s *Server) onConnect(sock *socket.Socket) {
 	sock.On("disconnect", func(args ...any) {
 		c.close()
 		reason, _ := firstString(args)
-		c.log.Info().Str("reason", reason).Uint64("dropped", c.session.Dropped()).Msg("disconnect")
+		c.mu.Lock()
+		skipped := c.skipped
+		c.mu.Unlock()
+		c.log.Info().Str("reason", reason).Uint64("dropped", c.session.Dropped()).
+			Uint64("answers_skipped", skipped).Msg("disconnect")
 	})
 }
 
