@@ -85,9 +85,12 @@ func (w *worker) process(q *queued, fx []Effect, rate *RateMeter, track *tracker
 		if px, err := w.thumb.DataPtrUint8(); err == nil {
 			track.compare(px)
 		}
-		var ok bool
-		boxes, ok = track.boxes(image.Rect(0, 0, res.Width, res.Height))
-		if detected = !ok || track.due(w.cfg.RedetectEvery); detected {
+		if detected = track.due(w.cfg.RedetectEvery); !detected {
+			var ok bool
+			boxes, ok = track.boxes(image.Rect(0, 0, res.Width, res.Height))
+			detected = !ok
+		}
+		if detected {
 			boxes, err = w.detect()
 		}
 	}
