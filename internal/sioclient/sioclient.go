@@ -101,25 +101,6 @@ func DialWith(server string, o Options) (*Client, error) {
 		ws.Close()
 		return nil, err
 	}
-	// Engine.IO v2.5.0 (github.com/zishang520/engine.io) can lose a packet
-	// that arrives right after its open packet, before the Socket.IO layer
-	// listens: then the namespace connect is never answered. Ask again each
-	// second until it is. (Were the first request only slow, the server
-	// would open a second, idle socket for this connection: harmless.)
-	joined := make(chan struct{})
-	defer close(joined)
-	go func() {
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-joined:
-				return
-			case <-t.C:
-				c.write("40")
-			}
-		}
-	}()
 	for {
 		_, msg, err := ws.ReadMessage()
 		if err != nil {

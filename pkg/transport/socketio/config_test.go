@@ -211,3 +211,17 @@ func TestEventRightAfterConnect(t *testing.T) {
 		c.Close()
 	}
 }
+
+// TestNamespaceConnectRightAfterOpen: a WebSocket client that joins the
+// namespace the moment Engine.IO opens (socket.io-client does) is always
+// answered; see readGates.
+func TestNamespaceConnectRightAfterOpen(t *testing.T) {
+	url := startServer(t)
+	for i := 0; i < 60; i++ {
+		c, err := sioclient.Dial(url, 5*time.Second)
+		if err != nil {
+			t.Fatalf("connection %d: %v", i, err)
+		}
+		c.Close()
+	}
+}

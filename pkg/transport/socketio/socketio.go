@@ -85,12 +85,20 @@ func New(engine *pipeline.Engine, opts Options) *Server {
 	s.io = socket.NewServer(nil, nil)
 	engineIO := s.io.ServeHandler(cfg)
 	maxBody := cfg.MaxHttpBufferSize() + 64<<10
+	gates := &readGates{}
 	s.handler = guardResponses(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Engine.IO checks Content-Length only; a chunked body has none, so
 		// bound what any request may make the server read.
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		engineIO.ServeHTTP(w, r)
-	}))
+	}), gates)
+	// Registered after Socket.IO's own listener, so it runs once Socket.IO
+	// listens to the new session.
+	s.io.Engine().On("connection", func(args ...any) {
+		if conn, ok := args[0].(interface{ Request() *types.HttpContext }); ok {
+			gates.release(conn.Request().Request().RemoteAddr)
+		}
+	})
 	// Clients are set up in a middleware rather than on "connection": the
 	// connection event runs after the connect packet has gone out, and a
 	// client that emits at once (the page sends config on connect) could
