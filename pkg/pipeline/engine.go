@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -82,6 +83,28 @@ type Engine struct {
 	ready  []*Session // sessions with a frame waiting and none running, oldest first
 	closed bool
 	wg     sync.WaitGroup
+
+	started                     time.Time
+	sessions                    atomic.Int64
+	processed, refused, dropped atomic.Uint64
+}
+
+// Stats are the engine's counters since it started.
+type Stats struct {
+	Sessions        int64   `json:"sessions"`         // open now
+	FramesProcessed uint64  `json:"frames_processed"` // answered
+	FramesDropped   uint64  `json:"frames_dropped"`   // replaced by a newer frame before processing
+	FramesRefused   uint64  `json:"frames_refused"`   // bad input
+	Workers         int     `json:"workers"`
+	UptimeSeconds   float64 `json:"uptime_s"`
+}
+
+// Stats returns the counters.
+func (e *Engine) Stats() Stats {
+	return Stats{
+		Sessions: e.sessions.Load(), FramesProcessed: e.processed.Load(), FramesDropped: e.dropped.Load(),
+		FramesRefused: e.refused.Load(), Workers: e.cfg.Workers, UptimeSeconds: time.Since(e.started).Seconds(),
+	}
 }
 
 // New loads the model and starts the workers.
@@ -103,7 +126,7 @@ func New(cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{cfg: cfg, predictor: pred, log: cfg.Logger}
+	e := &Engine{cfg: cfg, predictor: pred, log: cfg.Logger, started: time.Now()}
 	e.wake = sync.NewCond(&e.mu)
 	workers := make([]*worker, cfg.Workers)
 	for i := range workers {

@@ -103,6 +103,7 @@ type queued struct {
 // worker goroutine. deliver must not block: hand the result to the network
 // and return. Effects start as effects; SetEffects changes them.
 func (e *Engine) NewSession(id string, deliver func(Result), effects ...Effect) *Session {
+	e.sessions.Add(1)
 	return &Session{
 		engine:  e,
 		deliver: deliver,
@@ -150,6 +151,7 @@ func (s *Session) Submit(in Input) {
 	s.scheduled = true
 	s.mu.Unlock()
 	if replaced != nil {
+		s.engine.dropped.Add(1)
 		s.deliver(Result{Tag: replaced.Tag, Dropped: true})
 	}
 	if !schedule {
@@ -167,6 +169,9 @@ func (s *Session) Submit(in Input) {
 func (s *Session) Close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.closed {
+		s.engine.sessions.Add(-1)
+	}
 	s.closed = true
 	s.pending = nil
 	s.logDropsLocked(time.Now(), true)
@@ -197,6 +202,11 @@ func (s *Session) runOne(w *worker) {
 		return
 	}
 	res := w.process(q, effects, &s.rate, &s.track)
+	if res.Err != nil {
+		s.engine.refused.Add(1)
+	} else {
+		s.engine.processed.Add(1)
+	}
 	if e := s.log.Debug(); e.Enabled() && res.Err == nil {
 		t := res.Timings
 		e.Int("faces", len(res.Faces)).Dur("queue", t.Queue).Dur("decode", t.Decode).Dur("detect", t.Detect).

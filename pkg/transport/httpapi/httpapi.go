@@ -2,6 +2,7 @@
 //
 //	POST /api/v1/landmarks   JPEG in, faces and landmarks out as JSON
 //	POST /api/v1/tryon       JPEG in, JPEG with the effects out
+//	GET  /api/v1/stats       the server's counters: sessions, frames answered, dropped, refused
 //
 // Photos get full-quality detection: full resolution, small photos
 // upsampled, no tracking. Bad input gets a 4xx with a JSON error. See
@@ -48,6 +49,10 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/v1/landmarks", s.landmarks)
 	mux.HandleFunc("/api/v1/tryon", s.tryon)
+	mux.HandleFunc("GET /api/v1/stats", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(s.engine.Stats())
+	})
 	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint; see docs/protocol.md")
 	})

@@ -280,3 +280,21 @@ func asFieldError(err error, target **effects.FieldError) bool {
 	}
 	return ok
 }
+
+func TestStats(t *testing.T) {
+	base := startAPI(t)
+	post(t, base+"/api/v1/landmarks", "image/jpeg", testmedia.WebcamJPEG(t))
+	post(t, base+"/api/v1/landmarks", "image/jpeg", []byte("not a jpeg"))
+	resp, err := http.Get(base + "/api/v1/stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st pipeline.Stats
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	if st.FramesProcessed != 1 || st.FramesRefused != 1 || st.Sessions != 0 || st.Workers < 1 {
+		t.Fatalf("stats %+v: want 1 processed, 1 refused, no open session", st)
+	}
+}
