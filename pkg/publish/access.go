@@ -33,14 +33,6 @@ func NewKey() string {
 	return hex.EncodeToString(b)
 }
 
-// Allowed reports whether r carries the key.
-func (a *Access) Allowed(r *http.Request) bool {
-	if a == nil || a.Key == "" {
-		return true
-	}
-	return a.matches(RequestKey(r))
-}
-
 func (a *Access) matches(key string) bool {
 	return key != "" && subtle.ConstantTimeCompare([]byte(key), []byte(a.Key)) == 1
 }
