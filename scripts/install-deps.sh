@@ -30,4 +30,4 @@ sudo=()
 [[ $(id -u) -eq 0 ]] || sudo=(sudo)
 echo "installing Debian packages: ${missing[*]}" >&2
 "${sudo[@]}" apt-get update -qq
-DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >&2
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
