@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/base64"
-	"image"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -200,7 +199,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 		t.Fatalf("%d faces in the camera frame, want 1", len(faces))
 	}
 	lip := testmedia.LipPoint(faces[0])
-	before, after := blueness(sent, lip), blueness(answered, lip)
+	before, after := testmedia.Blueness(sent, lip), testmedia.Blueness(answered, lip)
 	t.Logf("lip at %v: blueness %d in the camera frame, %d in the answer", lip, before, after)
 	if after < before+20 {
 		t.Errorf("lips not recoloured blue: blueness %d → %d", before, after)
@@ -316,18 +315,6 @@ func TestBrowserFlowControl(t *testing.T) {
 	if timer.Dropped == 0 && timerLast <= 1.5*timerFirst+50 {
 		t.Errorf("timer pacing neither dropped frames nor grew its round trip; the comparison shows nothing")
 	}
-}
-
-// blueness is B minus the mean of R and G over the 3x3 patch around p.
-func blueness(m gocv.Mat, p image.Point) int {
-	sum := 0
-	for dy := -1; dy <= 1; dy++ {
-		for dx := -1; dx <= 1; dx++ {
-			v := m.GetVecbAt(p.Y+dy, p.X+dx)
-			sum += int(v[0]) - (int(v[1])+int(v[2]))/2
-		}
-	}
-	return sum / 9
 }
 
 func median(v []float64) float64 {

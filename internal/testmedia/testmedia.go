@@ -101,12 +101,19 @@ func Faces(t testing.TB, jpg []byte) []landmarks.Face {
 
 // Redness is R minus the mean of G and B over the 3x3 patch around p of a
 // BGR Mat: how red a spot looks, whatever its brightness.
-func Redness(m gocv.Mat, p image.Point) int {
+func Redness(m gocv.Mat, p image.Point) int { return dominance(m, p, 2) }
+
+// Blueness is B minus the mean of G and R, as Redness is for red.
+func Blueness(m gocv.Mat, p image.Point) int { return dominance(m, p, 0) }
+
+// dominance is how much channel ch (BGR order) exceeds the mean of the two
+// others, averaged over the 3x3 patch around p.
+func dominance(m gocv.Mat, p image.Point, ch int) int {
 	sum := 0
 	for dy := -1; dy <= 1; dy++ {
 		for dx := -1; dx <= 1; dx++ {
 			v := m.GetVecbAt(p.Y+dy, p.X+dx)
-			sum += int(v[2]) - (int(v[0])+int(v[1]))/2
+			sum += int(v[ch]) - (int(v[(ch+1)%3])+int(v[(ch+2)%3]))/2
 		}
 	}
 	return sum / 9
