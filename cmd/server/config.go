@@ -14,6 +14,7 @@ import (
 	"github.com/livetryon/server/pkg/landmarks"
 	"github.com/livetryon/server/pkg/pipeline"
 	"github.com/livetryon/server/pkg/publish"
+	"github.com/livetryon/server/pkg/watch"
 )
 
 // Config is everything the command line sets.
@@ -37,6 +38,10 @@ type Config struct {
 	LogFormat  string
 	CORSOrigin string
 	Pipeline   pipeline.Config
+
+	Watch           watch.Limits
+	HTTPSessionIdle time.Duration
+	HTTPMaxSessions int
 }
 
 func parseFlags(args []string) (Config, error) {
@@ -66,6 +71,11 @@ func parseFlags(args []string) (Config, error) {
 	fs.IntVar(&c.Pipeline.Limits.MaxBytes, "max-frame-bytes", frame.DefaultLimits.MaxBytes, "largest JPEG a client may send, in bytes")
 	fs.IntVar(&c.Pipeline.Limits.MaxPixels, "max-pixels", frame.DefaultLimits.MaxPixels, "largest frame a client may send, in pixels")
 	fs.IntVar(&c.Pipeline.Limits.MaxSide, "max-side", frame.DefaultLimits.MaxSide, "largest frame width or height a client may send")
+	fs.IntVar(&c.Watch.ViewersPerStream, "watch-viewers-per-session", watch.DefaultLimits.ViewersPerStream, "MJPEG viewers one live session may have at once")
+	fs.IntVar(&c.Watch.Viewers, "watch-viewers", watch.DefaultLimits.Viewers, "MJPEG viewers the server serves at once, in all")
+	fs.DurationVar(&c.Watch.Idle, "watch-idle", watch.DefaultLimits.Idle, "end an MJPEG viewer's stream after this long without a new frame")
+	fs.DurationVar(&c.HTTPSessionIdle, "http-session-idle", 60*time.Second, "end an HTTP-per-frame session after this long without a request")
+	fs.IntVar(&c.HTTPMaxSessions, "http-max-sessions", 256, "HTTP-per-frame sessions held at once")
 	fs.DurationVar(&c.Pipeline.Delay, "debug-delay", 0, "add this delay to every frame, to try a slow server (testing only)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -126,6 +136,16 @@ func (c Config) Validate() error {
 		return fmt.Errorf("--max-side %d: want at least 64", p.Limits.MaxSide)
 	case p.Delay < 0 || p.Delay > 10*time.Second:
 		return fmt.Errorf("--debug-delay %v: want 0..10s", p.Delay)
+	case c.Watch.ViewersPerStream < 1:
+		return fmt.Errorf("--watch-viewers-per-session %d: want at least 1", c.Watch.ViewersPerStream)
+	case c.Watch.Viewers < 1:
+		return fmt.Errorf("--watch-viewers %d: want at least 1", c.Watch.Viewers)
+	case c.Watch.Idle < time.Second:
+		return fmt.Errorf("--watch-idle %v: want at least 1s", c.Watch.Idle)
+	case c.HTTPSessionIdle < time.Second:
+		return fmt.Errorf("--http-session-idle %v: want at least 1s", c.HTTPSessionIdle)
+	case c.HTTPMaxSessions < 1:
+		return fmt.Errorf("--http-max-sessions %d: want at least 1", c.HTTPMaxSessions)
 	}
 	return nil
 }

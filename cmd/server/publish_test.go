@@ -139,8 +139,9 @@ func TestNgrokFailsFastOnUnreachableService(t *testing.T) {
 	}
 }
 
-// TestPublicListenerNeedsKey drives the tunnel's code path, ServePublic on
-// a net.Listener, with a loopback listener handed in the same way: without
+// TestPublicListenerNeedsKey drives the server that --ngrok serves the
+// tunnel with (publicServer), on a loopback listener handed in as the
+// tunnel would be: without
 // the key the page, the API and Socket.IO are refused; with it they work.
 func TestPublicListenerNeedsKey(t *testing.T) {
 	srv, local, _ := runServer(t, nil, "--access-key", "sesame-1234")
@@ -148,7 +149,7 @@ func TestPublicListenerNeedsKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go srv.ServePublic(ln)
+	go srv.publicServer().Serve(ln)
 	t.Cleanup(func() { ln.Close() })
 	public := "http://" + ln.Addr().String()
 	jpg := testmedia.WebcamJPEG(t)

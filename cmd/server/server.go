@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -26,18 +27,25 @@ import (
 	"github.com/livetryon/server/pkg/pipeline"
 	"github.com/livetryon/server/pkg/publish"
 	"github.com/livetryon/server/pkg/transport/httpapi"
+	"github.com/livetryon/server/pkg/transport/httpframe"
 	"github.com/livetryon/server/pkg/transport/socketio"
+	"github.com/livetryon/server/pkg/transport/websocket"
+	"github.com/livetryon/server/pkg/watch"
 )
 
-// Server is the running service: the pipeline and the HTTP routes in front.
+// Server is the running service: the pipeline, the transports over it and
+// the HTTP routes in front.
 type Server struct {
-	cfg      Config
-	log      zerolog.Logger
-	engine   *pipeline.Engine
-	socketIO *socketio.Server
-	api      *httpapi.Server
-	access   *publish.Access // nil: no access key
-	tls      *tls.Config     // nil: plain http
+	cfg       Config
+	log       zerolog.Logger
+	engine    *pipeline.Engine
+	watch     *watch.Hub
+	socketIO  *socketio.Server
+	websocket *websocket.Server
+	frames    *httpframe.Server
+	api       *httpapi.Server
+	access    *publish.Access // nil: no access key
+	tls       *tls.Config     // nil: plain http
 	// selfSigned is the certificate made by --tls-self-signed, for tests.
 	selfSigned *x509.Certificate
 	handler    http.Handler
@@ -54,7 +62,7 @@ func NewServer(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, engine: engine}
+	s := &Server{cfg: cfg, log: log, engine: engine, watch: watch.NewHub(cfg.Watch, log)}
 	if cfg.AccessKey != "" {
 		s.access = &publish.Access{Key: cfg.AccessKey}
 	}
@@ -62,7 +70,22 @@ func NewServer(cfg Config) (*Server, error) {
 		CORSOrigin: cfg.CORSOrigin,
 		Allow:      s.access.SocketIOAllowed,
 		Effects:    defaultEffects,
+		OpenStream: s.watch.OpenStream,
 		Logger:     log,
+	})
+	s.websocket = websocket.New(engine, websocket.Options{
+		Effects:     defaultEffects,
+		OpenStream:  s.watch.OpenStream,
+		Allow:       s.access.RequestAllowed,
+		CheckOrigin: publish.OriginAllowed(cfg.CORSOrigin),
+		Logger:      log,
+	})
+	s.frames = httpframe.New(engine, httpframe.Options{
+		Effects:     defaultEffects,
+		OpenStream:  s.watch.OpenStream,
+		Idle:        cfg.HTTPSessionIdle,
+		MaxSessions: cfg.HTTPMaxSessions,
+		Logger:      log,
 	})
 	s.api = httpapi.New(engine, defaultEffects, log)
 	if s.tls, err = s.tlsConfig(); err != nil {
@@ -87,15 +110,29 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(assets.Static())))
 	mux.Handle("GET /examples/", http.StripPrefix("/examples/", http.FileServerFS(examples.Files)))
 	mux.Handle("/socket.io/", s.socketIO.Handler())
-	mux.Handle("/api/v1/", s.api.Handler())
+	mux.Handle("/ws", s.websocket.Handler())
+	mux.Handle("/api/v1/frames", s.frames.Handler())
+	mux.HandleFunc("GET /api/v1/stats", s.serveStats)
+	mux.Handle("/api/v1/", s.api.Handler()) // photos, and JSON 404s
+	mux.Handle("/watch/", s.watch.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
 	return mux
 }
 
-// Handler is every route of the server.
-func (s *Server) Handler() http.Handler { return s.handler }
+// Stats are the server's counters, for operators: GET /api/v1/stats.
+type Stats struct {
+	pipeline.Stats
+	HTTPSessions int         `json:"http_sessions"` // of Sessions, those of HTTP-per-frame clients
+	Watch        watch.Stats `json:"watch"`
+}
+
+func (s *Server) serveStats(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	json.NewEncoder(w).Encode(Stats{Stats: s.engine.Stats(), HTTPSessions: s.frames.Sessions(), Watch: s.watch.Stats()})
+}
 
 // Serve listens on cfg.Addr until ctx is done, then shuts down in order:
 // stop accepting, disconnect clients, finish frames in flight.
@@ -126,7 +163,7 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 	go func() { errc <- hs.Serve(ln) }()
 	var public *http.Server
 	if s.cfg.Ngrok {
-		public = &http.Server{Handler: s.access.Guard(s.handler, false), ReadHeaderTimeout: 10 * time.Second}
+		public = s.publicServer()
 		go s.startNgrok(ctx, public)
 	}
 	defer func() {
@@ -157,25 +194,34 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 	s.log.Info().Msg("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	s.socketIO.Close()
+	s.closeTransports()
 	if err := hs.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
 	return nil
 }
 
+// closeTransports disconnects every client and ends every watch stream;
+// hijacked connections (WebSocket) and streaming responses (MJPEG) are not
+// ended by http.Server.Shutdown.
+func (s *Server) closeTransports() {
+	s.socketIO.Close()
+	s.websocket.Close()
+	s.frames.Close()
+	s.watch.Close()
+}
+
 // Close stops the transports and the workers.
 func (s *Server) Close() {
-	s.socketIO.Close()
+	s.closeTransports()
 	s.engine.Close()
 }
 
-// ServePublic serves a listener whose connections come from the internet,
-// such as the ngrok tunnel's: the access key is required from everyone,
-// loopback addresses included.
-func (s *Server) ServePublic(ln net.Listener) error {
-	hs := &http.Server{Handler: s.access.Guard(s.handler, false), ReadHeaderTimeout: 10 * time.Second}
-	return hs.Serve(ln)
+// publicServer is the server for a listener whose connections come from
+// the internet, such as the ngrok tunnel's: the access key is required
+// from everyone, loopback addresses included.
+func (s *Server) publicServer() *http.Server {
+	return &http.Server{Handler: s.access.Guard(s.handler, false), ReadHeaderTimeout: 10 * time.Second}
 }
 
 // startNgrok opens the public link without holding up local serving; a

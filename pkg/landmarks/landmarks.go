@@ -37,7 +37,6 @@ const NumPoints = 68
 
 // Index ranges of the iBUG 300-W scheme that effects rely on.
 const (
-	JawStart, JawEnd               = 0, 17  // 0..16, ear to ear
 	RightEyeStart, RightEyeEnd     = 36, 42 // the subject's right eye, image left
 	LeftEyeStart, LeftEyeEnd       = 42, 48
 	OuterLipsStart, OuterLipsEnd   = 48, 60

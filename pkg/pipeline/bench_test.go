@@ -1,6 +1,7 @@
 package pipeline_test
 
 import (
+	"context"
 	"image"
 	"strconv"
 	"sync"
@@ -159,16 +160,16 @@ func benchmarkFrame(b *testing.B, redetectEvery int) {
 	f := newStageFixture(b)
 	e := newEngine(b, func(c *pipeline.Config) { c.Workers = 1; c.RedetectEvery = redetectEvery })
 	done := make(chan struct{}, 1)
-	s := e.NewSession("bench", func(r pipeline.Result) {
+	s := e.NewSession(pipeline.SessionOptions{ID: "bench", Effects: []pipeline.Effect{effects.DefaultLipstick}}, pipeline.ReceiverFunc(func(r pipeline.Result) {
 		if r.Err != nil || len(r.Faces) != 1 {
 			panic("bad result")
 		}
 		r.Release()
 		done <- struct{}{}
-	}, effects.DefaultLipstick)
+	}))
 	defer s.Close()
 	for b.Loop() {
-		s.Submit(pipeline.Input{DataURL: f.dataURL})
+		s.Submit(context.Background(), pipeline.Input{DataURL: f.dataURL})
 		<-done
 	}
 	reportMsPerFrame(b)
@@ -185,13 +186,13 @@ func BenchmarkFrameThroughput(b *testing.B) {
 	work := make(chan struct{})
 	for i := 0; i < clients; i++ {
 		done := make(chan struct{}, 1)
-		s := e.NewSession("bench", func(r pipeline.Result) { r.Release(); done <- struct{}{} }, effects.DefaultLipstick)
+		s := e.NewSession(pipeline.SessionOptions{ID: "bench", Effects: []pipeline.Effect{effects.DefaultLipstick}}, pipeline.ReceiverFunc(func(r pipeline.Result) { r.Release(); done <- struct{}{} }))
 		defer s.Close()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for range work {
-				s.Submit(pipeline.Input{DataURL: f.dataURL})
+				s.Submit(context.Background(), pipeline.Input{DataURL: f.dataURL})
 				<-done
 			}
 		}()

@@ -1,16 +1,19 @@
 // Package pipeline turns untrusted frames into try-on frames: decode, find
 // faces and landmarks, draw effects, stamp the client's FPS, encode.
 //
-// Transports are thin adapters around it. Each connection opens a Session
-// and submits frames to it; the Engine's workers process them and hand each
-// Result back through the session's deliver function. Per session only the
-// newest unprocessed frame is kept, so latency cannot build up: a frame that
-// is replaced before a worker takes it is dropped and counted. Sessions are
-// served round-robin, one frame at a time each, so a client that floods the
-// server gets no more of it than a client that does not.
+// Transports reach it through package client. Each live client opens a
+// Session and submits frames to it; the Engine's workers process them and
+// hand each Result to the session's Receiver. A live session keeps only its
+// newest unprocessed frame (NewestWins), so latency cannot build up: a frame
+// that is replaced before a worker takes it is dropped and counted. A video
+// job's session keeps its frames in order instead (Ordered). Sessions and
+// one-shot photos (Process) are served round-robin, one frame at a time
+// each, so a client that floods the server gets no more of it than one that
+// does not.
 package pipeline
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"runtime"
@@ -47,9 +50,6 @@ type Config struct {
 	// NoSmoothing turns off the One Euro filter on landmarks, which keeps a
 	// still face's effects still without making a moving face's lag.
 	NoSmoothing bool
-	// Upsample doubles the detection image this many times first, to find
-	// small faces in stills; it multiplies the cost by about four each time.
-	Upsample int
 	// Delay is added to every frame's processing. For tests that need a
 	// slow server; never set it in production.
 	Delay  time.Duration
@@ -69,8 +69,15 @@ func DefaultConfig() Config {
 	}
 }
 
-// ErrClosed is returned when work is handed to a closed Engine.
-var ErrClosed = errors.New("pipeline: engine closed")
+// ErrClosed is returned by Submit and Process when the session or the
+// engine is closed; the frame is not processed and no answer comes.
+var ErrClosed = errors.New("pipeline: closed")
+
+// job is what a worker runs: a session's next frame, or one photo.
+type job interface {
+	run(w *worker)
+	cancel() // the engine closed before a worker took the job
+}
 
 // Engine owns the shared landmark model and the worker pool.
 type Engine struct {
@@ -80,19 +87,20 @@ type Engine struct {
 
 	mu     sync.Mutex
 	wake   *sync.Cond
-	ready  []*Session // sessions with a frame waiting and none running, oldest first
+	ready  []job // sessions with a frame waiting and none running, and photos; oldest first
 	closed bool
 	wg     sync.WaitGroup
 
-	started                     time.Time
-	sessions                    atomic.Int64
-	processed, refused, dropped atomic.Uint64
+	started                             time.Time
+	sessions                            atomic.Int64
+	processed, refused, dropped, photos atomic.Uint64
 }
 
 // Stats are the engine's counters since it started.
 type Stats struct {
-	Sessions        int64   `json:"sessions"`         // open now
-	FramesProcessed uint64  `json:"frames_processed"` // answered
+	Sessions        int64   `json:"sessions"`         // live sessions open now; photos are not sessions
+	FramesProcessed uint64  `json:"frames_processed"` // answered, photos included
+	Photos          uint64  `json:"photos"`           // one-shot photos answered (Process)
 	FramesDropped   uint64  `json:"frames_dropped"`   // replaced by a newer frame before processing
 	FramesRefused   uint64  `json:"frames_refused"`   // bad input
 	Workers         int     `json:"workers"`
@@ -102,7 +110,7 @@ type Stats struct {
 // Stats returns the counters.
 func (e *Engine) Stats() Stats {
 	return Stats{
-		Sessions: e.sessions.Load(), FramesProcessed: e.processed.Load(), FramesDropped: e.dropped.Load(),
+		Sessions: e.sessions.Load(), FramesProcessed: e.processed.Load(), Photos: e.photos.Load(), FramesDropped: e.dropped.Load(),
 		FramesRefused: e.refused.Load(), Workers: e.cfg.Workers, UptimeSeconds: time.Since(e.started).Seconds(),
 	}
 }
@@ -149,7 +157,8 @@ func New(cfg Config) (*Engine, error) {
 func (e *Engine) Config() Config { return e.cfg }
 
 // Close stops the workers after the frames they are processing; frames still
-// waiting are dropped. Close waits for the workers to finish.
+// waiting are dropped, and photos waiting get ErrClosed. Close waits for the
+// workers to finish.
 func (e *Engine) Close() {
 	e.mu.Lock()
 	if e.closed {
@@ -157,26 +166,38 @@ func (e *Engine) Close() {
 		return
 	}
 	e.closed = true
+	waiting := e.ready
 	e.ready = nil
 	e.wake.Broadcast()
 	e.mu.Unlock()
+	for _, j := range waiting {
+		j.cancel()
+	}
 	e.wg.Wait()
 	e.predictor.Close()
 }
 
-func (e *Engine) schedule(s *Session) bool {
+func (e *Engine) schedule(j job) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return false
 	}
-	e.ready = append(e.ready, s)
+	e.ready = append(e.ready, j)
 	e.wake.Signal()
 	return true
 }
 
-// next blocks until a session has a frame ready, or returns nil when closed.
-func (e *Engine) next() *Session {
+func (e *Engine) count(res Result) {
+	if res.Err != nil {
+		e.refused.Add(1)
+	} else {
+		e.processed.Add(1)
+	}
+}
+
+// next blocks until a job is ready, or returns nil when closed.
+func (e *Engine) next() job {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for len(e.ready) == 0 && !e.closed {
@@ -199,10 +220,83 @@ func (e *Engine) run(w *worker) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	for {
-		s := e.next()
-		if s == nil {
+		j := e.next()
+		if j == nil {
 			return
 		}
-		s.runOne(w)
+		j.run(w)
+	}
+}
+
+// PhotoOptions say what to do with one photo.
+type PhotoOptions struct {
+	Effects []Effect
+	Output  Output
+}
+
+// Process answers one photo: faces are detected at full resolution, small
+// photos upsampled first, with no tracking, smoothing or FPS overlay. It
+// waits for a worker like any session's frame does, and returns ctx's error
+// if ctx ends first, or ErrClosed. A nil error means res.Err may still say
+// the photo was refused; the caller must Release res.
+func (e *Engine) Process(ctx context.Context, in Input, opts PhotoOptions) (Result, error) {
+	p := &photo{in: queued{in: in, at: time.Now()}, opts: opts, done: make(chan Result, 1), engine: e}
+	if !e.schedule(p) {
+		return Result{}, ErrClosed
+	}
+	select {
+	case res, ok := <-p.done:
+		if !ok {
+			return Result{}, ErrClosed
+		}
+		return res, nil
+	case <-ctx.Done():
+		p.abandon()
+		return Result{}, ctx.Err()
+	}
+}
+
+// photo is one Process call waiting for, or on, a worker.
+type photo struct {
+	engine *Engine
+	in     queued
+	opts   PhotoOptions
+	done   chan Result // gets the result, or is closed on cancel
+
+	mu        sync.Mutex
+	abandoned bool // Process returned: free the result when it comes
+}
+
+func (p *photo) run(w *worker) {
+	p.mu.Lock()
+	gone := p.abandoned
+	p.mu.Unlock()
+	if gone {
+		return
+	}
+	res := w.process(p.in, frameJob{effects: p.opts.Effects, output: p.opts.Output, still: true})
+	p.engine.count(res)
+	p.engine.photos.Add(1)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.abandoned {
+		res.Release()
+		return
+	}
+	p.done <- res
+}
+
+func (p *photo) cancel() { close(p.done) }
+
+func (p *photo) abandon() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.abandoned = true
+	select {
+	case res, ok := <-p.done: // it came meanwhile
+		if ok {
+			res.Release()
+		}
+	default:
 	}
 }

@@ -1,6 +1,7 @@
 package pipeline_test
 
 import (
+	"context"
 	"image"
 	"os"
 	"sync"
@@ -14,6 +15,9 @@ import (
 	"github.com/livetryon/server/pkg/frame"
 	"github.com/livetryon/server/pkg/pipeline"
 )
+
+// ctx is for Submit calls that have no deadline of their own.
+var ctx = context.Background()
 
 func newEngine(t testing.TB, mod func(*pipeline.Config)) *pipeline.Engine {
 	t.Helper()
@@ -40,7 +44,7 @@ type collector struct {
 
 func newCollector() *collector { return &collector{got: make(chan struct{}, 1000)} }
 
-func (c *collector) deliver(r pipeline.Result) {
+func (c *collector) Receive(r pipeline.Result) {
 	if r.Dropped {
 		c.mu.Lock()
 		c.dropped = append(c.dropped, r.Tag)
@@ -76,10 +80,10 @@ func (c *collector) results() ([]pipeline.Result, [][]byte) {
 func TestFrameRoundTrip(t *testing.T) {
 	e := newEngine(t, nil)
 	c := newCollector()
-	s := e.NewSession("t", c.deliver, effects.DefaultLipstick)
+	s := e.NewSession(pipeline.SessionOptions{ID: "t", Effects: []pipeline.Effect{effects.DefaultLipstick}}, c)
 	defer s.Close()
 	in := testmedia.WebcamJPEG(t)
-	s.Submit(pipeline.Input{DataURL: testmedia.DataURL(in), Tag: 1})
+	s.Submit(ctx, pipeline.Input{DataURL: testmedia.DataURL(in), Tag: 1})
 	c.wait(t, 1)
 	res, jpgs := c.results()
 	r := res[0]
@@ -113,7 +117,7 @@ func TestBadInputGetsCodedError(t *testing.T) {
 		c.Limits = frame.Limits{MaxBytes: 200 << 10, MaxPixels: 1280 * 720, MaxSide: 2000}
 	})
 	c := newCollector()
-	s := e.NewSession("t", c.deliver)
+	s := e.NewSession(pipeline.SessionOptions{ID: "t"}, c)
 	defer s.Close()
 	good := testmedia.WebcamJPEG(t)
 	// A header that passes the size check but that libjpeg rejects: the
@@ -138,10 +142,10 @@ func TestBadInputGetsCodedError(t *testing.T) {
 	}
 	for i, tc := range cases {
 		tc.in.Tag = i
-		s.Submit(tc.in)
+		s.Submit(ctx, tc.in)
 		c.wait(t, 1)
 	}
-	s.Submit(pipeline.Input{JPEG: good, Tag: "good"})
+	s.Submit(ctx, pipeline.Input{JPEG: good, Tag: "good"})
 	c.wait(t, 1)
 	res, _ := c.results()
 	for i, tc := range cases {
@@ -170,12 +174,12 @@ func declare(b []byte, w, h int) []byte {
 func TestNewestFrameWins(t *testing.T) {
 	e := newEngine(t, func(c *pipeline.Config) { c.Workers = 1; c.Delay = 50 * time.Millisecond })
 	c := newCollector()
-	s := e.NewSession("t", c.deliver)
+	s := e.NewSession(pipeline.SessionOptions{ID: "t"}, c)
 	defer s.Close()
 	jpg := testmedia.WebcamJPEG(t)
 	const sent = 20
 	for i := 0; i < sent; i++ {
-		s.Submit(pipeline.Input{JPEG: jpg, Tag: i})
+		s.Submit(ctx, pipeline.Input{JPEG: jpg, Tag: i})
 	}
 	// At most the frame a worker took first and the last one are answered;
 	// every other frame was replaced while it waited.
@@ -208,7 +212,7 @@ func TestFloodingClientDoesNotStarveOthers(t *testing.T) {
 	var mu sync.Mutex
 	var order []string
 	done := make(chan struct{}, 100)
-	record := func(name string) func(pipeline.Result) {
+	record := func(name string) pipeline.ReceiverFunc {
 		return func(r pipeline.Result) {
 			if r.Dropped {
 				return
@@ -220,9 +224,9 @@ func TestFloodingClientDoesNotStarveOthers(t *testing.T) {
 			done <- struct{}{}
 		}
 	}
-	flood := e.NewSession("flood", record("flood"))
+	flood := e.NewSession(pipeline.SessionOptions{ID: "flood"}, record("flood"))
 	defer flood.Close()
-	calm := e.NewSession("calm", record("calm"))
+	calm := e.NewSession(pipeline.SessionOptions{ID: "calm"}, record("calm"))
 	defer calm.Close()
 	jpg := testmedia.WebcamJPEG(t)
 	stop := make(chan struct{})
@@ -232,13 +236,13 @@ func TestFloodingClientDoesNotStarveOthers(t *testing.T) {
 			case <-stop:
 				return
 			default:
-				flood.Submit(pipeline.Input{JPEG: jpg})
+				flood.Submit(ctx, pipeline.Input{JPEG: jpg})
 				time.Sleep(time.Millisecond)
 			}
 		}
 	}()
 	<-done // the flood is being served
-	calm.Submit(pipeline.Input{JPEG: jpg})
+	calm.Submit(ctx, pipeline.Input{JPEG: jpg})
 	for {
 		<-done
 		mu.Lock()
@@ -263,13 +267,13 @@ func TestFloodingClientDoesNotStarveOthers(t *testing.T) {
 func TestNoFaceFrameIsAnsweredUnchangedButOverlay(t *testing.T) {
 	e := newEngine(t, nil)
 	c := newCollector()
-	s := e.NewSession("t", c.deliver, effects.DefaultLipstick)
+	s := e.NewSession(pipeline.SessionOptions{ID: "t", Effects: []pipeline.Effect{effects.DefaultLipstick}}, c)
 	defer s.Close()
 	dogs, err := os.ReadFile("../../testdata/faces/dogs.jpg")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.Submit(pipeline.Input{JPEG: dogs})
+	s.Submit(ctx, pipeline.Input{JPEG: dogs})
 	c.wait(t, 1)
 	res, jpgs := c.results()
 	if res[0].Err != nil || len(res[0].Faces) != 0 || len(jpgs[0]) == 0 {

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -10,24 +11,66 @@ import (
 	"github.com/livetryon/server/pkg/landmarks"
 )
 
-// Input is one frame as a client sent it. Exactly one of DataURL and JPEG is
-// set. Tag is opaque to the pipeline and comes back in the Result, for
-// transports to match answers to requests.
+// Input is one frame as a client sent it: JPEG bytes, or a JPEG data URL
+// that a worker decodes (so base64 never runs on a transport's reader).
+// Exactly one of JPEG and DataURL is set. Tag is opaque to the pipeline and
+// comes back in the Result, for transports to match answers to requests.
 type Input struct {
-	DataURL string
 	JPEG    []byte
+	DataURL string
 	Tag     any
-	// NoImage skips the effects and the JPEG encode, for clients that want
-	// only the landmarks.
-	NoImage bool
-	// Still marks a photo rather than a video frame: faces are detected at
-	// full resolution, small images upsampled first, with no tracking,
-	// smoothing or FPS overlay.
-	Still bool
 	// Captured is when the camera took the frame, if known; smoothing uses
 	// the time between frames. Zero means the time of Submit.
 	Captured time.Time
 }
+
+// Output is what a session's answers carry.
+type Output int
+
+const (
+	// OutputImage answers with the processed JPEG and the faces.
+	OutputImage Output = iota
+	// OutputLandmarks answers with the faces only: no effects are drawn and
+	// no JPEG is encoded, for frontends that draw their own.
+	OutputLandmarks
+)
+
+// QueuePolicy is how a session holds frames that wait for a worker.
+type QueuePolicy int
+
+const (
+	// NewestWins keeps only the newest waiting frame: a newer frame replaces
+	// one not yet started, which is answered Dropped. For live video, where
+	// latency must never build up. Submit never blocks.
+	NewestWins QueuePolicy = iota
+	// Ordered keeps up to QueueDepth frames in order and processes every
+	// one; Submit waits for room (back-pressure). For video files.
+	Ordered
+)
+
+// SessionOptions set up a session. Zero values are a live camera client:
+// newest frame wins, image output, no effects.
+type SessionOptions struct {
+	ID         string // for logs
+	Effects    []Effect
+	Output     Output
+	Queue      QueuePolicy
+	QueueDepth int // Ordered only; default 8
+}
+
+// Receiver takes a session's results. Receive is called on a worker for
+// processed and refused frames, and on the goroutine calling Submit for a
+// frame that Submit replaced (Dropped). It must not block: hand the result
+// to the network and return.
+type Receiver interface {
+	Receive(Result)
+}
+
+// ReceiverFunc makes a function a Receiver.
+type ReceiverFunc func(Result)
+
+// Receive calls f(r).
+func (f ReceiverFunc) Receive(r Result) { f(r) }
 
 // Result is the answer to one Input.
 type Result struct {
@@ -38,8 +81,8 @@ type Result struct {
 	Dropped bool
 	// Err is set when the frame was refused; nothing else is then.
 	Err *frame.Error
-	// JPEG is the answered frame. It points into memory owned by OpenCV and
-	// is valid until Release is called.
+	// JPEG is the answered frame, unless the output is OutputLandmarks. It
+	// points into memory owned by OpenCV and is valid until Release.
 	JPEG          []byte
 	Width, Height int
 	Faces         []landmarks.Face
@@ -48,8 +91,8 @@ type Result struct {
 	release       func()
 }
 
-// Release frees the answered JPEG. Deliver functions must call it once they
-// have copied or sent r.JPEG.
+// Release frees the answered JPEG. Receivers must call it once they have
+// copied or sent r.JPEG.
 func (r *Result) Release() {
 	if r.release != nil {
 		r.release()
@@ -73,18 +116,23 @@ func (t Timings) Total() time.Duration {
 	return t.Queue + t.Decode + t.Detect + t.Landmarks + t.Effects + t.Encode
 }
 
-// Session is one client's slot in the engine: it holds that client's newest
-// unprocessed frame, its effects and its FPS meter.
+// Session is one client's slot in the engine: it holds that client's
+// waiting frames, its effects, its FPS meter and its face tracker.
 type Session struct {
-	engine  *Engine
-	deliver func(Result)
-	log     zerolog.Logger
+	engine *Engine
+	to     Receiver
+	log    zerolog.Logger
+	policy QueuePolicy
+	depth  int
+	space  chan struct{} // Ordered: signalled when a frame leaves the queue
+	done   chan struct{} // closed by Close
 
 	mu        sync.Mutex
-	pending   *queued // newest frame not yet taken by a worker
-	scheduled bool    // queued in the engine or being processed
+	waiting   []queued // oldest first; at most depth
+	scheduled bool     // queued in the engine or being processed
 	closed    bool
 	effects   []Effect
+	output    Output
 	dropped   uint64 // frames replaced before processing, in all
 	unlogged  uint64 // of those, not yet logged
 	lastLog   time.Time
@@ -99,16 +147,26 @@ type queued struct {
 	at time.Time // when it was submitted
 }
 
-// NewSession opens a session whose results go to deliver, called from a
-// worker goroutine. deliver must not block: hand the result to the network
-// and return. Effects start as effects; SetEffects changes them.
-func (e *Engine) NewSession(id string, deliver func(Result), effects ...Effect) *Session {
+// NewSession opens a session whose results go to to.
+func (e *Engine) NewSession(opts SessionOptions, to Receiver) *Session {
 	e.sessions.Add(1)
+	depth := 1
+	if opts.Queue == Ordered {
+		depth = opts.QueueDepth
+		if depth <= 0 {
+			depth = 8
+		}
+	}
 	return &Session{
 		engine:  e,
-		deliver: deliver,
-		log:     e.log.With().Str("client", id).Logger(),
-		effects: effects,
+		to:      to,
+		log:     e.log.With().Str("client", opts.ID).Logger(),
+		policy:  opts.Queue,
+		depth:   depth,
+		space:   make(chan struct{}, 1),
+		done:    make(chan struct{}),
+		effects: opts.Effects,
+		output:  opts.Output,
 	}
 }
 
@@ -119,6 +177,13 @@ func (s *Session) SetEffects(effects ...Effect) {
 	s.mu.Unlock()
 }
 
+// SetOutput changes what this session's next answers carry.
+func (s *Session) SetOutput(o Output) {
+	s.mu.Lock()
+	s.output = o
+	s.mu.Unlock()
+}
+
 // Dropped is how many frames were replaced by newer ones before processing.
 func (s *Session) Dropped() uint64 {
 	s.mu.Lock()
@@ -126,54 +191,70 @@ func (s *Session) Dropped() uint64 {
 	return s.dropped
 }
 
-// Submit queues in as the session's newest frame and returns at once. A
-// frame still waiting from before is dropped: the newest frame wins.
-func (s *Session) Submit(in Input) {
-	now := time.Now()
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return
-	}
-	var replaced *Input
-	if s.pending != nil {
-		s.dropped++
-		s.unlogged++
-		old := s.pending.in
-		replaced = &old
-		s.pending.in = in
-		s.pending.at = now
-	} else {
-		s.pending = &queued{in: in, at: now}
-	}
-	s.logDropsLocked(now, false)
-	schedule := !s.scheduled
-	s.scheduled = true
-	s.mu.Unlock()
-	if replaced != nil {
-		s.engine.dropped.Add(1)
-		s.deliver(Result{Tag: replaced.Tag, Dropped: true})
-	}
-	if !schedule {
-		return
-	}
-	if !s.engine.schedule(s) {
+// Submit queues in. Under NewestWins it returns at once, and a frame still
+// waiting from before is answered Dropped. Under Ordered it waits while the
+// queue is full, until there is room or ctx is done. It returns ErrClosed
+// when the session or the engine is closed, and then no answer comes.
+func (s *Session) Submit(ctx context.Context, in Input) error {
+	for {
+		now := time.Now()
 		s.mu.Lock()
-		s.scheduled = false
+		if s.closed {
+			s.mu.Unlock()
+			return ErrClosed
+		}
+		var replaced *Input
+		switch {
+		case len(s.waiting) < s.depth:
+			s.waiting = append(s.waiting, queued{in: in, at: now})
+		case s.policy == NewestWins:
+			old := s.waiting[0].in
+			replaced = &old
+			s.waiting[0] = queued{in: in, at: now}
+			s.dropped++
+			s.unlogged++
+			s.logDropsLocked(now, false)
+		default: // Ordered and full: wait for room
+			s.mu.Unlock()
+			select {
+			case <-s.space:
+				continue
+			case <-s.done:
+				return ErrClosed
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		schedule := !s.scheduled
+		s.scheduled = true
 		s.mu.Unlock()
+		if replaced != nil {
+			s.engine.dropped.Add(1)
+			s.to.Receive(Result{Tag: replaced.Tag, Dropped: true})
+		}
+		if schedule && !s.engine.schedule(s) {
+			s.mu.Lock()
+			s.scheduled = false
+			s.waiting = nil
+			s.mu.Unlock()
+			return ErrClosed
+		}
+		return nil
 	}
 }
 
-// Close stops the session: waiting frames are dropped and no result is
-// delivered after the one a worker may be finishing.
+// Close stops the session: waiting frames are dropped without an answer,
+// and no result is delivered after the one a worker may be finishing.
 func (s *Session) Close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.closed {
-		s.engine.sessions.Add(-1)
+	if s.closed {
+		return
 	}
+	s.engine.sessions.Add(-1)
 	s.closed = true
-	s.pending = nil
+	close(s.done)
+	s.waiting = nil
 	s.logDropsLocked(time.Now(), true)
 }
 
@@ -188,44 +269,51 @@ func (s *Session) logDropsLocked(now time.Time, final bool) {
 	s.lastLog = now
 }
 
-// runOne processes the pending frame on w, delivers the result, and puts the
-// session back in the engine's queue if a newer frame arrived meanwhile.
-func (s *Session) runOne(w *worker) {
+// run processes the oldest waiting frame on w, delivers the result, and puts
+// the session back in the engine's queue if more frames wait.
+func (s *Session) run(w *worker) {
 	s.mu.Lock()
-	q := s.pending
-	s.pending = nil
-	effects := s.effects
-	closed := s.closed
+	var q queued
+	ok := len(s.waiting) > 0 && !s.closed
+	if ok {
+		q = s.waiting[0]
+		s.waiting[0] = queued{}
+		s.waiting = s.waiting[1:]
+	}
+	job := frameJob{effects: s.effects, output: s.output, rate: &s.rate, track: &s.track}
 	s.mu.Unlock()
-	if q == nil || closed {
+	if !ok {
 		s.finish()
 		return
 	}
-	res := w.process(q, effects, &s.rate, &s.track)
-	if res.Err != nil {
-		s.engine.refused.Add(1)
-	} else {
-		s.engine.processed.Add(1)
+	select {
+	case s.space <- struct{}{}:
+	default:
 	}
+	res := w.process(q, job)
+	s.engine.count(res)
 	if e := s.log.Debug(); e.Enabled() && res.Err == nil {
 		t := res.Timings
 		e.Int("faces", len(res.Faces)).Dur("queue", t.Queue).Dur("decode", t.Decode).Dur("detect", t.Detect).
 			Dur("landmarks", t.Landmarks).Dur("effects", t.Effects).Dur("encode", t.Encode).Dur("total", t.Total()).Msg("frame")
 	}
 	s.mu.Lock()
-	closed = s.closed
+	closed := s.closed
 	s.mu.Unlock()
 	if closed {
 		res.Release()
 	} else {
-		s.deliver(res)
+		s.to.Receive(res)
 	}
 	s.finish()
 }
 
+// cancel is called when the engine closes with the session still queued.
+func (s *Session) cancel() {}
+
 func (s *Session) finish() {
 	s.mu.Lock()
-	if s.pending == nil || s.closed {
+	if len(s.waiting) == 0 || s.closed {
 		s.scheduled = false
 		s.mu.Unlock()
 		return

@@ -17,11 +17,11 @@ func landmarksOf(t *testing.T, clip [][]byte, redetectEvery int, smooth bool) []
 	t.Helper()
 	e := newEngine(t, func(c *pipeline.Config) { c.Workers = 1; c.RedetectEvery = redetectEvery; c.NoSmoothing = !smooth })
 	c := newCollector()
-	s := e.NewSession("t", c.deliver)
+	s := e.NewSession(pipeline.SessionOptions{ID: "t", Output: pipeline.OutputLandmarks}, c)
 	defer s.Close()
 	t0 := time.Unix(1e9, 0)
 	for i, f := range clip {
-		s.Submit(pipeline.Input{JPEG: f, NoImage: true, Captured: t0.Add(time.Duration(i) * time.Second / 30)})
+		s.Submit(ctx, pipeline.Input{JPEG: f, Captured: t0.Add(time.Duration(i) * time.Second / 30)})
 		c.wait(t, 1)
 	}
 	res, _ := c.results()

@@ -50,9 +50,20 @@ func (w *worker) close() {
 	w.thumb.Close()
 }
 
+// frameJob is what process needs besides the frame: the session's settings
+// and state, or those of a photo (still, with no rate or tracker).
+type frameJob struct {
+	effects []Effect
+	output  Output
+	still   bool
+	rate    *RateMeter
+	track   *tracker
+}
+
 // process runs every stage on one frame. Client mistakes come back as
 // Result.Err; nothing here panics on bad input.
-func (w *worker) process(q *queued, fx []Effect, rate *RateMeter, track *tracker) (res Result) {
+func (w *worker) process(q queued, job frameJob) (res Result) {
+	track, still := job.track, job.still
 	res.Tag = q.in.Tag
 	t := time.Now()
 	res.Timings.Queue = t.Sub(q.at)
@@ -78,7 +89,7 @@ func (w *worker) process(q *queued, fx []Effect, rate *RateMeter, track *tracker
 	var boxes []image.Rectangle
 	detected := true
 	switch {
-	case q.in.Still:
+	case still:
 		boxes, err = w.detectStill()
 	default:
 		gocv.Resize(w.gray, &w.thumb, image.Pt(thumbWidth, thumbHeight), 0, 0, gocv.InterpolationArea)
@@ -99,7 +110,7 @@ func (w *worker) process(q *queued, fx []Effect, rate *RateMeter, track *tracker
 		res.Faces, err = w.fit(boxes)
 	}
 	lap(&res.Timings.Landmarks)
-	if err == nil && !q.in.Still {
+	if err == nil && !still {
 		at := q.in.Captured
 		if at.IsZero() {
 			at = q.at
@@ -111,16 +122,16 @@ func (w *worker) process(q *queued, fx []Effect, rate *RateMeter, track *tracker
 		return res
 	}
 
-	if !q.in.Still {
-		res.FPS = rate.Tick(time.Now())
+	if !still {
+		res.FPS = job.rate.Tick(time.Now())
 	}
-	if q.in.NoImage {
+	if job.output == OutputLandmarks {
 		return res
 	}
-	for _, e := range fx {
+	for _, e := range job.effects {
 		e.Apply(&img, res.Faces)
 	}
-	if !q.in.Still {
+	if !still {
 		effects.DrawFPS(&img, res.FPS)
 	}
 	lap(&res.Timings.Effects)
@@ -165,7 +176,7 @@ func (w *worker) detect() ([]image.Rectangle, error) {
 	}
 	target := w.cfg.DetectWidth
 	if target <= 0 || w.gray.Cols() <= target {
-		return w.detector.Detect(full, w.cfg.Upsample)
+		return w.detector.Detect(full, 0)
 	}
 	scale := float64(w.gray.Cols()) / float64(target)
 	size := image.Pt(target, int(float64(w.gray.Rows())/scale+0.5))
@@ -174,7 +185,7 @@ func (w *worker) detect() ([]image.Rectangle, error) {
 	if err != nil {
 		return nil, err
 	}
-	boxes, err := w.detector.Detect(small, w.cfg.Upsample)
+	boxes, err := w.detector.Detect(small, 0)
 	for i, b := range boxes {
 		boxes[i] = image.Rect(int(float64(b.Min.X)*scale), int(float64(b.Min.Y)*scale),
 			int(float64(b.Max.X)*scale), int(float64(b.Max.Y)*scale))
@@ -194,7 +205,7 @@ func (w *worker) detectStill() ([]image.Rectangle, error) {
 	if err != nil {
 		return nil, err
 	}
-	up := max(1, w.cfg.Upsample)
+	up := 1
 	if max(w.gray.Cols(), w.gray.Rows()) > stillUpsampleMaxSide {
 		up = 0
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -64,7 +65,10 @@ func (a *Access) Guard(next http.Handler, trustLoopback bool) http.Handler {
 		if local {
 			r.Header.Set(TrustedHeader, "1")
 		}
-		if a == nil || a.Key == "" || local || strings.HasPrefix(r.URL.Path, "/socket.io/") || r.URL.Path == "/healthz" {
+		// Socket.IO and WebSocket refuse in their own protocol (connect_error,
+		// close 1008), which a browser page can see and an HTTP 401 on an
+		// upgrade it cannot.
+		if a == nil || a.Key == "" || local || strings.HasPrefix(r.URL.Path, "/socket.io/") || r.URL.Path == "/ws" || r.URL.Path == "/healthz" {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -86,6 +90,30 @@ func (a *Access) Guard(next http.Handler, trustLoopback bool) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// RequestAllowed reports whether r may go on: from this machine through
+// the local listener's Guard, or carrying the key. For transports that
+// refuse in their own protocol (WebSocket).
+func (a *Access) RequestAllowed(r *http.Request) bool {
+	if a == nil || a.Key == "" || r.Header.Get(TrustedHeader) == "1" {
+		return true
+	}
+	return a.matches(RequestKey(r))
+}
+
+// OriginAllowed returns a WebSocket origin check: a request without an
+// Origin (not from a browser) and a page of this same host pass; so does
+// any page when corsOrigin is "*", or a page from corsOrigin itself.
+func OriginAllowed(corsOrigin string) func(r *http.Request) bool {
+	return func(r *http.Request) bool {
+		origin := r.Header.Get("Origin")
+		if origin == "" || corsOrigin == "*" || origin == corsOrigin {
+			return true
+		}
+		u, err := url.Parse(origin)
+		return err == nil && strings.EqualFold(u.Host, r.Host)
+	}
 }
 
 // SocketIOAllowed is the Socket.IO connect check: the handshake's headers

@@ -229,16 +229,6 @@ func TestBadRequests(t *testing.T) {
 	}
 }
 
-func TestParseEffectsParam(t *testing.T) {
-	specs, err := httpapi.ParseEffectsParam("lipstick:#ff0000,glasses:round")
-	if err != nil || len(specs) != 2 || specs[0].Color != "#ff0000" || specs[1].Style != "round" {
-		t.Fatalf("%+v %v", specs, err)
-	}
-	if _, err := effects.Build("effects", specs); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // FuzzHTTPBody: whatever the body, the API answers 200 or a 4xx with a JSON
 // error; never a 5xx, a panic or a hang.
 func FuzzHTTPBody(f *testing.F) {
@@ -253,48 +243,4 @@ func FuzzHTTPBody(f *testing.F) {
 			t.Fatalf("%d %s", code, reply)
 		}
 	})
-}
-
-func FuzzEffectsParam(f *testing.F) {
-	for _, s := range []string{"lipstick", "glasses:aviator,lipstick:#abc", `[{"name":"glasses","style":"round"}]`, "[", ",,", "none"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, q string) {
-		specs, err := httpapi.ParseEffectsParam(q)
-		if err != nil {
-			return
-		}
-		if _, err := effects.Build("effects", specs); err != nil {
-			var fe *effects.FieldError
-			if !asFieldError(err, &fe) {
-				t.Fatalf("error without a field: %v", err)
-			}
-		}
-	})
-}
-
-func asFieldError(err error, target **effects.FieldError) bool {
-	fe, ok := err.(*effects.FieldError)
-	if ok {
-		*target = fe
-	}
-	return ok
-}
-
-func TestStats(t *testing.T) {
-	base := startAPI(t)
-	post(t, base+"/api/v1/landmarks", "image/jpeg", testmedia.WebcamJPEG(t))
-	post(t, base+"/api/v1/landmarks", "image/jpeg", []byte("not a jpeg"))
-	resp, err := http.Get(base + "/api/v1/stats")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var st pipeline.Stats
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-		t.Fatal(err)
-	}
-	if st.FramesProcessed != 1 || st.FramesRefused != 1 || st.Sessions != 0 || st.Workers < 1 {
-		t.Fatalf("stats %+v: want 1 processed, 1 refused, no open session", st)
-	}
 }

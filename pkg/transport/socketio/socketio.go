@@ -3,27 +3,25 @@
 // emits "image" with a JPEG data URL, the server answers "response_back"
 // with a JPEG data URL, and bad input gets an "error" event {code, message}.
 // Engine.IO 3 is accepted, so pages using socket.io-client 2.x work as they
-// are. See docs/protocol.md.
+// are. It is a thin adapter over package client: events in, Messages out.
+// See docs/protocol.md.
 package socketio
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 	"unsafe"
 
 	"github.com/rs/zerolog"
+	"github.com/zishang520/engine.io/v2/transports"
 	"github.com/zishang520/engine.io/v2/types"
 	"github.com/zishang520/socket.io/v2/socket"
 
-	"github.com/livetryon/server/pkg/effects"
+	"github.com/livetryon/server/pkg/client"
 	"github.com/livetryon/server/pkg/frame"
-	"github.com/livetryon/server/pkg/landmarks"
 	"github.com/livetryon/server/pkg/pipeline"
 )
 
@@ -34,12 +32,7 @@ const (
 	EventResponse  = "response_back" // server → client: the processed frame
 	EventLandmarks = "landmarks"     // server → client: faces and points, if asked for
 	EventError     = "error"         // server → client: a refused frame or setting
-)
-
-// Error codes this transport adds to those of package frame.
-const (
-	CodeBadConfig = "bad_config" // a config event with a bad field
-	CodeDropped   = "dropped"    // in an ack: a newer frame replaced this one
+	EventSession   = "session"       // server → client, on connect: ids and the watch link
 )
 
 // Options configure the transport.
@@ -53,7 +46,9 @@ type Options struct {
 	Allow func(headers http.Header, query map[string][]string, auth any) bool
 	// Effects returns the effects a new connection starts with.
 	Effects func() []pipeline.Effect
-	Logger  zerolog.Logger
+	// OpenStream, if set, gives each connection a watch stream.
+	OpenStream func() client.Stream
+	Logger     zerolog.Logger
 }
 
 // Server is the Socket.IO adapter: it opens a pipeline session per
@@ -111,8 +106,11 @@ func New(engine *pipeline.Engine, opts Options) *Server {
 				"message": "this server needs its access key: open the link with ?key=..."}))
 			return
 		}
-		s.onConnect(sock)
+		c := s.onConnect(sock)
 		next(nil)
+		// After next, which sends the connect packet: an event before it
+		// would reach a client that has not joined yet.
+		c.client.Hello()
 	})
 	return s
 }
@@ -123,68 +121,61 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Close disconnects every client.
 func (s *Server) Close() { s.io.Close(nil) }
 
-// conn is one connected client.
+// conn is one connected client's Socket.IO side: it sends the client
+// layer's Messages as events and acknowledgements.
 type conn struct {
-	sock    *socket.Socket
-	session *pipeline.Session
-	log     zerolog.Logger
-	frames  atomic.Uint64 // images received, numbering frames without an id
-
-	mu       sync.Mutex
-	settings settings
-	outbox   *answer // newest answer not yet handed to the transport
-	retry    *time.Timer
-	closed   bool
-	skipped  uint64 // answers replaced in the outbox by newer ones
+	sock   *socket.Socket
+	client *client.Client
+	// drained is signalled when the Engine.IO transport has written what it
+	// was given; Send waits for it, so the client layer's outbox, not
+	// Engine.IO's unbounded buffer, holds what a slow client has not read.
+	drained chan struct{}
+	gone    chan struct{}
+	once    sync.Once
 }
 
-// answer is a response_back and, if asked for, its landmarks event.
-type answer struct {
-	image     string
-	landmarks *landmarksEvent
-}
-
-// frameTag travels with a frame through the pipeline.
-type frameTag struct {
-	id  any        // the client's id, from {id, image}
-	seq uint64     // the server's count, when the client gave no id
-	ack socket.Ack // the client's acknowledgement callback, if any
-}
-
-func (t *frameTag) frameID() any {
-	if t.id != nil {
-		return t.id
-	}
-	return t.seq
-}
-
-func (s *Server) onConnect(sock *socket.Socket) {
-	c := &conn{sock: sock}
-	c.log = s.opts.Logger.With().Str("client", string(sock.Id())).Logger()
-	fx := s.opts.Effects()
-	c.settings = settings{Specs: effects.SpecsOf(fx), Output: "image", effects: fx}
-	c.session = s.engine.NewSession(string(sock.Id()), c.deliver, fx...)
-	c.log.Info().Str("transport", sock.Conn().Transport().Name()).Str("remote", sock.Conn().RemoteAddress()).
+func (s *Server) onConnect(sock *socket.Socket) *conn {
+	c := &conn{sock: sock, drained: make(chan struct{}, 1), gone: make(chan struct{})}
+	c.client = client.New(s.engine, c, client.Options{
+		ID: string(sock.Id()), Transport: "socketio", Effects: s.opts.Effects(), Limits: s.limits,
+		OpenStream: s.opts.OpenStream, Logger: s.opts.Logger,
+	})
+	s.opts.Logger.Info().Str("client", string(sock.Id())).Str("transport", "socketio").
+		Str("engineio", sock.Conn().Transport().Name()).Str("remote", sock.Conn().RemoteAddress()).
 		Int("eio", sock.Conn().Protocol()).Msg("connect")
+	c.watchDrain(sock.Conn().Transport())
+	sock.Conn().On("upgrade", func(...any) { c.watchDrain(sock.Conn().Transport()) })
 
-	sock.On(EventImage, func(args ...any) { s.onImage(c, args) })
-	sock.On(EventConfig, func(args ...any) { c.onConfig(args) })
-	sock.On("disconnect", func(args ...any) {
-		c.close()
-		reason, _ := firstString(args)
-		c.mu.Lock()
-		skipped := c.skipped
-		c.mu.Unlock()
-		c.log.Info().Str("reason", reason).Uint64("dropped", c.session.Dropped()).
-			Uint64("answers_skipped", skipped).Msg("disconnect")
+	sock.On(EventImage, func(args ...any) { c.onImage(args) })
+	sock.On(EventConfig, func(args ...any) {
+		args, ack := splitAck(args)
+		var v any
+		if len(args) > 0 {
+			v = args[0]
+		}
+		c.client.ConfigureValue(v, ackOrNil(ack))
+	})
+	sock.On("disconnect", func(...any) {
+		c.once.Do(func() { close(c.gone) })
+		c.client.Close()
+	})
+	return c
+}
+
+func (c *conn) watchDrain(t transports.Transport) {
+	t.On("drain", func(...any) {
+		select {
+		case c.drained <- struct{}{}:
+		default:
+		}
 	})
 }
 
-// onImage runs on the socket's reader: it only checks what is cheap and
-// hands the frame to the pipeline.
-func (s *Server) onImage(c *conn, args []any) {
+// onImage runs on the socket's reader: it only checks the payload's shape
+// and hands the frame on; base64 is decoded on a pipeline worker.
+func (c *conn) onImage(args []any) {
 	args, ack := splitAck(args)
-	tag := &frameTag{seq: c.frames.Add(1), ack: ack}
+	var id any
 	var dataURL string
 	ok := false
 	if len(args) > 0 {
@@ -192,57 +183,85 @@ func (s *Server) onImage(c *conn, args []any) {
 		case string:
 			dataURL, ok = v, true
 		case map[string]any:
-			tag.id = v["id"]
+			id = v["id"]
 			dataURL, ok = v["image"].(string)
 		}
 	}
+	f := c.client.NewFrame(id)
 	if !ok {
-		c.sendError(tag, &frame.Error{Code: frame.CodeBadPayload, Message: "image must be a JPEG data URL string, or {id, image} with one"})
+		c.client.Refuse(f, ackOrNil(ack), &frame.Error{Code: frame.CodeBadPayload, Message: "image must be a JPEG data URL string, or {id, image} with one"})
 		return
 	}
-	if len(dataURL) > s.limits.MaxDataURLLen() {
-		// Refuse here rather than queue: the newest-frame slot must not be
-		// taken by a frame that will be refused anyway.
-		c.sendError(tag, &frame.Error{Code: frame.CodeTooLarge, Message: "frame data URL is " +
-			strconv.Itoa(len(dataURL)) + " characters; the limit is " + strconv.Itoa(s.limits.MaxDataURLLen())})
-		return
-	}
-	c.mu.Lock()
-	noImage := c.settings.Output == "landmarks"
-	c.mu.Unlock()
-	c.session.Submit(pipeline.Input{DataURL: dataURL, Tag: tag, NoImage: noImage})
+	c.client.SubmitDataURL(f, ackOrNil(ack), dataURL)
 }
 
-func (c *conn) onConfig(args []any) {
-	args, ack := splitAck(args)
-	var raw []byte
-	if len(args) > 0 {
-		raw, _ = json.Marshal(args[0])
+// ackOrNil keeps a nil socket.Ack a nil interface, so the client layer
+// sees "no acknowledgement".
+func ackOrNil(a socket.Ack) any {
+	if a == nil {
+		return nil
 	}
-	c.mu.Lock()
-	next, err := applyConfig(c.settings, raw)
-	if err == nil {
-		c.settings = next
-		c.session.SetEffects(next.effects...)
+	return a
+}
+
+// drainCheck is how often Send looks at the transport itself while it
+// waits for a drain signal, in case one was missed during an upgrade.
+const drainCheck = time.Second
+
+var errGone = errors.New("socketio: client disconnected")
+
+// Send emits m and waits until Engine.IO has written it.
+func (c *conn) Send(m client.Message) error {
+	select {
+	case <-c.drained: // a stale signal from before this message
+	default:
 	}
-	c.mu.Unlock()
-	if err != nil {
-		var fe *effects.FieldError
-		body := errorBody{Code: CodeBadConfig, Message: err.Error()}
-		if asType(err, &fe) {
-			body.Field, body.Message = fe.Field, fe.Message
-		}
-		c.log.Warn().Str("code", body.Code).Str("field", body.Field).Msg(body.Message)
+	ack, _ := m.Ack.(socket.Ack)
+	switch {
+	case m.Session != nil:
+		c.sock.Emit(EventSession, m.Session)
+	case m.Config != nil:
 		if ack != nil {
-			ack([]any{map[string]any{"ok": false, "error": body}}, nil)
-		} else {
-			c.sock.Emit(EventError, body)
+			ack([]any{m.Config}, nil)
+		} else if m.Error != nil {
+			c.sock.Emit(EventError, m.Error)
 		}
-		return
+	case m.Reply != nil:
+		if m.Error != nil {
+			c.sock.Emit(EventError, m.Error)
+		}
+		reply := *m.Reply
+		var image string
+		if m.Image != nil {
+			image = jpegDataURL(m.Image)
+		}
+		if ack != nil {
+			// The client paces itself by its acknowledgements: each frame
+			// gets one, with the image in it.
+			reply.Image = image
+			ack([]any{reply}, nil)
+		} else if image != "" {
+			c.sock.Emit(EventResponse, image)
+		}
+		if m.WantLandmarks && m.Landmarks != nil {
+			c.sock.Emit(EventLandmarks, m.Landmarks)
+		}
+	case m.Error != nil:
+		c.sock.Emit(EventError, m.Error)
+	default:
+		return nil
 	}
-	c.log.Debug().Interface("settings", next).Msg("config")
-	if ack != nil {
-		ack([]any{map[string]any{"ok": true, "config": next}}, nil)
+	for {
+		select {
+		case <-c.drained:
+			return nil
+		case <-c.gone:
+			return errGone
+		case <-time.After(drainCheck):
+			if c.sock.Conn().Transport().Writable() {
+				return nil
+			}
+		}
 	}
 }
 
@@ -255,115 +274,6 @@ func splitAck(args []any) ([]any, socket.Ack) {
 	return args, nil
 }
 
-func firstString(args []any) (string, bool) {
-	if len(args) == 0 {
-		return "", false
-	}
-	s, ok := args[0].(string)
-	return s, ok
-}
-
-// deliver runs on a pipeline worker and must not block.
-func (c *conn) deliver(r pipeline.Result) {
-	tag, _ := r.Tag.(*frameTag)
-	if tag == nil {
-		r.Release()
-		return
-	}
-	switch {
-	case r.Dropped:
-		// A frame replaced before processing is answered only where an
-		// answer was promised: to an acknowledgement.
-		if tag.ack != nil {
-			tag.ack([]any{frameAck{ID: tag.id, Dropped: c.session.Dropped(),
-				Error: &errorBody{Code: CodeDropped, Message: "a newer frame replaced this one before it was processed"}}}, nil)
-		}
-		return
-	case r.Err != nil:
-		c.sendError(tag, r.Err)
-		return
-	}
-	a := &answer{}
-	if r.JPEG != nil {
-		a.image = jpegDataURL(r.JPEG)
-	}
-	r.Release()
-	c.mu.Lock()
-	wantLandmarks := c.settings.Landmarks
-	c.mu.Unlock()
-	if wantLandmarks {
-		a.landmarks = &landmarksEvent{Frame: tag.frameID(), Width: r.Width, Height: r.Height, Faces: nonNil(r.Faces)}
-	}
-	if tag.ack != nil {
-		// The client paces itself by its acknowledgements: answer each one.
-		tag.ack([]any{frameAck{ID: tag.id, Image: a.image, Faces: len(r.Faces), FPS: r.FPS,
-			Dropped: c.session.Dropped(), Timings: msOf(r.Timings)}}, nil)
-		if a.landmarks != nil {
-			c.sock.Emit(EventLandmarks, a.landmarks)
-		}
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed {
-		return
-	}
-	if c.outbox != nil {
-		c.skipped++
-	}
-	c.outbox = a
-	c.flushLocked()
-}
-
-// flushLocked hands the outbox to the transport once it has finished writing
-// what it had. Engine.IO queues without limit when a client reads slowly; by
-// holding back here, at most one answer waits and it is always the newest.
-func (c *conn) flushLocked() {
-	if c.closed || c.outbox == nil {
-		return
-	}
-	if !c.sock.Conn().Transport().Writable() {
-		if c.retry == nil {
-			c.retry = time.AfterFunc(2*time.Millisecond, func() {
-				c.mu.Lock()
-				c.retry = nil
-				c.flushLocked()
-				c.mu.Unlock()
-			})
-		}
-		return
-	}
-	a := c.outbox
-	c.outbox = nil
-	if a.image != "" {
-		c.sock.Emit(EventResponse, a.image)
-	}
-	if a.landmarks != nil {
-		c.sock.Emit(EventLandmarks, a.landmarks)
-	}
-}
-
-func (c *conn) sendError(tag *frameTag, e *frame.Error) {
-	c.log.Warn().Str("code", e.Code).Msg(e.Message)
-	body := errorBody{Code: e.Code, Message: e.Message}
-	c.sock.Emit(EventError, body)
-	if tag != nil && tag.ack != nil {
-		tag.ack([]any{frameAck{ID: tag.id, Dropped: c.session.Dropped(), Error: &body}}, nil)
-	}
-}
-
-func (c *conn) close() {
-	c.session.Close()
-	c.mu.Lock()
-	c.closed = true
-	c.outbox = nil
-	if c.retry != nil {
-		c.retry.Stop()
-		c.retry = nil
-	}
-	c.mu.Unlock()
-}
-
 // jpegDataURL builds "data:image/jpeg;base64,..." in one allocation.
 func jpegDataURL(jpg []byte) string {
 	const prefix = "data:image/jpeg;base64,"
@@ -371,14 +281,4 @@ func jpegDataURL(jpg []byte) string {
 	copy(b, prefix)
 	base64.StdEncoding.Encode(b[len(prefix):], jpg)
 	return unsafe.String(unsafe.SliceData(b), len(b)) // b is never written again
-}
-
-func asType[T error](err error, target *T) bool { return errors.As(err, target) }
-
-// nonNil makes "no faces" an empty JSON list rather than null.
-func nonNil(f []landmarks.Face) []landmarks.Face {
-	if f == nil {
-		return []landmarks.Face{}
-	}
-	return f
 }

@@ -1,0 +1,281 @@
+// Package client is the per-client layer between the transports and the
+// pipeline. Whatever a client's transport (Socket.IO, WebSocket, HTTP per
+// frame), the same code here holds its settings and parses its config
+// messages, submits its frames, turns each result into the messages it is
+// owed, and sends them through an outbox that keeps only the newest answer
+// while the connection is busy. A transport is a thin adapter: it turns its
+// bytes into calls here, and implements Sender to turn Messages back into
+// bytes.
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"sync/atomic"
+
+	"github.com/rs/zerolog"
+
+	"github.com/livetryon/server/pkg/effects"
+	"github.com/livetryon/server/pkg/frame"
+	"github.com/livetryon/server/pkg/pipeline"
+)
+
+// Sender is a transport's outgoing side. Send writes m to the network and
+// returns once the connection has taken it (its drain signal), or fails;
+// the outbox calls it from one goroutine per client, so at most one
+// message is ever in the transport's hands and the outbox keeps the rest.
+// An error means the connection is gone: the client stops sending.
+type Sender interface {
+	Send(m Message) error
+}
+
+// Stream is where a client's answered frames go for people watching them
+// (package watch serves it).
+type Stream interface {
+	ID() string
+	Publish(jpeg []byte) // jpeg is never changed after the call
+	Close()
+}
+
+// Options set up a client.
+type Options struct {
+	ID        string // for logs and as the pipeline session's id
+	Transport string // "socketio", "ws", "http": for logs and SessionInfo
+	Effects   []effects.Effect
+	Limits    frame.Limits
+	// OpenStream, if set, gives the client a watch stream.
+	OpenStream func() Stream
+	Logger     zerolog.Logger
+}
+
+// Client is one connected client, whatever its transport.
+type Client struct {
+	id, transport string
+	session       *pipeline.Session
+	stream        Stream // nil: not watchable
+	limits        frame.Limits
+	log           zerolog.Logger
+	out           *outbox
+	frames        atomic.Uint64
+
+	mu       sync.Mutex
+	settings Settings
+	closed   bool
+}
+
+// New opens a client on engine whose messages go through send, and starts
+// its outbox.
+func New(engine *pipeline.Engine, send Sender, opts Options) *Client {
+	c := &Client{
+		id: opts.ID, transport: opts.Transport, limits: opts.Limits,
+		log:      opts.Logger.With().Str("client", opts.ID).Str("transport", opts.Transport).Logger(),
+		settings: NewSettings(opts.Effects),
+	}
+	if c.limits == (frame.Limits{}) {
+		c.limits = engine.Config().Limits
+	}
+	if opts.OpenStream != nil {
+		c.stream = opts.OpenStream()
+	}
+	c.out = newOutbox(send, c.log)
+	c.session = engine.NewSession(pipeline.SessionOptions{ID: opts.ID, Effects: opts.Effects}, receiver{c})
+	return c
+}
+
+// ID is the client's id.
+func (c *Client) ID() string { return c.id }
+
+// Info is what the client is told on connect.
+func (c *Client) Info() SessionInfo {
+	info := SessionInfo{ID: c.id, Transport: c.transport}
+	if c.stream != nil {
+		info.Watch = "/watch/" + c.stream.ID()
+	}
+	return info
+}
+
+// Hello queues the SessionInfo message, for transports that greet.
+func (c *Client) Hello() {
+	info := c.Info()
+	c.out.push(Message{Session: &info})
+}
+
+// Settings are the client's current settings.
+func (c *Client) Settings() Settings {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.settings
+}
+
+// Dropped is how many of the client's frames a newer one replaced.
+func (c *Client) Dropped() uint64 { return c.session.Dropped() }
+
+// Skipped is how many answers the outbox replaced by newer ones because
+// the connection was still busy.
+func (c *Client) Skipped() uint64 { return c.out.skippedCount() }
+
+// NewFrame numbers a frame the client sent, with its own id if it gave one.
+func (c *Client) NewFrame(id any) *Frame { return &Frame{ID: id, Seq: c.frames.Add(1)} }
+
+// tag travels with a frame through the pipeline.
+type tag struct {
+	frame *Frame
+	ack   any
+}
+
+// SubmitJPEG hands a frame's JPEG bytes to the pipeline; ack is the
+// transport's handle for its answer (nil if none was asked for).
+func (c *Client) SubmitJPEG(f *Frame, ack any, jpg []byte) {
+	if len(jpg) > c.limits.MaxBytes {
+		c.Refuse(f, ack, &frame.Error{Code: frame.CodeTooLarge, Message: tooLarge(len(jpg), c.limits.MaxBytes, "bytes")})
+		return
+	}
+	c.submit(f, ack, pipeline.Input{JPEG: jpg})
+}
+
+// SubmitDataURL hands a frame as a JPEG data URL to the pipeline, which
+// decodes it on a worker.
+func (c *Client) SubmitDataURL(f *Frame, ack any, dataURL string) {
+	if n := c.limits.MaxDataURLLen(); len(dataURL) > n {
+		// Refuse here rather than queue: the newest-frame slot must not be
+		// taken by a frame that will be refused anyway.
+		c.Refuse(f, ack, &frame.Error{Code: frame.CodeTooLarge, Message: tooLarge(len(dataURL), n, "characters")})
+		return
+	}
+	c.submit(f, ack, pipeline.Input{DataURL: dataURL})
+}
+
+func (c *Client) submit(f *Frame, ack any, in pipeline.Input) {
+	in.Tag = &tag{frame: f, ack: ack}
+	if err := c.session.Submit(context.Background(), in); err != nil {
+		c.Refuse(f, ack, &frame.Error{Code: CodeShuttingDown, Message: "the server is stopping"})
+	}
+}
+
+// Refuse answers a frame with an error: an error event, and the frame's
+// acknowledgement if it has one.
+func (c *Client) Refuse(f *Frame, ack any, e *frame.Error) {
+	c.log.Warn().Str("code", e.Code).Msg(e.Message)
+	body := &ErrorBody{Code: e.Code, Message: e.Message}
+	m := Message{Frame: f, Ack: ack, Error: body}
+	if f != nil {
+		m.Reply = &FrameReply{ID: f.ID, Dropped: c.Dropped(), Error: body}
+	}
+	c.out.push(m)
+}
+
+// Configure applies a config message (a JSON object) and queues its reply:
+// the applied settings, or an error naming the field.
+func (c *Client) Configure(raw []byte, ack any) (Settings, error) {
+	c.mu.Lock()
+	next, err := ApplyConfig(c.settings, raw)
+	if err == nil {
+		c.settings = next
+		c.session.SetEffects(next.effects...)
+		if next.Output == "landmarks" {
+			c.session.SetOutput(pipeline.OutputLandmarks)
+		} else {
+			c.session.SetOutput(pipeline.OutputImage)
+		}
+	}
+	c.mu.Unlock()
+	if err != nil {
+		body := &ErrorBody{Code: CodeBadConfig, Message: err.Error()}
+		var fe *effects.FieldError
+		if errors.As(err, &fe) {
+			body.Field, body.Message = fe.Field, fe.Message
+		}
+		c.log.Warn().Str("code", body.Code).Str("field", body.Field).Str("config", compact(raw)).Msg(body.Message)
+		c.out.push(Message{Ack: ack, Config: &ConfigReply{Error: body}, Error: body})
+		return c.Settings(), err
+	}
+	c.log.Debug().Interface("settings", next).Msg("config")
+	c.out.push(Message{Ack: ack, Config: &ConfigReply{OK: true, Config: &next}})
+	return next, nil
+}
+
+// ConfigureValue is Configure for a value already decoded from JSON, as
+// Socket.IO hands event arguments over.
+func (c *Client) ConfigureValue(v any, ack any) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		raw = []byte("null")
+	}
+	c.Configure(raw, ack)
+}
+
+// Close ends the client: its session, its outbox and its watch stream.
+// Messages not yet sent are discarded.
+func (c *Client) Close() {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	c.mu.Unlock()
+	c.session.Close()
+	c.out.close()
+	if c.stream != nil {
+		c.stream.Close()
+	}
+	c.log.Info().Uint64("dropped", c.Dropped()).Uint64("answers_skipped", c.Skipped()).Msg("disconnect")
+}
+
+// receiver turns pipeline results into messages; it runs on a worker, or
+// on the submitter for dropped frames, and never blocks.
+type receiver struct{ c *Client }
+
+func (rc receiver) Receive(r pipeline.Result) {
+	c := rc.c
+	t, _ := r.Tag.(*tag)
+	if t == nil {
+		r.Release()
+		return
+	}
+	switch {
+	case r.Dropped:
+		// Answered only where an answer was promised: to an acknowledgement,
+		// or a frame the client gave an id.
+		if t.ack != nil || t.frame.ID != nil {
+			c.out.push(Message{Frame: t.frame, Ack: t.ack, Reply: &FrameReply{ID: t.frame.ID, Dropped: c.Dropped(),
+				Error: &ErrorBody{Code: CodeDropped, Message: "a newer frame replaced this one before it was processed"}}})
+		}
+		return
+	case r.Err != nil:
+		c.Refuse(t.frame, t.ack, r.Err)
+		return
+	}
+	m := Message{Frame: t.frame, Ack: t.ack}
+	if r.JPEG != nil {
+		// One copy into Go memory, shared by the outbox and the watchers,
+		// so OpenCV's buffer is freed at once.
+		m.Image = append([]byte(nil), r.JPEG...)
+	}
+	r.Release()
+	m.Reply = &FrameReply{ID: t.frame.ID, Faces: len(r.Faces), FPS: r.FPS, Dropped: c.Dropped(), Timings: msOf(r.Timings)}
+	c.mu.Lock()
+	wantLandmarks := c.settings.Landmarks
+	c.mu.Unlock()
+	faces := r.Faces
+	if faces == nil {
+		faces = faces[:0:0] // "no faces" is an empty JSON list, not null
+	}
+	m.Landmarks = &Landmarks{Frame: t.frame.Label(), Width: r.Width, Height: r.Height, Faces: faces}
+	m.WantLandmarks = wantLandmarks
+	if c.stream != nil && m.Image != nil {
+		c.stream.Publish(m.Image)
+	}
+	c.out.push(m)
+}
+
+func tooLarge(n, limit int, unit string) string {
+	return "frame is " + itoa(n) + " " + unit + "; the limit is " + itoa(limit)
+}
+
+func itoa(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}

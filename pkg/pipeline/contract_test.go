@@ -1,0 +1,130 @@
+package pipeline_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/livetryon/server/internal/testmedia"
+	"github.com/livetryon/server/pkg/effects"
+	"github.com/livetryon/server/pkg/pipeline"
+)
+
+// Example shows the contract every transport follows: open a session with a
+// Receiver, submit frames, receive each answer (release its JPEG once sent),
+// and close the session when the client goes.
+func Example() {
+	cfg := pipeline.DefaultConfig()
+	cfg.DetectWidth = 0 // the photo's face is an eighth of its width: detect at full size
+	engine, err := pipeline.New(cfg)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer engine.Close()
+
+	answers := make(chan pipeline.Result, 1)
+	session := engine.NewSession(pipeline.SessionOptions{
+		ID:      "example",
+		Effects: []pipeline.Effect{effects.DefaultLipstick},
+	}, pipeline.ReceiverFunc(func(r pipeline.Result) { answers <- r })) // must not block
+	defer session.Close()
+
+	jpg, _ := os.ReadFile(testmedia.Path("obama-480p.jpg"))
+	if err := session.Submit(context.Background(), pipeline.Input{JPEG: jpg, Tag: "frame 1"}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	res := <-answers
+	defer res.Release() // after the JPEG has been sent on
+	fmt.Println(res.Tag, res.Width, res.Height, len(res.Faces), len(res.JPEG) > 0)
+	// Output: frame 1 853 480 1 true
+}
+
+// TestOrderedQueueKeepsOrderWithBackPressure: an Ordered session answers
+// every frame in the order submitted, drops none, and Submit waits while its
+// queue is full.
+func TestOrderedQueueKeepsOrderWithBackPressure(t *testing.T) {
+	e := newEngine(t, func(c *pipeline.Config) { c.Workers = 2; c.Delay = 20 * time.Millisecond })
+	c := newCollector()
+	s := e.NewSession(pipeline.SessionOptions{ID: "video", Queue: pipeline.Ordered, QueueDepth: 2, Output: pipeline.OutputLandmarks}, c)
+	defer s.Close()
+	jpg := testmedia.WebcamJPEG(t)
+	const n = 12
+	blocked := 0
+	for i := 0; i < n; i++ {
+		short, cancel := context.WithTimeout(ctx, time.Millisecond)
+		err := s.Submit(short, pipeline.Input{JPEG: jpg, Tag: i})
+		cancel()
+		if errors.Is(err, context.DeadlineExceeded) {
+			blocked++ // the queue was full: wait for room as a producer would
+			if err := s.Submit(ctx, pipeline.Input{JPEG: jpg, Tag: i}); err != nil {
+				t.Fatal(err)
+			}
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.wait(t, n)
+	res, _ := c.results()
+	for i, r := range res {
+		if r.Tag != i || r.Err != nil || len(r.Faces) != 1 {
+			t.Fatalf("answer %d: tag %v err %v faces %d; want tag %d, one face", i, r.Tag, r.Err, len(r.Faces), i)
+		}
+	}
+	if len(c.dropped) != 0 {
+		t.Errorf("ordered session dropped %d frames", len(c.dropped))
+	}
+	if blocked == 0 {
+		t.Error("Submit never waited: the queue bound did not hold")
+	}
+	t.Logf("%d of %d submits waited for room", blocked, n)
+}
+
+// TestProcessIsNotASession: a photo is answered through Process without
+// counting as a connected client.
+func TestProcessIsNotASession(t *testing.T) {
+	e := newEngine(t, nil)
+	jpg := testmedia.WebcamJPEG(t)
+	res, err := e.Process(ctx, pipeline.Input{JPEG: jpg}, pipeline.PhotoOptions{Effects: []pipeline.Effect{effects.DefaultLipstick}})
+	if err != nil || res.Err != nil {
+		t.Fatalf("process: %v %v", err, res.Err)
+	}
+	defer res.Release()
+	if len(res.Faces) != 1 || len(res.JPEG) == 0 || res.FPS != 0 {
+		t.Fatalf("faces %d, %d JPEG bytes, fps %v; want one face, an image, no FPS", len(res.Faces), len(res.JPEG), res.FPS)
+	}
+	res2, err := e.Process(ctx, pipeline.Input{JPEG: jpg}, pipeline.PhotoOptions{Output: pipeline.OutputLandmarks})
+	if err != nil || res2.JPEG != nil || len(res2.Faces) != 1 {
+		t.Fatalf("landmarks-only photo: err %v, JPEG %d bytes, %d faces", err, len(res2.JPEG), len(res2.Faces))
+	}
+	if st := e.Stats(); st.Sessions != 0 || st.Photos != 2 {
+		t.Errorf("stats %+v: want 0 sessions and 2 photos", st)
+	}
+	if _, err := e.Process(ctx, pipeline.Input{JPEG: []byte("nope")}, pipeline.PhotoOptions{}); err != nil {
+		t.Errorf("a bad photo is a Result.Err, not an error: %v", err)
+	}
+}
+
+// TestClosedEngineSaysClosed: Submit and Process on a closed engine return
+// ErrClosed at once rather than leaving the caller to time out.
+func TestClosedEngineSaysClosed(t *testing.T) {
+	e := newEngine(t, nil)
+	c := newCollector()
+	s := e.NewSession(pipeline.SessionOptions{ID: "t"}, c)
+	e.Close()
+	jpg := testmedia.WebcamJPEG(t)
+	if err := s.Submit(ctx, pipeline.Input{JPEG: jpg}); !errors.Is(err, pipeline.ErrClosed) {
+		t.Errorf("Submit on a closed engine: %v, want ErrClosed", err)
+	}
+	if _, err := e.Process(ctx, pipeline.Input{JPEG: jpg}, pipeline.PhotoOptions{}); !errors.Is(err, pipeline.ErrClosed) {
+		t.Errorf("Process on a closed engine: %v, want ErrClosed", err)
+	}
+	s.Close()
+	if err := s.Submit(ctx, pipeline.Input{JPEG: jpg}); !errors.Is(err, pipeline.ErrClosed) {
+		t.Errorf("Submit on a closed session: %v, want ErrClosed", err)
+	}
+}

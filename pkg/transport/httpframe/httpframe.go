@@ -1,0 +1,363 @@
+// Package httpframe serves the try-on pipeline one HTTP request per frame,
+// the simplest client there is (fetch in a loop):
+//
+//	POST   /api/v1/frames   JPEG in; the processed JPEG out, or with
+//	                        Accept: application/json the faces as JSON
+//	DELETE /api/v1/frames   end the session now rather than at its expiry
+//
+// A session id keeps tracking, smoothing, settings and the FPS meter across
+// requests: the first answer gives it in X-Session-Id, and the client sends
+// it back in the same header or as ?session=. Every answer carries the
+// session's watch link in X-Watch-URL. Idle sessions expire. It is a thin
+// adapter over package client. See docs/protocol.md.
+package httpframe
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/livetryon/server/pkg/client"
+	"github.com/livetryon/server/pkg/frame"
+	"github.com/livetryon/server/pkg/pipeline"
+	"github.com/livetryon/server/pkg/transport/httpapi"
+)
+
+// Options configure the transport.
+type Options struct {
+	// Effects returns the effects a new session starts with.
+	Effects func() []pipeline.Effect
+	// OpenStream, if set, gives each session a watch stream.
+	OpenStream func() client.Stream
+	// Idle ends a session after this long without a request; default 60 s.
+	Idle time.Duration
+	// MaxSessions bounds the sessions held at once; default 256.
+	MaxSessions int
+	// Timeout bounds the wait for one frame's answer; default 30 s.
+	Timeout time.Duration
+	Logger  zerolog.Logger
+}
+
+// Header names of the protocol.
+const (
+	HeaderSession = "X-Session-Id"
+	HeaderWatch   = "X-Watch-URL"
+	HeaderConfig  = "X-Config"
+	HeaderFrameID = "X-Frame-Id"
+)
+
+// Server is the HTTP-per-frame adapter.
+type Server struct {
+	engine *pipeline.Engine
+	opts   Options
+	limits frame.Limits
+	quit   chan struct{}
+	done   chan struct{}
+
+	mu       sync.Mutex
+	sessions map[string]*session
+	closed   bool
+}
+
+type session struct {
+	id       string
+	client   *client.Client
+	lastUsed atomic.Int64 // unix nanoseconds
+}
+
+// New makes the adapter and starts the expiry of idle sessions; Close
+// stops it.
+func New(engine *pipeline.Engine, opts Options) *Server {
+	if opts.Effects == nil {
+		opts.Effects = func() []pipeline.Effect { return nil }
+	}
+	if opts.Idle <= 0 {
+		opts.Idle = 60 * time.Second
+	}
+	if opts.MaxSessions <= 0 {
+		opts.MaxSessions = 256
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 30 * time.Second
+	}
+	s := &Server{engine: engine, opts: opts, limits: engine.Config().Limits, sessions: map[string]*session{},
+		quit: make(chan struct{}), done: make(chan struct{})}
+	go s.expire()
+	return s
+}
+
+// Handler serves /api/v1/frames.
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodPost:
+			s.post(w, r)
+		case http.MethodDelete:
+			s.delete(w, r)
+		default:
+			w.Header().Set("Allow", "POST, DELETE")
+			client.WriteHTTPError(w, client.CodeMethod, "POST a JPEG frame; DELETE to end a session")
+		}
+	})
+}
+
+// Sessions is how many sessions are held now.
+func (s *Server) Sessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sessions)
+}
+
+// Close ends every session and the expiry.
+func (s *Server) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	all := s.sessions
+	s.sessions = map[string]*session{}
+	s.mu.Unlock()
+	close(s.quit)
+	<-s.done
+	for _, ss := range all {
+		ss.client.Close()
+	}
+}
+
+func (s *Server) expire() {
+	defer close(s.done)
+	t := time.NewTicker(max(s.opts.Idle/4, 10*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-s.quit:
+			return
+		case now := <-t.C:
+			var idle []*session
+			s.mu.Lock()
+			for id, ss := range s.sessions {
+				if now.Sub(time.Unix(0, ss.lastUsed.Load())) > s.opts.Idle {
+					idle = append(idle, ss)
+					delete(s.sessions, id)
+				}
+			}
+			s.mu.Unlock()
+			for _, ss := range idle {
+				ss.client.Close() // ends its watch stream too
+			}
+		}
+	}
+}
+
+func sessionID(r *http.Request) string {
+	if id := r.Header.Get(HeaderSession); id != "" {
+		return id
+	}
+	return r.URL.Query().Get("session")
+}
+
+// lookup finds the request's session, or opens one when it names none.
+func (s *Server) lookup(w http.ResponseWriter, r *http.Request) (*session, bool) {
+	id := sessionID(r)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		client.WriteHTTPError(w, client.CodeShuttingDown, "the server is stopping")
+		return nil, false
+	}
+	if id != "" {
+		ss, ok := s.sessions[id]
+		if !ok {
+			client.WriteHTTPError(w, client.CodeUnknownSession, "no session has this id; it may have expired: send the frame without one to start a new session")
+			return nil, false
+		}
+		ss.lastUsed.Store(time.Now().UnixNano())
+		return ss, true
+	}
+	if len(s.sessions) >= s.opts.MaxSessions {
+		client.WriteHTTPError(w, client.CodeTooManySessions, fmt.Sprintf("the server holds %d sessions, its limit; try again later", s.opts.MaxSessions))
+		return nil, false
+	}
+	b := make([]byte, 16)
+	rand.Read(b)
+	ss := &session{id: hex.EncodeToString(b)}
+	ss.client = client.New(s.engine, waiters{}, client.Options{ID: "http-" + ss.id[:8], Transport: "http",
+		Effects: s.opts.Effects(), Limits: s.limits, OpenStream: s.opts.OpenStream, Logger: s.opts.Logger})
+	ss.lastUsed.Store(time.Now().UnixNano())
+	s.sessions[ss.id] = ss
+	s.opts.Logger.Info().Str("client", ss.client.ID()).Str("transport", "http").Str("remote", r.RemoteAddr).Msg("connect")
+	return ss, true
+}
+
+// configOf is the request's settings as a config message: ?config= or the
+// X-Config header (JSON, as the config event), or ?effects= (as the photo
+// API). Empty when it sets none.
+func configOf(r *http.Request) ([]byte, error) {
+	if c := r.URL.Query().Get("config"); c != "" {
+		return []byte(c), nil
+	}
+	if c := r.Header.Get(HeaderConfig); c != "" {
+		return []byte(c), nil
+	}
+	if q := r.URL.Query().Get("effects"); q != "" {
+		specs, err := client.ParseEffectsParam(q)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(map[string]any{"effects": specs})
+	}
+	return nil, nil
+}
+
+func (s *Server) post(w http.ResponseWriter, r *http.Request) {
+	if id := sessionID(r); id != "" {
+		// Refuse an unknown session before reading a body for it.
+		s.mu.Lock()
+		_, ok := s.sessions[id]
+		s.mu.Unlock()
+		if !ok {
+			client.WriteHTTPError(w, client.CodeUnknownSession, "no session has this id; it may have expired: send the frame without one to start a new session")
+			return
+		}
+	}
+	raw, err := configOf(r)
+	if err != nil {
+		client.WriteHTTPError(w, client.CodeBadEffects, err.Error())
+		return
+	}
+	jpg, ok := httpapi.ReadJPEG(w, r, s.limits.MaxBytes)
+	if !ok {
+		return
+	}
+	ss, ok := s.lookup(w, r)
+	if !ok {
+		return
+	}
+	h := w.Header()
+	h.Set(HeaderSession, ss.id)
+	info := ss.client.Info()
+	if info.Watch != "" {
+		h.Set(HeaderWatch, info.Watch)
+	}
+	h.Set("Access-Control-Expose-Headers", "X-Session-Id, X-Watch-URL, X-Frame-Id, X-Faces, X-FPS, X-Dropped, Server-Timing")
+	if raw != nil {
+		if _, err := ss.client.Configure(raw, nil); err != nil {
+			client.WriteHTTPError(w, client.CodeBadConfig, err.Error())
+			return
+		}
+	}
+	var id any
+	if fid := r.Header.Get(HeaderFrameID); fid != "" {
+		id = fid
+		h.Set(HeaderFrameID, fid)
+	}
+	wt := &waiter{answer: make(chan client.Message, 1)}
+	ss.client.SubmitJPEG(ss.client.NewFrame(id), wt, jpg)
+	ctx, cancel := context.WithTimeout(r.Context(), s.opts.Timeout)
+	defer cancel()
+	var m client.Message
+	select {
+	case m = <-wt.answer:
+	case <-ctx.Done():
+		client.WriteHTTPError(w, client.CodeTimeout, "the server is too busy to answer this frame in time")
+		return
+	}
+	ss.lastUsed.Store(time.Now().UnixNano())
+	s.write(w, r, m)
+}
+
+// write answers with the frame's JPEG, or JSON when the client accepts it.
+func (s *Server) write(w http.ResponseWriter, r *http.Request, m client.Message) {
+	rep := m.Reply
+	if rep == nil {
+		client.WriteHTTPError(w, frame.CodeInternal, "no answer")
+		return
+	}
+	if rep.Error != nil {
+		client.WriteHTTPError(w, rep.Error.Code, rep.Error.Message)
+		return
+	}
+	h := w.Header()
+	h.Set("X-Faces", strconv.Itoa(rep.Faces))
+	h.Set("X-FPS", strconv.FormatFloat(rep.FPS, 'f', 1, 64))
+	h.Set("X-Dropped", strconv.FormatUint(rep.Dropped, 10))
+	if t := rep.Timings; t != nil {
+		h.Set("Server-Timing", fmt.Sprintf("queue;dur=%.2f, decode;dur=%.2f, detect;dur=%.2f, landmarks;dur=%.2f, effects;dur=%.2f, encode;dur=%.2f",
+			t.Queue, t.Decode, t.Detect, t.Landmarks, t.Effects, t.Encode))
+	}
+	if strings.Contains(r.Header.Get("Accept"), "application/json") || m.Image == nil {
+		reply := jsonAnswer{FrameReply: *rep}
+		if m.Landmarks != nil {
+			reply.Width, reply.Height, reply.Faces = m.Landmarks.Width, m.Landmarks.Height, m.Landmarks.Faces
+		}
+		if m.Image != nil && wantsImage(r) {
+			reply.Image = "data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(m.Image)
+		}
+		h.Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(reply)
+		return
+	}
+	h.Set("Content-Type", "image/jpeg")
+	h.Set("Content-Length", strconv.Itoa(len(m.Image)))
+	w.Write(m.Image)
+}
+
+func wantsImage(r *http.Request) bool {
+	v := r.URL.Query().Get("image")
+	return v == "1" || v == "true"
+}
+
+// jsonAnswer is the JSON answer: the acknowledgement's fields and the
+// landmarks event's.
+type jsonAnswer struct {
+	client.FrameReply
+	Width  int `json:"width"`
+	Height int `json:"height"`
+	Faces  any `json:"faces"`
+}
+
+func (s *Server) delete(w http.ResponseWriter, r *http.Request) {
+	id := sessionID(r)
+	s.mu.Lock()
+	ss, ok := s.sessions[id]
+	delete(s.sessions, id)
+	s.mu.Unlock()
+	if !ok {
+		client.WriteHTTPError(w, client.CodeUnknownSession, "no session has this id")
+		return
+	}
+	ss.client.Close()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// waiter is one request waiting for its frame's answer.
+type waiter struct{ answer chan client.Message }
+
+// waiters is the Sender of an HTTP session: it hands each frame's message
+// to the request waiting for it, and never blocks. Messages nobody waits
+// for (the greeting, config replies, answers to requests that gave up)
+// are dropped.
+type waiters struct{}
+
+func (waiters) Send(m client.Message) error {
+	if w, ok := m.Ack.(*waiter); ok {
+		select {
+		case w.answer <- m:
+		default:
+		}
+	}
+	return nil
+}

@@ -1,0 +1,286 @@
+// Package watch lets people watch a live session's processed frames from
+// anywhere: GET /watch/{id} streams them as MJPEG (multipart/x-mixed-replace,
+// for an <img> or VLC), and GET /watch/{id}/snapshot.jpg gives the newest.
+//
+// Every viewer holds only a reference to the newest frame, shared with all
+// the others: a slow viewer skips frames, and never slows the session it
+// watches or any other viewer. Viewers are bounded per stream and in all,
+// and a stream with no new frame for the idle timeout ends.
+package watch
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/livetryon/server/pkg/client"
+)
+
+// Limits bound what watching may cost.
+type Limits struct {
+	ViewersPerStream int           // default 8
+	Viewers          int           // in all; default 64
+	Idle             time.Duration // end a viewer's stream after this long without a new frame; default 30 s
+	WriteTimeout     time.Duration // a viewer that takes longer to read one frame is cut off; default 10 s
+}
+
+// DefaultLimits are what the server runs with unless flags say otherwise.
+var DefaultLimits = Limits{ViewersPerStream: 8, Viewers: 64, Idle: 30 * time.Second, WriteTimeout: 10 * time.Second}
+
+// Hub holds the streams of the live sessions.
+type Hub struct {
+	limits Limits
+	log    zerolog.Logger
+
+	mu      sync.Mutex
+	streams map[string]*Stream
+	viewers int
+	closed  bool
+}
+
+// NewHub makes a hub; zero limits take the defaults.
+func NewHub(l Limits, log zerolog.Logger) *Hub {
+	d := DefaultLimits
+	if l.ViewersPerStream <= 0 {
+		l.ViewersPerStream = d.ViewersPerStream
+	}
+	if l.Viewers <= 0 {
+		l.Viewers = d.Viewers
+	}
+	if l.Idle <= 0 {
+		l.Idle = d.Idle
+	}
+	if l.WriteTimeout <= 0 {
+		l.WriteTimeout = d.WriteTimeout
+	}
+	return &Hub{limits: l, log: log, streams: map[string]*Stream{}}
+}
+
+// Stream is one session's frames.
+type Stream struct {
+	id  string
+	hub *Hub
+
+	mu      sync.Mutex
+	frame   []byte        // newest; never changed once published
+	seq     uint64        // frames published
+	changed chan struct{} // closed on the next Publish or Close
+	closed  bool
+	viewers int
+}
+
+var _ client.Stream = (*Stream)(nil)
+
+// Open makes a stream with a new unguessable id (128 random bits).
+func (h *Hub) Open() *Stream {
+	b := make([]byte, 16)
+	rand.Read(b)
+	s := &Stream{id: hex.EncodeToString(b), hub: h, changed: make(chan struct{})}
+	h.mu.Lock()
+	if h.closed {
+		s.closed = true
+		close(s.changed)
+	} else {
+		h.streams[s.id] = s
+	}
+	h.mu.Unlock()
+	return s
+}
+
+// OpenStream is Open as the client layer wants it.
+func (h *Hub) OpenStream() client.Stream { return h.Open() }
+
+// ID is the stream's id, the {id} of its link.
+func (s *Stream) ID() string { return s.id }
+
+// Publish makes jpg the newest frame; jpg must never change afterwards.
+func (s *Stream) Publish(jpg []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	s.frame = jpg
+	s.seq++
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// Close ends the stream; its viewers' responses end cleanly.
+func (s *Stream) Close() {
+	s.mu.Lock()
+	if !s.closed {
+		s.closed = true
+		close(s.changed)
+	}
+	s.mu.Unlock()
+	s.hub.mu.Lock()
+	delete(s.hub.streams, s.id)
+	s.hub.mu.Unlock()
+}
+
+// newest is the newest frame, its number, a channel closed when either
+// changes, and whether the stream ended.
+func (s *Stream) newest() ([]byte, uint64, <-chan struct{}, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.frame, s.seq, s.changed, s.closed
+}
+
+// Close ends every stream, for shutdown.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	h.closed = true
+	streams := make([]*Stream, 0, len(h.streams))
+	for _, s := range h.streams {
+		streams = append(streams, s)
+	}
+	h.mu.Unlock()
+	for _, s := range streams {
+		s.Close()
+	}
+}
+
+// Stats are the hub's counts now.
+type Stats struct {
+	Streams int `json:"streams"`
+	Viewers int `json:"viewers"`
+}
+
+// Stats returns the counts.
+func (h *Hub) Stats() Stats {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return Stats{Streams: len(h.streams), Viewers: h.viewers}
+}
+
+func (h *Hub) lookup(id string) *Stream {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.streams[id]
+}
+
+// join counts a viewer in, or says which limit refused it.
+func (h *Hub) join(s *Stream) string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case h.viewers >= h.limits.Viewers:
+		return fmt.Sprintf("the server has %d viewers, its limit", h.limits.Viewers)
+	case s.viewers >= h.limits.ViewersPerStream:
+		return fmt.Sprintf("this session has %d viewers, its limit", h.limits.ViewersPerStream)
+	}
+	h.viewers++
+	s.viewers++
+	return ""
+}
+
+func (h *Hub) leave(s *Stream) {
+	h.mu.Lock()
+	h.viewers--
+	h.mu.Unlock()
+	s.mu.Lock()
+	s.viewers--
+	s.mu.Unlock()
+}
+
+// Handler serves GET /watch/{id} and GET /watch/{id}/snapshot.jpg.
+func (h *Hub) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /watch/{id}", h.serveStream)
+	mux.HandleFunc("GET /watch/{id}/snapshot.jpg", h.serveSnapshot)
+	mux.HandleFunc("/watch/", func(w http.ResponseWriter, r *http.Request) {
+		client.WriteHTTPError(w, client.CodeNotFound, "watch a session at GET /watch/{id} or /watch/{id}/snapshot.jpg")
+	})
+	return mux
+}
+
+func (h *Hub) serveSnapshot(w http.ResponseWriter, r *http.Request) {
+	s := h.lookup(r.PathValue("id"))
+	if s == nil {
+		client.WriteHTTPError(w, client.CodeUnknownWatch, "no live session has this watch id")
+		return
+	}
+	jpg, _, _, _ := s.newest()
+	if jpg == nil {
+		client.WriteHTTPError(w, client.CodeNoFrame, "the session has not been answered a frame yet")
+		return
+	}
+	w.Header().Set("Content-Type", "image/jpeg")
+	w.Header().Set("Content-Length", strconv.Itoa(len(jpg)))
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(jpg)
+}
+
+const boundary = "tryonframe"
+
+func (h *Hub) serveStream(w http.ResponseWriter, r *http.Request) {
+	s := h.lookup(r.PathValue("id"))
+	if s == nil {
+		client.WriteHTTPError(w, client.CodeUnknownWatch, "no live session has this watch id")
+		return
+	}
+	if why := h.join(s); why != "" {
+		client.WriteHTTPError(w, client.CodeTooManyViewers, why)
+		return
+	}
+	defer h.leave(s)
+	rc := http.NewResponseController(w)
+	w.Header().Set("Content-Type", "multipart/x-mixed-replace; boundary="+boundary)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	rc.Flush()
+	idle := time.NewTimer(h.limits.Idle)
+	defer idle.Stop()
+	var last uint64
+	for {
+		jpg, seq, changed, closed := s.newest()
+		if closed {
+			fmt.Fprintf(w, "--%s--\r\n", boundary) // the session ended
+			rc.Flush()
+			return
+		}
+		if seq != last && jpg != nil {
+			last = seq
+			rc.SetWriteDeadline(time.Now().Add(h.limits.WriteTimeout))
+			_, err := fmt.Fprintf(w, "--%s\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n", boundary, len(jpg))
+			if err == nil {
+				_, err = w.Write(jpg)
+			}
+			if err == nil {
+				_, err = w.Write([]byte("\r\n"))
+			}
+			if err == nil {
+				err = rc.Flush()
+			}
+			if err != nil {
+				return // the viewer left, or reads too slowly to keep
+			}
+			if !idle.Stop() {
+				select {
+				case <-idle.C:
+				default:
+				}
+			}
+			idle.Reset(h.limits.Idle)
+		}
+		select {
+		case <-changed:
+		case <-r.Context().Done():
+			return
+		case <-idle.C:
+			fmt.Fprintf(w, "--%s--\r\n", boundary)
+			rc.Flush()
+			return
+		}
+	}
+}
