@@ -153,7 +153,7 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 		ln = tls.NewListener(ln, s.tls)
 		scheme = "https"
 	}
-	hs := &http.Server{Handler: s.access.Guard(s.handler, true), ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Handler: s.access.Guard(s.handler, true), ReadHeaderTimeout: 10 * time.Second, ConnContext: watch.ConnContext}
 	s.log.Info().Str("addr", ln.Addr().String()).Str("url", pageURL(scheme, ln.Addr(), "")).
 		Int("workers", s.engine.Config().Workers).Bool("access_key", s.access != nil).Msg("serving")
 	if s.access != nil {
@@ -221,7 +221,7 @@ func (s *Server) Close() {
 // the internet, such as the ngrok tunnel's: the access key is required
 // from everyone, loopback addresses included.
 func (s *Server) publicServer() *http.Server {
-	return &http.Server{Handler: s.access.Guard(s.handler, false), ReadHeaderTimeout: 10 * time.Second}
+	return &http.Server{Handler: s.access.Guard(s.handler, false), ReadHeaderTimeout: 10 * time.Second, ConnContext: watch.ConnContext}
 }
 
 // startNgrok opens the public link without holding up local serving; a

@@ -255,7 +255,7 @@ func (rc receiver) Receive(r pipeline.Result) {
 		m.Image = append([]byte(nil), r.JPEG...)
 	}
 	r.Release()
-	m.Reply = &FrameReply{ID: t.frame.ID, Faces: len(r.Faces), FPS: r.FPS, Dropped: c.Dropped(), Timings: msOf(r.Timings)}
+	m.Reply = &FrameReply{ID: t.frame.ID, Faces: len(r.Faces), FPS: r.FPS, Dropped: c.Dropped(), Tracked: r.Tracked, Timings: msOf(r.Timings)}
 	c.mu.Lock()
 	wantLandmarks := c.settings.Landmarks
 	c.mu.Unlock()

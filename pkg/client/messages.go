@@ -25,7 +25,8 @@ type FrameReply struct {
 	Image   string     `json:"image,omitempty"` // Socket.IO only: the JPEG data URL
 	Faces   int        `json:"faces"`
 	FPS     float64    `json:"fps"`
-	Dropped uint64     `json:"dropped"` // frames of this client the server dropped so far
+	Dropped uint64     `json:"dropped"`           // frames of this client the server dropped so far
+	Tracked bool       `json:"tracked,omitempty"` // faces followed from the previous frame, not detected anew
 	Timings *TimingsMs `json:"timings,omitempty"`
 	Error   *ErrorBody `json:"error,omitempty"`
 }

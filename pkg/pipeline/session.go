@@ -87,8 +87,11 @@ type Result struct {
 	Width, Height int
 	Faces         []landmarks.Face
 	FPS           float64 // this session's answered frames per second
-	Timings       Timings
-	release       func()
+	// Tracked is set when the faces were placed from the session's previous
+	// landmarks rather than found by the detector.
+	Tracked bool
+	Timings Timings
+	release func()
 }
 
 // Release frees the answered JPEG. Receivers must call it once they have

@@ -116,6 +116,7 @@ func (w *worker) process(q queued, job frameJob) (res Result) {
 			at = q.at
 		}
 		track.update(res.Faces, detected, !w.cfg.NoSmoothing, at)
+		res.Tracked = !detected
 	}
 	if err != nil {
 		res.Err = asFrameError(err)

@@ -9,9 +9,11 @@
 package watch
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"sync"
@@ -222,6 +224,26 @@ func (h *Hub) serveSnapshot(w http.ResponseWriter, r *http.Request) {
 
 const boundary = "tryonframe"
 
+type connKey struct{}
+
+// ConnContext is for http.Server.ConnContext: it lets the stream handler
+// shrink its connection's kernel send buffer. Without it, a viewer that
+// reads slowly would have a few hundred kilobytes of old frames queued in
+// the kernel, and see them before the newest.
+func ConnContext(ctx context.Context, c net.Conn) context.Context {
+	return context.WithValue(ctx, connKey{}, c)
+}
+
+// sendBuffer sizes a viewer connection's kernel send buffer to about one
+// frame (Linux doubles the value asked for): a slow viewer then has at most
+// about two old frames waiting in the kernel, and a viewer over a long
+// round trip still gets a frame per round trip.
+func sendBuffer(conn any, frameBytes int) {
+	if c, ok := conn.(interface{ SetWriteBuffer(int) error }); ok {
+		c.SetWriteBuffer(frameBytes/2 + 4096)
+	}
+}
+
 func (h *Hub) serveStream(w http.ResponseWriter, r *http.Request) {
 	s := h.lookup(r.PathValue("id"))
 	if s == nil {
@@ -233,6 +255,7 @@ func (h *Hub) serveStream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer h.leave(s)
+	conn := r.Context().Value(connKey{})
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "multipart/x-mixed-replace; boundary="+boundary)
 	w.Header().Set("Cache-Control", "no-store")
@@ -251,6 +274,7 @@ func (h *Hub) serveStream(w http.ResponseWriter, r *http.Request) {
 		}
 		if seq != last && jpg != nil {
 			last = seq
+			sendBuffer(conn, len(jpg))
 			rc.SetWriteDeadline(time.Now().Add(h.limits.WriteTimeout))
 			_, err := fmt.Fprintf(w, "--%s\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n", boundary, len(jpg))
 			if err == nil {

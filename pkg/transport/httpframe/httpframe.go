@@ -252,7 +252,7 @@ func (s *Server) post(w http.ResponseWriter, r *http.Request) {
 	if info.Watch != "" {
 		h.Set(HeaderWatch, info.Watch)
 	}
-	h.Set("Access-Control-Expose-Headers", "X-Session-Id, X-Watch-URL, X-Frame-Id, X-Faces, X-FPS, X-Dropped, Server-Timing")
+	h.Set("Access-Control-Expose-Headers", "X-Session-Id, X-Watch-URL, X-Frame-Id, X-Faces, X-FPS, X-Dropped, X-Tracked, Server-Timing")
 	if raw != nil {
 		if _, err := ss.client.Configure(raw, nil); err != nil {
 			client.WriteHTTPError(w, client.CodeBadConfig, err.Error())
@@ -294,6 +294,7 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, m client.Message)
 	h.Set("X-Faces", strconv.Itoa(rep.Faces))
 	h.Set("X-FPS", strconv.FormatFloat(rep.FPS, 'f', 1, 64))
 	h.Set("X-Dropped", strconv.FormatUint(rep.Dropped, 10))
+	h.Set("X-Tracked", strconv.FormatBool(rep.Tracked))
 	if t := rep.Timings; t != nil {
 		h.Set("Server-Timing", fmt.Sprintf("queue;dur=%.2f, decode;dur=%.2f, detect;dur=%.2f, landmarks;dur=%.2f, effects;dur=%.2f, encode;dur=%.2f",
 			t.Queue, t.Decode, t.Detect, t.Landmarks, t.Effects, t.Encode))
