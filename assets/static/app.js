@@ -1,15 +1,16 @@
-// The try-on page. Camera frames go to the server as JPEG data URLs in
-// "image" events with an acknowledgement; the answer comes back in the
-// acknowledgement. Settings go in "config" events. See docs/protocol.md.
-'use strict';
-(() => {
+// The try-on page. Camera frames go to the server over the transport chosen
+// on the page (Socket.IO, WebSocket or HTTP per frame), through the same
+// client module frontends can use (tryon-client.js); settings go as config
+// messages. See docs/protocol.md.
+import { connect } from './tryon-client.js';
+{
   const $ = (id) => document.getElementById(id);
   const video = $('preview'), output = $('output'), canvas = $('capture');
   const ctx = canvas.getContext('2d');
   const ui = {
     lipstick: $('lipstick'), color: $('color'), strength: $('strength'), glasses: $('glasses'),
     camera: $('camera'), resolution: $('resolution'), mirror: $('mirror'),
-    fps: $('fps'), quality: $('quality'), pacing: $('pacing'), inflight: $('inflight'),
+    fps: $('fps'), quality: $('quality'), pacing: $('pacing'), inflight: $('inflight'), transport: $('transport'),
     toggle: $('toggle'), snapshot: $('snapshot'),
   };
   const ANSWER_TIMEOUT_MS = 2000;
@@ -21,11 +22,23 @@
     lastSend: 0,
     sent: [], answered: [], rtts: [], // [time, rtt] pairs for the last second
     dropped: 0, faces: 0, errors: 0,
-    lastSent: new Map(), // id -> data URL, for the test hook; pruned with inFlight
-    lastPair: null,      // {sent, answered, rtt} of the newest answer
+    lastSent: new Map(), // id -> JPEG blob, for the test hook; pruned with inFlight
+    lastPair: null,      // {id, sent: Blob, answered: URL, rtt} of the newest answer
+    transport: '', bytesUp: 0, bytesDown: 0, frames: 0, watch: '',
   };
+  let client = null;
+  const blobToDataURL = (blob) => new Promise((resolve) => { const r = new FileReader(); r.onload = () => resolve(r.result); r.readAsDataURL(blob); });
   // Read by the browser test; harmless for people.
-  window.tryon = { state, stats: () => computeStats(performance.now()) };
+  window.tryon = {
+    state, stats: () => computeStats(performance.now()),
+    // The newest answered pair as data URLs, whatever the transport.
+    lastPairDataURLs: async () => {
+      const p = state.lastPair;
+      if (!p) return null;
+      const answered = typeof p.answered === 'string' ? p.answered : await blobToDataURL(p.answered);
+      return { id: p.id, sent: await blobToDataURL(p.sent), answered };
+    },
+  };
 
   const showMessage = (text) => { const m = $('message'); m.textContent = text; m.hidden = !text; };
   const setStatus = (text) => { $('status').textContent = text; };
@@ -62,22 +75,43 @@
     }
   }
 
-  // ---- socket ----
-  // Socket.IO's default: long-polling first, then the upgrade to WebSocket.
-  const socket = io();
-  socket.on('connect', () => { setStatus('connected'); sendConfig(); });
-  socket.on('disconnect', (reason) => { setStatus(`disconnected (${reason})`); state.inFlight.clear(); state.lastSent.clear(); });
-  socket.on('connect_error', (err) => setStatus(`cannot reach the server: ${err.message}`));
-  socket.on('error', (err) => {
-    state.errors++;
-    if (err && err.code) showMessage(`The server refused: ${err.message} (${err.code})`);
-  });
+  // ---- connection ----
+  async function openTransport() {
+    const name = ui.transport.value;
+    if (client) { client.onClose = null; client.close(); client = null; }
+    state.inFlight.clear(); state.lastSent.clear();
+    setStatus(`connecting (${name})…`);
+    try {
+      const c = await connect({ transport: name });
+      c.onError = (err) => { state.errors++; if (err.code !== 'dropped') showMessage(`The server refused: ${err.message} (${err.code})`); };
+      c.onSession = showWatchLink;
+      c.onClose = (why) => { if (client === c) { setStatus(`disconnected (${why})`); state.inFlight.clear(); state.lastSent.clear(); } };
+      client = c;
+      state.transport = name;
+      if (c.session) showWatchLink(c.session);
+      setStatus(`connected (${name})`);
+      sendConfig();
+    } catch (err) {
+      setStatus(`cannot reach the server: ${err.message}`);
+    }
+  }
+
+  function showWatchLink() {
+    const url = client && client.watchURL;
+    state.watch = url || '';
+    const link = $('watch-link'), qr = $('watch-qr');
+    if (!url) { link.textContent = '–'; link.removeAttribute('href'); qr.hidden = true; return; }
+    link.href = url; link.textContent = url;
+    qr.src = '/qr.png?text=' + encodeURIComponent(url);
+    qr.hidden = false;
+  }
 
   function sendConfig() {
+    if (!client) return;
     const effects = [];
     if (ui.lipstick.checked) effects.push({ name: 'lipstick', color: ui.color.value, strength: Number(ui.strength.value) });
     if (ui.glasses.value) effects.push({ name: 'glasses', style: ui.glasses.value });
-    socket.emit('config', { effects }, (reply) => {
+    client.configure({ effects }).then((reply) => {
       if (reply && !reply.ok) showMessage(`Setting refused: ${reply.error.field}: ${reply.error.message}`);
     });
   }
@@ -92,11 +126,13 @@
     if (reply.error) return; // dropped by the server, or refused (the error event says why)
     if (sentAt !== undefined) state.rtts.push([now, now - sentAt]);
     state.answered.push(now);
+    state.answeredTotal = (state.answeredTotal || 0) + 1;
     state.faces = reply.faces;
     if (reply.image) {
       output.src = reply.image;
-      state.lastPair = { id, sent: sentURL, answered: reply.image, rtt: sentAt === undefined ? null : now - sentAt };
+      state.lastPair = { id, sent: sentURL, answered: reply.blob || reply.image, rtt: sentAt === undefined ? null : now - sentAt };
     }
+    if (client) { state.bytesUp = client.bytes.up; state.bytesDown = client.bytes.down; state.frames = client.bytes.frames; }
   }
 
   // ---- sending ----
@@ -109,18 +145,21 @@
     if (ui.mirror.checked) ctx.setTransform(-1, 0, 0, 1, vw, 0);
     else ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.drawImage(video, 0, 0, vw, vh);
-    const image = canvas.toDataURL('image/jpeg', Number(ui.quality.value));
     const id = state.nextId++;
     state.inFlight.set(id, now);
-    state.lastSent.set(id, image);
     state.sent.push(now);
     state.lastSend = now;
-    socket.emit('image', { id, image }, (reply) => onAnswer(id, reply || {}));
+    const c = client;
+    canvas.toBlob((jpeg) => {
+      if (!jpeg || c !== client) { state.inFlight.delete(id); return; }
+      state.lastSent.set(id, jpeg);
+      c.send(jpeg, id).then((reply) => onAnswer(id, reply || {}));
+    }, 'image/jpeg', Number(ui.quality.value));
   }
 
   function tick() {
     requestAnimationFrame(tick);
-    if (!state.running || !socket.connected) return;
+    if (!state.running || !client || !client.connected) return;
     const now = performance.now();
     // Forget answers that never came (a lost connection), so sending resumes.
     for (const [id, t] of state.inFlight) {
@@ -146,6 +185,9 @@
       sent: state.sent.length, answered: state.answered.length,
       rttMedian: rtts.length ? rtts[Math.floor(rtts.length / 2)] : null,
       dropped: state.dropped, faces: state.faces, errors: state.errors, inFlight: state.inFlight.size,
+      transport: state.transport, watch: state.watch, answeredTotal: state.answeredTotal || 0,
+      bytesUpPerFrame: state.frames ? Math.round(state.bytesUp / state.frames) : null,
+      bytesDownPerFrame: state.frames ? Math.round(state.bytesDown / state.frames) : null,
     };
   }
   setInterval(() => {
@@ -155,6 +197,9 @@
     $('stat-rtt').textContent = s.rttMedian === null ? '–' : Math.round(s.rttMedian);
     $('stat-dropped').textContent = s.dropped;
     $('stat-faces').textContent = s.faces;
+    $('stat-transport').textContent = s.transport || '–';
+    $('stat-up').textContent = s.bytesUpPerFrame === null ? '–' : (s.bytesUpPerFrame / 1024).toFixed(1);
+    $('stat-down').textContent = s.bytesDownPerFrame === null ? '–' : (s.bytesDownPerFrame / 1024).toFixed(1);
   }, 500);
 
   // ---- controls ----
@@ -162,6 +207,7 @@
   ui.mirror.addEventListener('change', applyMirror);
   ui.resolution.addEventListener('change', startCamera);
   ui.camera.addEventListener('change', startCamera);
+  ui.transport.addEventListener('change', () => { state.bytesUp = state.bytesDown = state.frames = 0; openTransport(); });
   for (const el of [ui.lipstick, ui.color, ui.strength, ui.glasses]) el.addEventListener('input', sendConfig);
   ui.toggle.addEventListener('click', () => {
     state.running = !state.running;
@@ -183,5 +229,6 @@
   }
 
   applyMirror();
+  openTransport();
   startCamera().then(() => requestAnimationFrame(tick));
-})();
+}

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -117,12 +118,17 @@ func (b *browser) run(t *testing.T, actions ...chromedp.Action) {
 }
 
 type pageStats struct {
-	Sent      int      `json:"sent"`
-	Answered  int      `json:"answered"`
-	RTTMedian *float64 `json:"rttMedian"`
-	Dropped   int      `json:"dropped"`
-	Faces     int      `json:"faces"`
-	Errors    int      `json:"errors"`
+	Sent          int      `json:"sent"`
+	Answered      int      `json:"answered"`
+	AnsweredTotal int      `json:"answeredTotal"`
+	Transport     string   `json:"transport"`
+	Watch         string   `json:"watch"`
+	BytesUp       *float64 `json:"bytesUpPerFrame"`
+	BytesDown     *float64 `json:"bytesDownPerFrame"`
+	RTTMedian     *float64 `json:"rttMedian"`
+	Dropped       int      `json:"dropped"`
+	Faces         int      `json:"faces"`
+	Errors        int      `json:"errors"`
 }
 
 func (b *browser) stats(t *testing.T) pageStats {
@@ -145,50 +151,40 @@ func decodeDataURL(t *testing.T, s string) gocv.Mat {
 	return m
 }
 
-// TestBrowserEndToEnd opens the page in Chromium with a fake camera: within
-// 10 s it must show processed frames at 10 or more a second, with the lips
-// recoloured, and no page errors. Then the classic tutorial page, served as
-// is, must get frames back too.
-func TestBrowserEndToEnd(t *testing.T) {
-	base := startServer(t)
-	b := startBrowser(t, fakeCameraClip(t))
-	// A blue lipstick, chosen with the page's colour control: lips are never
-	// blue on their own, so the check below cannot pass by accident, and
-	// it cannot fail because the lips were red already.
-	b.run(t, chromedp.Navigate(base+"/?color=%232040ff&strength=0.8"))
+// pagePair is the newest camera frame and its answer, as the page has them.
+type pagePair struct {
+	Sent     string `json:"sent"`
+	Answered string `json:"answered"`
+}
 
-	deadline := time.Now().Add(10 * time.Second)
-	var best pageStats
+func (b *browser) lastPair(t *testing.T) pagePair {
+	t.Helper()
+	var pair pagePair
+	b.run(t, chromedp.Evaluate(`window.tryon.lastPairDataURLs()`, &pair, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
+		return p.WithAwaitPromise(true)
+	}))
+	return pair
+}
+
+// waitAnswered waits until the page has shown n answered frames in all, or
+// fails after limit. No rate is asserted: a busy machine is slow, not wrong.
+func (b *browser) waitAnswered(t *testing.T, n int, limit time.Duration) pageStats {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	var s pageStats
 	for time.Now().Before(deadline) {
 		time.Sleep(250 * time.Millisecond)
-		if s := b.stats(t); s.Answered > best.Answered {
-			best = s
-		}
-		if best.Answered >= 10 {
-			break
+		if s = b.stats(t); s.AnsweredTotal >= n {
+			return s
 		}
 	}
-	t.Logf("page stats: %+v", best)
-	if best.Answered < 10 {
-		t.Fatalf("page showed %d processed frames per second within 10 s; want at least 10", best.Answered)
-	}
-	if best.Faces != 1 {
-		t.Errorf("page reports %d faces, want 1", best.Faces)
-	}
+	t.Fatalf("page showed %d answered frames within %v, want %d; stats %+v, page errors %v", s.AnsweredTotal, limit, n, s, b.pageErrors())
+	return s
+}
 
-	// Compare the newest answered frame with the camera frame it answers.
-	var pair struct {
-		Sent     string `json:"sent"`
-		Answered string `json:"answered"`
-	}
-	var outputSrc string
-	b.run(t,
-		chromedp.Evaluate(`window.tryon.state.lastPair`, &pair),
-		chromedp.Evaluate(`document.getElementById('output').src`, &outputSrc),
-	)
-	if !strings.HasPrefix(outputSrc, "data:image/jpeg;base64,") {
-		t.Fatalf("#output src is %.40q, want a JPEG data URL", outputSrc)
-	}
+// checkBlueLips checks that the page's newest answer has the lips blue.
+func checkBlueLips(t *testing.T, pair pagePair) {
+	t.Helper()
 	sent := decodeDataURL(t, pair.Sent)
 	defer sent.Close()
 	answered := decodeDataURL(t, pair.Answered)
@@ -204,13 +200,94 @@ func TestBrowserEndToEnd(t *testing.T) {
 	if after < before+20 {
 		t.Errorf("lips not recoloured blue: blueness %d → %d", before, after)
 	}
+}
+
+// TestBrowserEndToEnd opens the page in Chromium with a fake camera, over
+// each transport the page offers: processed frames arrive with the lips
+// recoloured and no page errors. Then a second tab watches the session's
+// MJPEG stream in a plain <img>, the page's controls change the effect, and
+// the example pages get answers. Rates are not asserted.
+func TestBrowserEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test: skipped with -short")
+	}
+	base := startServer(t)
+	b := startBrowser(t, fakeCameraClip(t))
+	for _, transport := range []string{"socketio", "ws", "http"} {
+		t.Run(transport, func(t *testing.T) {
+			// A blue lipstick, chosen with the page's colour control: lips are
+			// never blue on their own, so the check cannot pass by accident.
+			b.run(t, chromedp.Navigate(base+"/?transport="+transport+"&color=%232040ff&strength=0.8"))
+			s := b.waitAnswered(t, 10, 30*time.Second)
+			t.Logf("page stats: %+v", s)
+			if s.Transport != transport || s.Faces != 1 || s.BytesUp == nil || *s.BytesUp <= 0 || s.BytesDown == nil || *s.BytesDown <= 0 {
+				t.Errorf("stats %+v: want transport %s, one face, bytes per frame counted", s, transport)
+			}
+			if !strings.Contains(s.Watch, "/watch/") {
+				t.Errorf("page shows no watch link: %q", s.Watch)
+			}
+			checkBlueLips(t, b.lastPair(t))
+			if errs := b.pageErrors(); len(errs) > 0 {
+				t.Errorf("page errors: %v", errs)
+			}
+		})
+	}
+
+	// A second tab watches the session: its snapshot in a plain <img>, and
+	// its MJPEG stream read with fetch, whose first part must be a JPEG.
+	// (Chromium showing the MJPEG stream itself in an <img> is not checked
+	// yet: in headless Chromium the <img> stayed empty; see the issue.)
+	t.Run("watch", func(t *testing.T) {
+		b.run(t, chromedp.Navigate(base+"/?transport=ws"))
+		s := b.waitAnswered(t, 3, 30*time.Second)
+		viewer, cancel := chromedp.NewContext(b.ctx)
+		defer cancel()
+		ctx, cancelRun := context.WithTimeout(viewer, 30*time.Second)
+		defer cancelRun()
+		html := `<!doctype html><img id="w" src="` + s.Watch + `/snapshot.jpg">`
+		var width int
+		var part struct {
+			Type string `json:"type"`
+			SOI  bool   `json:"soi"`
+		}
+		err := chromedp.Run(ctx,
+			chromedp.Navigate(base+"/healthz"),
+			chromedp.Evaluate(`document.open(); document.write(`+strconv.Quote(html)+`); document.close(); 1`, nil),
+			chromedp.Poll(`(() => { const w = document.getElementById('w'); return w && w.naturalWidth; })()`, &width, chromedp.WithPollingTimeout(20*time.Second)),
+			chromedp.Evaluate(`(async () => {
+				const resp = await fetch(`+strconv.Quote(s.Watch)+`);
+				const reader = resp.body.getReader();
+				let buf = new Uint8Array(0);
+				while (buf.length < 4096) {
+					const { value, done } = await reader.read();
+					if (done) break;
+					const next = new Uint8Array(buf.length + value.length); next.set(buf); next.set(value, buf.length); buf = next;
+				}
+				reader.cancel();
+				let soi = false;
+				for (let i = 0; i + 1 < buf.length; i++) if (buf[i] === 0xFF && buf[i + 1] === 0xD8) { soi = true; break; }
+				return { type: resp.headers.get('Content-Type'), soi };
+			})()`, &part, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }),
+		)
+		if err != nil || width != 640 {
+			t.Fatalf("snapshot in an <img>: width %d, %v", width, err)
+		}
+		if !strings.HasPrefix(part.Type, "multipart/x-mixed-replace") || !part.SOI {
+			t.Errorf("MJPEG stream read in Chromium: type %q, JPEG in the first part %v", part.Type, part.SOI)
+		}
+		t.Logf("a second tab shows %s/snapshot.jpg (%d px wide) and reads its %s stream", s.Watch, width, part.Type)
+	})
+
+	var pair pagePair
+	b.run(t, chromedp.Navigate(base+"/?color=%232040ff&strength=0.8"))
+	b.waitAnswered(t, 3, 30*time.Second)
 
 	// A control, used as a person would: choosing sunglasses in the page
 	// puts tinted lenses on the next answers, without reconnecting.
 	b.run(t, chromedp.Evaluate(`(() => { const g = document.getElementById('glasses');
 		g.value = 'aviator'; g.dispatchEvent(new Event('input')); })()`, nil))
 	time.Sleep(time.Second)
-	b.run(t, chromedp.Evaluate(`window.tryon.state.lastPair`, &pair))
+	pair = b.lastPair(t)
 	sent2 := decodeDataURL(t, pair.Sent)
 	defer sent2.Close()
 	answered2 := decodeDataURL(t, pair.Answered)
@@ -285,6 +362,9 @@ func TestBrowserEndToEnd(t *testing.T) {
 // and loses nothing; the fixed timer offers more than the server can take,
 // so the server drops frames. The figures are logged.
 func TestBrowserFlowControl(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test: skipped with -short")
+	}
 	base := startServerWith(t, "--workers", "1", "--debug-delay", "150ms")
 	b := startBrowser(t, fakeCameraClip(t))
 	measure := func(pacing string) (first, last float64, s pageStats) {

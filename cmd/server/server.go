@@ -20,9 +20,11 @@ import (
 
 	"github.com/mdp/qrterminal/v3"
 	"github.com/rs/zerolog"
+	"rsc.io/qr"
 
 	"github.com/livetryon/server/assets"
 	"github.com/livetryon/server/examples"
+	"github.com/livetryon/server/pkg/client"
 	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/pipeline"
 	"github.com/livetryon/server/pkg/publish"
@@ -115,10 +117,30 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/stats", s.serveStats)
 	mux.Handle("/api/v1/", s.api.Handler()) // photos, and JSON 404s
 	mux.Handle("/watch/", s.watch.Handler())
+	mux.HandleFunc("GET /qr.png", serveQR)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
 	return mux
+}
+
+// serveQR draws ?text= as a QR code, for the page's watch link: the page
+// needs no QR library, and nothing is fetched from elsewhere.
+func serveQR(w http.ResponseWriter, r *http.Request) {
+	text := r.URL.Query().Get("text")
+	if text == "" || len(text) > 1024 {
+		client.WriteHTTPError(w, client.CodeBadMessage, "want ?text= of 1 to 1024 bytes")
+		return
+	}
+	code, err := qr.Encode(text, qr.M)
+	if err != nil {
+		client.WriteHTTPError(w, client.CodeBadMessage, err.Error())
+		return
+	}
+	code.Scale = 4
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("Cache-Control", "private, max-age=3600")
+	w.Write(code.PNG())
 }
 
 // Stats are the server's counters, for operators: GET /api/v1/stats.

@@ -598,5 +598,3 @@ func stampedFrames(t *testing.T, n int) [][]byte {
 	}
 	return out
 }
-
-

@@ -261,27 +261,34 @@ func (h *Hub) serveStream(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusOK)
+	// Each part is followed by the next boundary at once: a browser shows a
+	// part only when it sees the boundary after it, and the next frame may
+	// be long in coming.
+	fmt.Fprintf(w, "--%s\r\n", boundary)
 	rc.Flush()
+	end := func() { // an empty last part and the closing boundary
+		fmt.Fprintf(w, "\r\n--%s--\r\n", boundary)
+		rc.Flush()
+	}
 	idle := time.NewTimer(h.limits.Idle)
 	defer idle.Stop()
 	var last uint64
 	for {
 		jpg, seq, changed, closed := s.newest()
 		if closed {
-			fmt.Fprintf(w, "--%s--\r\n", boundary) // the session ended
-			rc.Flush()
+			end() // the session ended
 			return
 		}
 		if seq != last && jpg != nil {
 			last = seq
 			sendBuffer(conn, len(jpg))
 			rc.SetWriteDeadline(time.Now().Add(h.limits.WriteTimeout))
-			_, err := fmt.Fprintf(w, "--%s\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n", boundary, len(jpg))
+			_, err := fmt.Fprintf(w, "Content-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n", len(jpg))
 			if err == nil {
 				_, err = w.Write(jpg)
 			}
 			if err == nil {
-				_, err = w.Write([]byte("\r\n"))
+				_, err = fmt.Fprintf(w, "\r\n--%s\r\n", boundary)
 			}
 			if err == nil {
 				err = rc.Flush()
@@ -302,8 +309,7 @@ func (h *Hub) serveStream(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		case <-idle.C:
-			fmt.Fprintf(w, "--%s--\r\n", boundary)
-			rc.Flush()
+			end()
 			return
 		}
 	}
