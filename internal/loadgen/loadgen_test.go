@@ -33,6 +33,9 @@ func startServer(t *testing.T, delay time.Duration) string {
 // These runs check correctness only: every answer is matched to a frame,
 // none is malformed, and drops are counted. They assert no timings.
 func TestLoadgenAgainstRealServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load runs: skipped with -short")
+	}
 	base := loadgen.Config{Clients: 2, Duration: 2 * time.Second, Source: testmedia.Path("obama-480p.jpg"), Quality: 50, Variants: 64}
 
 	t.Run("seed closed loop", func(t *testing.T) {

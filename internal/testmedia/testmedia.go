@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"testing"
 
 	"gocv.io/x/gocv"
@@ -62,10 +63,20 @@ func DataURL(jpg []byte) string {
 	return "data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(jpg)
 }
 
+// The detector and the 99 MB model are loaded once per test binary, not per
+// call; the mutex serialises their use (dlib's detector is not safe to share).
+var (
+	facesMu   sync.Mutex
+	detector  *landmarks.Detector
+	predictor *landmarks.Predictor
+)
+
 // Faces finds the faces in a JPEG with the real detector and model, at full
 // resolution, for tests that check where an effect landed.
 func Faces(t testing.TB, jpg []byte) []landmarks.Face {
 	t.Helper()
+	facesMu.Lock()
+	defer facesMu.Unlock()
 	img, err := gocv.IMDecode(jpg, gocv.IMReadGrayScale)
 	if err != nil || img.Empty() {
 		t.Fatalf("decode: %v", err)
@@ -75,16 +86,17 @@ func Faces(t testing.TB, jpg []byte) []landmarks.Face {
 	if err != nil {
 		t.Fatal(err)
 	}
-	det, err := landmarks.NewDetector()
-	if err != nil {
-		t.Fatal(err)
+	if detector == nil {
+		if detector, err = landmarks.NewDetector(); err != nil {
+			t.Fatal(err)
+		}
 	}
-	defer det.Close()
-	pred, err := landmarks.LoadPredictor(landmarks.DefaultModelPath)
-	if err != nil {
-		t.Fatal(err)
+	if predictor == nil {
+		if predictor, err = landmarks.LoadPredictor(landmarks.DefaultModelPath); err != nil {
+			t.Fatal(err)
+		}
 	}
-	defer pred.Close()
+	det, pred := detector, predictor
 	boxes, err := det.Detect(g, 0)
 	if err != nil {
 		t.Fatal(err)
