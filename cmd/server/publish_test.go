@@ -139,19 +139,28 @@ func TestNgrokFailsFastOnUnreachableService(t *testing.T) {
 	}
 }
 
-// TestPublicListenerNeedsKey drives the server that --ngrok serves the
-// tunnel with (publicServer), on a loopback listener handed in as the
-// tunnel would be: without
-// the key the page, the API and Socket.IO are refused; with it they work.
-func TestPublicListenerNeedsKey(t *testing.T) {
-	srv, local, _ := runServer(t, nil, "--access-key", "sesame-1234")
+// startPublic runs the server with an access key and serves its public
+// server, the one --ngrok serves the tunnel with, on a loopback listener
+// handed in as the tunnel would be. It returns the public and the local
+// base URLs.
+func startPublic(t *testing.T, key string) (public, local string) {
+	t.Helper()
+	srv, local, _ := runServer(t, nil, "--access-key", key)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	go srv.publicServer().Serve(ln)
 	t.Cleanup(func() { ln.Close() })
-	public := "http://" + ln.Addr().String()
+	return "http://" + ln.Addr().String(), local
+}
+
+// TestPublicListenerNeedsKey drives the server that --ngrok serves the
+// tunnel with (publicServer), on a loopback listener handed in as the
+// tunnel would be: without
+// the key the page, the API and Socket.IO are refused; with it they work.
+func TestPublicListenerNeedsKey(t *testing.T) {
+	public, local := startPublic(t, "sesame-1234")
 	jpg := testmedia.WebcamJPEG(t)
 
 	// Without the key.

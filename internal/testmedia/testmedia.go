@@ -58,6 +58,20 @@ func WebcamJPEGQuality(t testing.TB, quality int) []byte {
 	return append([]byte(nil), buf.GetBytes()...)
 }
 
+// DeclareSize returns a copy of a baseline JPEG whose frame header declares
+// w x h pixels, for tests of the header checks (the image data is left as
+// it is).
+func DeclareSize(jpg []byte, w, h int) []byte {
+	out := append([]byte(nil), jpg...)
+	for i := 0; i+8 < len(out); i++ {
+		if out[i] == 0xFF && out[i+1] == 0xC0 {
+			out[i+5], out[i+6], out[i+7], out[i+8] = byte(h>>8), byte(h), byte(w>>8), byte(w)
+			break
+		}
+	}
+	return out
+}
+
 // DataURL wraps JPEG bytes as a data URL.
 func DataURL(jpg []byte) string {
 	return "data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(jpg)

@@ -12,6 +12,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -272,10 +273,5 @@ func (rc receiver) Receive(r pipeline.Result) {
 }
 
 func tooLarge(n, limit int, unit string) string {
-	return "frame is " + itoa(n) + " " + unit + "; the limit is " + itoa(limit)
-}
-
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
+	return "frame is " + strconv.Itoa(n) + " " + unit + "; the limit is " + strconv.Itoa(limit)
 }

@@ -94,8 +94,8 @@ func TestProcessIsNotASession(t *testing.T) {
 		t.Fatalf("process: %v %v", err, res.Err)
 	}
 	defer res.Release()
-	if len(res.Faces) != 1 || len(res.JPEG) == 0 || res.FPS != 0 {
-		t.Fatalf("faces %d, %d JPEG bytes, fps %v; want one face, an image, no FPS", len(res.Faces), len(res.JPEG), res.FPS)
+	if len(res.Faces) != 1 || len(res.JPEG) == 0 || res.Tracked {
+		t.Fatalf("faces %d, %d JPEG bytes, tracked %v; want one face found afresh and an image", len(res.Faces), len(res.JPEG), res.Tracked)
 	}
 	res2, err := e.Process(ctx, pipeline.Input{JPEG: jpg}, pipeline.PhotoOptions{Output: pipeline.OutputLandmarks})
 	if err != nil || res2.JPEG != nil || len(res2.Faces) != 1 {

@@ -137,7 +137,7 @@ func TestBadInputGetsCodedError(t *testing.T) {
 		{pipeline.Input{DataURL: "data:image/jpeg;base64,!!!!"}, frame.CodeBadBase64},
 		{pipeline.Input{DataURL: "data:image/jpeg;base64,aGVsbG8gd29ybGQ="}, frame.CodeNotJPEG},
 		{pipeline.Input{JPEG: make([]byte, 300<<10)}, frame.CodeTooLarge},
-		{pipeline.Input{JPEG: declare(good, 60000, 60000)}, frame.CodeTooManyPixels},
+		{pipeline.Input{JPEG: testmedia.DeclareSize(good, 60000, 60000)}, frame.CodeTooManyPixels},
 		{pipeline.Input{JPEG: corrupt}, frame.CodeDecodeFailed},
 	}
 	for i, tc := range cases {
@@ -156,17 +156,6 @@ func TestBadInputGetsCodedError(t *testing.T) {
 	if last := res[len(res)-1]; last.Err != nil || last.Tag != "good" || len(last.Faces) != 1 {
 		t.Errorf("good frame after bad ones: err %v tag %v faces %d", last.Err, last.Tag, len(last.Faces))
 	}
-}
-
-func declare(b []byte, w, h int) []byte {
-	out := append([]byte(nil), b...)
-	for i := 0; i+8 < len(out); i++ {
-		if out[i] == 0xFF && out[i+1] == 0xC0 {
-			out[i+5], out[i+6], out[i+7], out[i+8] = byte(h>>8), byte(h), byte(w>>8), byte(w)
-			break
-		}
-	}
-	return out
 }
 
 // TestNewestFrameWins floods a slow engine: frames that wait are replaced,
