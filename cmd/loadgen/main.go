@@ -1,10 +1,11 @@
-// Command loadgen drives a try-on server with N Socket.IO clients sending
-// real JPEG frames as data URLs, closed loop or at a fixed FPS, and prints
-// answered fps, round-trip percentiles, drops and latency drift as text and,
-// with --json, as JSON. It measures this server and an unmodified
+// Command loadgen drives a try-on server with N clients sending real JPEG
+// frames over Socket.IO, a raw WebSocket or HTTP per frame (--transport),
+// closed loop or at a fixed FPS, and prints answered fps, round-trip
+// percentiles, drops, latency drift and bytes on the wire per frame as text
+// and, with --json, as JSON. It measures this server and an unmodified
 // tutorial-protocol server alike (--protocol seed).
 //
-//	go run ./cmd/loadgen --url http://127.0.0.1:9990 --clients 4 --fps 30 --duration 30s
+//	go run ./cmd/loadgen --url http://127.0.0.1:9990 --transport ws --clients 4 --fps 30 --duration 30s
 package main
 
 import (
@@ -29,11 +30,13 @@ func main() {
 func run() error {
 	var cfg loadgen.Config
 	var jsonOut string
-	flag.StringVar(&cfg.URL, "url", "http://127.0.0.1:9990", "server to load (Socket.IO over WebSocket, Engine.IO 4)")
+	flag.StringVar(&cfg.URL, "url", "http://127.0.0.1:9990", "server to load")
+	flag.StringVar(&cfg.Transport, "transport", "socketio", "socketio (Engine.IO 4 over WebSocket), ws (binary frames at /ws) or http (POST /api/v1/frames, keep-alive)")
+	flag.BoolVar(&cfg.HTTPNewConnEachFrame, "http-no-keepalive", false, "with --transport http: a new TCP connection for every frame")
 	flag.IntVar(&cfg.Clients, "clients", 1, "simulated pages")
 	flag.Float64Var(&cfg.FPS, "fps", 0, "frames a second each client sends; 0 is a closed loop: the next frame when the answer arrives")
 	flag.DurationVar(&cfg.Duration, "duration", 10*time.Second, "how long to send")
-	flag.StringVar(&cfg.Protocol, "protocol", "ack", "seed: image → response_back, answers matched by a number stamped in the pixels; ack: {id, image} with an acknowledgement (this server)")
+	flag.StringVar(&cfg.Protocol, "protocol", "ack", "seed: answers matched by a number stamped in the pixels (the tutorial's image → response_back); ack: by the frame's id (this server)")
 	flag.StringVar(&cfg.Source, "image", "testdata/obama-480p.jpg", "JPEG to send, cropped to 640x480 from the centre")
 	flag.IntVar(&cfg.Quality, "quality", 50, "JPEG quality of the frames sent, 1..100 (a browser's 0.5 is 50)")
 	flag.IntVar(&cfg.ServerPID, "server-pid", 0, "sample this process's resident memory (the server's pid)")

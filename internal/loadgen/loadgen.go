@@ -1,17 +1,18 @@
-// Package loadgen drives a try-on server with many Socket.IO clients sending
-// real JPEG frames, and reports how fast and how fresh the answers are.
+// Package loadgen drives a try-on server with many clients sending real JPEG
+// frames over Socket.IO, a raw WebSocket or HTTP per frame, and reports how
+// fast and how fresh the answers are, and what each frame costs on the wire.
 //
-// Every answer is matched to the frame it answers: by the id in the
-// acknowledgement (protocol "ack", this server's extension), or, for a
-// server that speaks only the tutorial's seed protocol, by a frame number
-// stamped into the image's pixels (package frameid). That lets the same tool
-// measure an unmodified tutorial server and this one alike.
+// Every answer is matched to the frame it answers: by its id (protocol
+// "ack": the Socket.IO acknowledgement, the WebSocket `answer` message, the
+// HTTP X-Frame-Id header), or, for a server that speaks only the tutorial's
+// seed protocol, by a frame number stamped into the image's pixels (package
+// frameid). That lets the same tool measure an unmodified tutorial server
+// and this one alike.
 package loadgen
 
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
@@ -26,20 +27,23 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/livetryon/server/internal/frameid"
-	"github.com/livetryon/server/internal/sioclient"
 	"github.com/livetryon/server/pkg/frame"
 )
 
 // Config is one load run.
 type Config struct {
-	URL      string
-	Clients  int
-	FPS      float64 // frames a second per client; 0 is a closed loop (next frame when the answer arrives)
-	Duration time.Duration
-	Protocol string // "seed": image → response_back; "ack": {id, image} with an acknowledgement
-	Source   string // a JPEG; cropped to 640x480 from the centre
-	Quality  int    // JPEG quality of the frames sent, 1..100
-	Variants int    // distinct stamped frames to cycle through (at most frameid.Modulo)
+	URL       string
+	Transport string // "socketio" (the default), "ws" or "http"
+	// HTTPNewConnEachFrame turns keep-alive off for transport http: a new
+	// TCP connection per frame, as a client that cannot reuse one pays.
+	HTTPNewConnEachFrame bool
+	Clients              int
+	FPS                  float64 // frames a second per client; 0 is a closed loop (next frame when the answer arrives)
+	Duration             time.Duration
+	Protocol             string // "seed": answers matched by their pixels; "ack": by their id (see the package doc)
+	Source               string // a JPEG; cropped to 640x480 from the centre
+	Quality              int    // JPEG quality of the frames sent, 1..100
+	Variants             int    // distinct stamped frames to cycle through (at most frameid.Modulo)
 	// AnswerTimeout ends a closed loop's wait for an answer that never comes.
 	AnswerTimeout time.Duration
 	ServerPID     int // if set, the server's resident memory is sampled
@@ -47,6 +51,7 @@ type Config struct {
 
 // Report is what a run measured. Ages are from a frame's send to its answer.
 type Report struct {
+	Transport       string  `json:"transport"`
 	Protocol        string  `json:"protocol"`
 	Clients         int     `json:"clients"`
 	OfferedFPS      float64 `json:"offered_fps_per_client"` // 0: closed loop
@@ -72,6 +77,13 @@ type Report struct {
 	LastQuarterP50  float64 `json:"last_quarter_p50_ms"`
 	Drift           float64 `json:"drift"`
 
+	// Bytes on the wire (TCP payload, both ways, handshakes included) per
+	// frame sent and per frame answered.
+	WireBytesUp       int64   `json:"wire_bytes_up"`
+	WireBytesDown     int64   `json:"wire_bytes_down"`
+	UpBytesPerFrame   float64 `json:"up_bytes_per_frame_sent"`
+	DownBytesPerFrame float64 `json:"down_bytes_per_frame_answered"`
+
 	PeakRSSMB float64 `json:"server_peak_rss_mb,omitempty"`
 	// Median server time per stage in ms, as acknowledgements report it.
 	ServerStagesP50 map[string]float64 `json:"server_stages_p50_ms,omitempty"`
@@ -82,13 +94,15 @@ type sample struct {
 	age  time.Duration
 }
 
-type frames struct {
-	dataURLs []string
+// variant is one stamped frame, ready to send as bytes or as a data URL.
+type variant struct {
+	jpeg    []byte
+	dataURL string
 }
 
 // makeFrames encodes the source once per variant, each with its number
-// stamped in, as data URLs ready to send.
-func makeFrames(cfg Config) (*frames, int, error) {
+// stamped in.
+func makeFrames(cfg Config) ([]variant, int, error) {
 	src := gocv.IMRead(cfg.Source, gocv.IMReadColor)
 	if src.Empty() {
 		return nil, 0, fmt.Errorf("cannot read %s", cfg.Source)
@@ -98,7 +112,7 @@ func makeFrames(cfg Config) (*frames, int, error) {
 	x, y := (src.Cols()-w)/2, (src.Rows()-h)/2
 	crop := src.Region(image.Rect(x, y, x+w, y+h))
 	defer crop.Close()
-	f := &frames{}
+	var f []variant
 	size := 0
 	for i := 0; i < cfg.Variants; i++ {
 		img := crop.Clone()
@@ -108,10 +122,10 @@ func makeFrames(cfg Config) (*frames, int, error) {
 		if err != nil {
 			return nil, 0, err
 		}
-		jpg := buf.GetBytes()
-		size = max(size, len(jpg))
-		f.dataURLs = append(f.dataURLs, "data:image/jpeg;base64,"+base64.StdEncoding.EncodeToString(jpg))
+		jpg := append([]byte(nil), buf.GetBytes()...)
 		buf.Close()
+		size = max(size, len(jpg))
+		f = append(f, variant{jpeg: jpg, dataURL: "data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(jpg)})
 	}
 	return f, size, nil
 }
@@ -123,6 +137,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	if cfg.Protocol != "seed" && cfg.Protocol != "ack" {
 		return nil, fmt.Errorf("loadgen: protocol %q: want seed or ack", cfg.Protocol)
+	}
+	if cfg.Transport == "" {
+		cfg.Transport = "socketio"
+	}
+	if cfg.Transport == "http" && cfg.Protocol == "seed" {
+		return nil, errors.New("loadgen: HTTP answers each request: use protocol ack")
 	}
 	if cfg.Variants <= 0 || cfg.Variants > frameid.Modulo {
 		cfg.Variants = frameid.Modulo
@@ -137,16 +157,19 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	var w wire
 	clients := make([]*client, cfg.Clients)
 	for i := range clients {
-		c, err := sioclient.Dial(cfg.URL, 10*time.Second)
+		c := newClient(cfg, fr)
+		l, err := dial(cfg, c, &w)
 		if err != nil {
 			for _, c := range clients[:i] {
-				c.conn.Close()
+				c.link.close()
 			}
 			return nil, err
 		}
-		clients[i] = newClient(c, cfg, fr)
+		c.link = l
+		clients[i] = c
 	}
 	var rss rssSampler
 	if cfg.ServerPID > 0 {
@@ -170,14 +193,23 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	case <-grace.C:
 	case <-ctx.Done():
 	}
+	up, down := w.up.Load(), w.down.Load() // before closing, which costs bytes too
 	for _, c := range clients {
-		c.conn.Close()
+		c.link.close()
 	}
-	return report(cfg, start, size, clients, rss.peak()), nil
+	r := report(cfg, start, size, clients, rss.peak())
+	r.WireBytesUp, r.WireBytesDown = up, down
+	if r.Sent > 0 {
+		r.UpBytesPerFrame = float64(up) / float64(r.Sent)
+	}
+	if r.Answered > 0 {
+		r.DownBytesPerFrame = float64(down) / float64(r.Answered)
+	}
+	return r, nil
 }
 
 func report(cfg Config, start time.Time, size int, clients []*client, peakRSS float64) *Report {
-	r := &Report{Protocol: cfg.Protocol, Clients: cfg.Clients, OfferedFPS: cfg.FPS,
+	r := &Report{Transport: cfg.Transport, Protocol: cfg.Protocol, Clients: cfg.Clients, OfferedFPS: cfg.FPS,
 		DurationSeconds: cfg.Duration.Seconds(), FrameBytes: size, PeakRSSMB: peakRSS}
 	var all []sample
 	stages := map[string][]float64{}
@@ -243,17 +275,19 @@ func quantile(sorted []float64, q float64) float64 {
 	return sorted[min(len(sorted)-1, int(q*float64(len(sorted))))]
 }
 
-// client is one simulated page.
+// client is one simulated page: it sends frames over its link and keeps
+// the books on what came back. The link reports each outcome through
+// onAnswer, onDropped, onError, onPixels and onUnmatched.
 type client struct {
-	conn   *sioclient.Client
+	link   link
 	cfg    Config
-	frames *frames
+	frames []variant
 	answer chan struct{} // closed loop: an answer (or error) arrived
 
 	mu          sync.Mutex
 	seq         int
 	inFlight    map[int]time.Time    // frame number → send time
-	stages      map[string][]float64 // the server's per-stage ms, from acks
+	stages      map[string][]float64 // the server's per-stage ms, from answers
 	samples     []sample
 	sent        int
 	dropped     int
@@ -262,19 +296,8 @@ type client struct {
 	errorSample string
 }
 
-func newClient(conn *sioclient.Client, cfg Config, fr *frames) *client {
-	c := &client{conn: conn, cfg: cfg, frames: fr, answer: make(chan struct{}, 1), inFlight: map[int]time.Time{}, stages: map[string][]float64{}}
-	conn.On("response_back", c.onResponse)
-	conn.On("error", func(args []json.RawMessage) {
-		c.mu.Lock()
-		c.errors++
-		if c.errorSample == "" && len(args) > 0 {
-			c.errorSample = string(args[0])
-		}
-		c.mu.Unlock()
-		c.signal()
-	})
-	return c
+func newClient(cfg Config, fr []variant) *client {
+	return &client{cfg: cfg, frames: fr, answer: make(chan struct{}, 1), inFlight: map[int]time.Time{}, stages: map[string][]float64{}}
 }
 
 func (c *client) signal() {
@@ -292,10 +315,7 @@ func (c *client) run(ctx context.Context, end time.Time) {
 	}
 	for time.Now().Before(end) {
 		if err := c.send(); err != nil {
-			c.mu.Lock()
-			c.errors++
-			c.errorSample = err.Error()
-			c.mu.Unlock()
+			c.fail(err.Error())
 			return
 		}
 		if tick != nil {
@@ -303,7 +323,7 @@ func (c *client) run(ctx context.Context, end time.Time) {
 			case <-tick.C:
 			case <-ctx.Done():
 				return
-			case <-c.conn.Done():
+			case <-c.link.done():
 				return
 			}
 			continue
@@ -313,7 +333,7 @@ func (c *client) run(ctx context.Context, end time.Time) {
 		case <-time.After(c.cfg.AnswerTimeout):
 		case <-ctx.Done():
 			return
-		case <-c.conn.Done():
+		case <-c.link.done():
 			return
 		}
 	}
@@ -323,27 +343,35 @@ func (c *client) send() error {
 	c.mu.Lock()
 	n := c.seq
 	c.seq++
-	id := n % len(c.frames.dataURLs)
+	id := n % len(c.frames)
 	c.inFlight[id] = time.Now()
 	c.sent++
 	c.mu.Unlock()
-	url := c.frames.dataURLs[id]
-	if c.cfg.Protocol == "seed" {
-		return c.conn.Emit("image", url)
-	}
-	return c.conn.EmitWithAck("image", func(args []json.RawMessage) { c.onAck(id, args) },
-		map[string]any{"id": id, "image": url})
+	return c.link.send(id, &c.frames[id])
 }
 
-// onResponse matches a seed-protocol answer by the number in its pixels.
-func (c *client) onResponse(args []json.RawMessage) {
+// onAnswer records the answer to frame id; valid says it is a JPEG.
+func (c *client) onAnswer(id int, valid bool, timings map[string]float64) {
 	defer c.signal()
 	now := time.Now()
-	jpg, ok := decodeAnswer(args)
-	var id int
-	if ok {
-		id, ok = frameid.Read(jpg)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !valid {
+		c.malformed++
+		delete(c.inFlight, id)
+		return
 	}
+	c.matchLocked(id, now)
+	for stage, v := range timings {
+		c.stages[stage] = append(c.stages[stage], v)
+	}
+}
+
+// onPixels matches a seed-protocol answer by the number in its pixels.
+func (c *client) onPixels(jpg []byte) {
+	defer c.signal()
+	now := time.Now()
+	id, ok := frameid.Read(jpg)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !ok {
@@ -363,72 +391,45 @@ func (c *client) matchLocked(id int, now time.Time) {
 	c.samples = append(c.samples, sample{sent: sent, age: now.Sub(sent)})
 }
 
-type ackBody struct {
-	ID      *int               `json:"id"`
-	Image   string             `json:"image"`
-	Timings map[string]float64 `json:"timings"`
-	Error   *struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	} `json:"error"`
-}
-
-func (c *client) onAck(id int, args []json.RawMessage) {
+// onDropped records that the server replaced frame id with a newer one.
+func (c *client) onDropped(id int) {
 	defer c.signal()
-	now := time.Now()
-	var body ackBody
-	ok := len(args) > 0 && json.Unmarshal(args[0], &body) == nil && body.ID != nil && *body.ID == id
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	switch {
-	case !ok:
-		c.malformed++
-		delete(c.inFlight, id)
-	case body.Error != nil && body.Error.Code == "dropped":
-		c.dropped++
-		delete(c.inFlight, id)
-	case body.Error != nil:
-		c.errors++
-		if c.errorSample == "" {
-			c.errorSample = body.Error.Code + ": " + body.Error.Message
-		}
-		delete(c.inFlight, id)
-	default:
-		if !isJPEGDataURL(body.Image) {
-			c.malformed++
-			delete(c.inFlight, id)
-			return
-		}
-		c.matchLocked(id, now)
-		for stage, v := range body.Timings {
-			c.stages[stage] = append(c.stages[stage], v)
-		}
-	}
+	c.dropped++
+	delete(c.inFlight, id)
+	c.mu.Unlock()
 }
 
-func decodeAnswer(args []json.RawMessage) ([]byte, bool) {
-	if len(args) == 0 {
-		return nil, false
-	}
-	var s string
-	if json.Unmarshal(args[0], &s) != nil {
-		return nil, false
-	}
-	b64, ok := strings.CutPrefix(s, "data:image/jpeg;base64,")
-	if !ok {
-		return nil, false
-	}
-	jpg, err := base64.StdEncoding.DecodeString(b64)
-	return jpg, err == nil
+// onError records an error answer to frame id (-1: to no frame in
+// particular).
+func (c *client) onError(id int, why string) {
+	defer c.signal()
+	c.mu.Lock()
+	delete(c.inFlight, id)
+	c.mu.Unlock()
+	c.fail(why)
 }
 
-// isJPEGDataURL checks an answer without decoding its pixels: the prefix,
-// the base64 and a JPEG header with a frame size.
-func isJPEGDataURL(s string) bool {
-	jpg, ok := decodeAnswer([]json.RawMessage{json.RawMessage(strconv.Quote(s))})
-	if !ok {
-		return false
+// onUnmatched records an answer that names no frame in flight.
+func (c *client) onUnmatched() {
+	defer c.signal()
+	c.mu.Lock()
+	c.malformed++
+	c.mu.Unlock()
+}
+
+func (c *client) fail(why string) {
+	c.mu.Lock()
+	c.errors++
+	if c.errorSample == "" {
+		c.errorSample = why
 	}
+	c.mu.Unlock()
+}
+
+// isJPEG checks an answer without decoding its pixels: a JPEG header with a
+// frame size.
+func isJPEG(jpg []byte) bool {
 	_, _, err := frame.JPEGSize(jpg)
 	return err == nil
 }
@@ -474,11 +475,12 @@ func (r *Report) Text() string {
 		mode = fmt.Sprintf("%.0f fps offered each", r.OfferedFPS)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d clients, %s, %s protocol, %.0f s, frames of %d bytes\n", r.Clients, mode, r.Protocol, r.DurationSeconds, r.FrameBytes)
+	fmt.Fprintf(&b, "%d clients over %s, %s, %s protocol, %.0f s, frames of %d bytes\n", r.Clients, r.Transport, mode, r.Protocol, r.DurationSeconds, r.FrameBytes)
 	fmt.Fprintf(&b, "answered      %.1f frames/s (%d of %d sent; %d dropped by the server, %d unanswered, %d errors, %d malformed)\n",
 		r.AnsweredFPS, r.Answered, r.Sent, r.ServerDropped, r.Unanswered, r.Errors, r.Malformed)
 	fmt.Fprintf(&b, "age           p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms\n", r.AgeP50, r.AgeP95, r.AgeP99, r.AgeMax)
 	fmt.Fprintf(&b, "drift         first quarter p50 %.1f ms, last quarter p50 %.1f ms (x%.2f)\n", r.FirstQuarterP50, r.LastQuarterP50, r.Drift)
+	fmt.Fprintf(&b, "wire          %.0f bytes up per frame sent, %.0f bytes down per frame answered\n", r.UpBytesPerFrame, r.DownBytesPerFrame)
 	if len(r.ServerStagesP50) > 0 {
 		st := r.ServerStagesP50
 		fmt.Fprintf(&b, "server p50     queue %.2f, decode %.2f, detect %.2f, landmarks %.2f, effects %.2f, encode %.2f, total %.2f ms\n",

@@ -11,9 +11,13 @@ import (
 	"github.com/livetryon/server/internal/testmedia"
 	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/pipeline"
+	"github.com/livetryon/server/pkg/transport/httpframe"
 	"github.com/livetryon/server/pkg/transport/socketio"
+	"github.com/livetryon/server/pkg/transport/websocket"
 )
 
+// startServer serves the three live transports over one engine, as
+// cmd/server does; delay slows every frame.
 func startServer(t *testing.T, delay time.Duration) string {
 	t.Helper()
 	cfg := pipeline.DefaultConfig()
@@ -22,50 +26,95 @@ func startServer(t *testing.T, delay time.Duration) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sio := socketio.New(engine, socketio.Options{Effects: func() []pipeline.Effect { return []pipeline.Effect{effects.DefaultLipstick} }})
+	lipstick := func() []pipeline.Effect { return []pipeline.Effect{effects.DefaultLipstick} }
+	sio := socketio.New(engine, socketio.Options{Effects: lipstick})
+	ws := websocket.New(engine, websocket.Options{Effects: lipstick})
+	frames := httpframe.New(engine, httpframe.Options{Effects: lipstick})
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", sio.Handler())
+	mux.Handle("/ws", ws.Handler())
+	mux.Handle("/api/v1/frames", frames.Handler())
 	srv := httptest.NewServer(mux)
-	t.Cleanup(func() { srv.Close(); sio.Close(); engine.Close() })
+	t.Cleanup(func() { srv.Close(); sio.Close(); ws.Close(); frames.Close(); engine.Close() })
 	return srv.URL
 }
 
-// These runs check correctness only: every answer is matched to a frame,
-// none is malformed, and drops are counted. They assert no timings.
+// These runs check correctness only: every answer is matched to the frame
+// it answers, none is malformed, drops are counted, and the bytes on the
+// wire are counted. They assert no timings.
 func TestLoadgenAgainstRealServer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load runs: skipped with -short")
 	}
-	base := loadgen.Config{Clients: 2, Duration: 2 * time.Second, Source: testmedia.Path("obama-480p.jpg"), Quality: 50, Variants: 64}
-
-	t.Run("seed closed loop", func(t *testing.T) {
-		cfg := base
-		cfg.URL, cfg.Protocol = startServer(t, 0), "seed"
-		rep, err := loadgen.Run(context.Background(), cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
+	base := loadgen.Config{Clients: 2, Duration: 2 * time.Second, Source: testmedia.Path("obama-480p.jpg"), Quality: 50, Variants: 64, AnswerTimeout: time.Second}
+	closedLoop := func(t *testing.T, rep *loadgen.Report) {
+		t.Helper()
 		t.Logf("\n%s", rep.Text())
 		if rep.Answered == 0 || rep.Malformed != 0 || rep.Errors != 0 || rep.Unanswered != 0 || rep.Answered != rep.Sent {
 			t.Errorf("closed loop: want every frame answered and matched: %+v", rep)
 		}
+		// A frame goes up whole and comes back whole, so each way costs at
+		// least the frame's bytes on average.
+		if rep.UpBytesPerFrame < float64(rep.FrameBytes)/2 || rep.DownBytesPerFrame < float64(rep.FrameBytes)/2 {
+			t.Errorf("bytes on the wire per frame: %.0f up, %.0f down, for frames of up to %d bytes", rep.UpBytesPerFrame, rep.DownBytesPerFrame, rep.FrameBytes)
+		}
+	}
+
+	url := startServer(t, 0)
+	for _, run := range []struct{ transport, protocol string }{
+		{"socketio", "seed"}, {"socketio", "ack"}, {"ws", "seed"}, {"ws", "ack"}, {"http", "ack"},
+	} {
+		t.Run(run.transport+" "+run.protocol+" closed loop", func(t *testing.T) {
+			cfg := base
+			cfg.URL, cfg.Transport, cfg.Protocol = url, run.transport, run.protocol
+			rep, err := loadgen.Run(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			closedLoop(t, rep)
+			if run.protocol == "ack" && rep.ServerStagesP50["total"] <= 0 {
+				t.Errorf("no server timings read from the answers: %v", rep.ServerStagesP50)
+			}
+		})
+	}
+
+	// Base64 costs a third more: the same frames over Socket.IO cost more
+	// bytes than over the raw WebSocket.
+	t.Run("base64 costs bytes", func(t *testing.T) {
+		reps := map[string]*loadgen.Report{}
+		for _, tr := range []string{"socketio", "ws"} {
+			cfg := base
+			cfg.URL, cfg.Transport, cfg.Protocol, cfg.Clients, cfg.Duration = url, tr, "ack", 1, time.Second
+			rep, err := loadgen.Run(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			reps[tr] = rep
+		}
+		up, down := reps["ws"].UpBytesPerFrame/reps["socketio"].UpBytesPerFrame, reps["ws"].DownBytesPerFrame/reps["socketio"].DownBytesPerFrame
+		t.Logf("WebSocket/Socket.IO bytes per frame: %.2f up, %.2f down", up, down)
+		if up > 0.8 || down > 0.8 {
+			t.Errorf("WebSocket/Socket.IO bytes per frame %.2f up, %.2f down: want at most 0.8 (no base64)", up, down)
+		}
 	})
 
-	t.Run("ack open loop over capacity", func(t *testing.T) {
-		cfg := base
-		// 2 clients at 30 fps against a server slowed to about 20 frames/s
-		// in all: the server must drop, and say so.
-		cfg.URL, cfg.Protocol, cfg.FPS = startServer(t, 100*time.Millisecond), "ack", 30
-		rep, err := loadgen.Run(context.Background(), cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("\n%s", rep.Text())
-		if rep.Answered == 0 || rep.ServerDropped == 0 || rep.Malformed != 0 || rep.Errors != 0 {
-			t.Errorf("want answers and counted drops, nothing malformed: %+v", rep)
-		}
-		if got := rep.Answered + rep.ServerDropped + rep.Unanswered; got != rep.Sent {
-			t.Errorf("answered %d + dropped %d + unanswered %d != sent %d", rep.Answered, rep.ServerDropped, rep.Unanswered, rep.Sent)
-		}
-	})
+	for _, tr := range []string{"socketio", "ws", "http"} {
+		t.Run(tr+" open loop over capacity", func(t *testing.T) {
+			cfg := base
+			// 2 clients at 30 fps against a server slowed to about 20
+			// frames/s in all: the server must drop, and say so.
+			cfg.URL, cfg.Transport, cfg.Protocol, cfg.FPS = startServer(t, 100*time.Millisecond), tr, "ack", 30
+			rep, err := loadgen.Run(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("\n%s", rep.Text())
+			if rep.Answered == 0 || rep.ServerDropped == 0 || rep.Malformed != 0 || rep.Errors != 0 {
+				t.Errorf("want answers and counted drops, nothing malformed: %+v", rep)
+			}
+			if got := rep.Answered + rep.ServerDropped + rep.Unanswered; got != rep.Sent {
+				t.Errorf("answered %d + dropped %d + unanswered %d != sent %d", rep.Answered, rep.ServerDropped, rep.Unanswered, rep.Sent)
+			}
+		})
+	}
 }

@@ -7,10 +7,12 @@
 package sioclient
 
 import (
+	"context"
 	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -41,6 +43,9 @@ type Options struct {
 	TLS     *tls.Config // for https/wss servers, e.g. to trust a self-signed certificate
 	Header  http.Header // sent with the WebSocket handshake, e.g. a Cookie
 	Query   url.Values  // added to the handshake URL, e.g. key
+	// NetDial, if set, opens the TCP connection; the load tool counts the
+	// bytes on the wire through it.
+	NetDial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Dial connects to a server URL such as http://127.0.0.1:9990 and joins the
@@ -77,7 +82,7 @@ func DialWith(server string, o Options) (*Client, error) {
 		q[k] = v
 	}
 	u.RawQuery = q.Encode()
-	d := websocket.Dialer{HandshakeTimeout: timeout, ReadBufferSize: 64 << 10, WriteBufferSize: 64 << 10, TLSClientConfig: o.TLS}
+	d := websocket.Dialer{HandshakeTimeout: timeout, ReadBufferSize: 64 << 10, WriteBufferSize: 64 << 10, TLSClientConfig: o.TLS, NetDialContext: o.NetDial}
 	header := o.Header
 	if header == nil {
 		header = http.Header{}

@@ -296,8 +296,8 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, m client.Message)
 	h.Set("X-Dropped", strconv.FormatUint(rep.Dropped, 10))
 	h.Set("X-Tracked", strconv.FormatBool(rep.Tracked))
 	if t := rep.Timings; t != nil {
-		h.Set("Server-Timing", fmt.Sprintf("queue;dur=%.2f, decode;dur=%.2f, detect;dur=%.2f, landmarks;dur=%.2f, effects;dur=%.2f, encode;dur=%.2f",
-			t.Queue, t.Decode, t.Detect, t.Landmarks, t.Effects, t.Encode))
+		h.Set("Server-Timing", fmt.Sprintf("queue;dur=%.2f, decode;dur=%.2f, detect;dur=%.2f, landmarks;dur=%.2f, effects;dur=%.2f, encode;dur=%.2f, total;dur=%.2f",
+			t.Queue, t.Decode, t.Detect, t.Landmarks, t.Effects, t.Encode, t.Total))
 	}
 	if strings.Contains(r.Header.Get("Accept"), "application/json") || m.Image == nil {
 		reply := jsonAnswer{FrameReply: *rep}
