@@ -72,6 +72,29 @@ func DeclareSize(jpg []byte, w, h int) []byte {
 	return out
 }
 
+// ManyScanJPEG is the hostile file of issue 10: a valid progressive
+// 1920x1080 JPEG followed by scans empty scans (each one a pass over the
+// whole image for libjpeg), about 10 bytes each. With 200,000 scans it is
+// 2 MB and took 32-37 s to decode, uncancellable.
+func ManyScanJPEG(t testing.TB, scans int) []byte {
+	t.Helper()
+	img := gocv.NewMatWithSize(1080, 1920, gocv.MatTypeCV8UC3)
+	defer img.Close()
+	buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, img, []int{gocv.IMWriteJpegProgressive, 1, gocv.IMWriteJpegQuality, 80})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer buf.Close()
+	jpg := buf.GetBytes()
+	out := append([]byte(nil), jpg[:len(jpg)-2]...) // without EOI
+	// An AC scan of band 63 of component 1, with no entropy-coded data.
+	scan := []byte{0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x3F, 0x3F, 0x00}
+	for range scans {
+		out = append(out, scan...)
+	}
+	return append(out, 0xFF, 0xD9)
+}
+
 // DataURL wraps JPEG bytes as a data URL.
 func DataURL(jpg []byte) string {
 	return "data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(jpg)

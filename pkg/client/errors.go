@@ -37,6 +37,7 @@ var httpStatus = map[string]int{
 	frame.CodeNotJPEG:       http.StatusBadRequest,
 	frame.CodeTooLarge:      http.StatusRequestEntityTooLarge,
 	frame.CodeTooManyPixels: http.StatusRequestEntityTooLarge,
+	frame.CodeTooManyScans:  http.StatusRequestEntityTooLarge,
 	frame.CodeDecodeFailed:  http.StatusBadRequest,
 	frame.CodeInternal:      http.StatusInternalServerError,
 	CodeBadConfig:           http.StatusBadRequest,

@@ -2,12 +2,16 @@
 //
 // Every byte a client sends is untrusted. The checks here are cheap and run
 // in order of cost: the data URL's shape and length, then base64, then the
-// JPEG header's declared dimensions. Only a frame that passes all of them is
-// handed to the JPEG decoder, so a 2 KB file that declares 60000x60000 pixels
-// is refused before it can claim gigabytes.
+// JPEG header's declared dimensions, then a walk over every marker of the
+// file. Only a frame that passes all of them is handed to the JPEG decoder,
+// so a 2 KB file that declares 60000x60000 pixels is refused before it can
+// claim gigabytes, and a progressive file with 200,000 empty scans (each
+// one a pass over the whole image, half a minute of decoding that cannot
+// be cancelled) is refused in about a millisecond.
 package frame
 
 import (
+	"bytes"
 	"encoding/base64"
 	"fmt"
 	"strings"
@@ -22,6 +26,7 @@ const (
 	CodeNotJPEG       = "not_jpeg"        // another MIME type, or bytes that are not a JPEG
 	CodeTooLarge      = "too_large"       // more bytes than Limits.MaxBytes
 	CodeTooManyPixels = "too_many_pixels" // declared dimensions beyond Limits
+	CodeTooManyScans  = "too_many_scans"  // more scans (or segments) than any camera or encoder makes
 	CodeDecodeFailed  = "decode_failed"   // a valid-looking header whose image data is corrupt
 	CodeInternal      = "internal"        // the server failed; the client did nothing wrong
 )
@@ -100,8 +105,18 @@ func DecodeDataURL(s string, dst []byte, lim Limits) ([]byte, error) {
 	return dst[:n], nil
 }
 
+// The structure a JPEG may have. Cameras and browsers write one scan
+// (baseline) or about ten (libjpeg's progressive script has 10). Decoding
+// cost grows with scans times pixels, so the scan count is what bounds it.
+const (
+	MaxScans    = 64
+	MaxSegments = 512 // marker segments of any kind: tables, APPn, COM, scans
+)
+
 // CheckJPEG reads the dimensions a JPEG declares and refuses it if they
-// exceed lim. It never decodes image data.
+// exceed lim, then walks every marker of the file and refuses structures no
+// encoder makes that would make decoding slow. It never decodes image data,
+// and takes time linear in the file's length.
 func CheckJPEG(b []byte, lim Limits) (width, height int, err error) {
 	if len(b) > lim.MaxBytes {
 		return 0, 0, errorf(CodeTooLarge, "frame is %d bytes; the limit is %d", len(b), lim.MaxBytes)
@@ -114,8 +129,73 @@ func CheckJPEG(b []byte, lim Limits) (width, height int, err error) {
 		return 0, 0, errorf(CodeTooManyPixels, "frame declares %dx%d pixels; the limit is %d pixels and %d per side",
 			width, height, lim.MaxPixels, lim.MaxSide)
 	}
+	if err := checkStructure(b); err != nil {
+		return 0, 0, err
+	}
 	return width, height, nil
 }
+
+// checkStructure walks a JPEG's segments and its entropy-coded data up to
+// the end-of-image marker, counting scans and segments. A file cut short is
+// not refused here: the decoder pads it, at no extra cost.
+func checkStructure(b []byte) error {
+	scans, segments := 0, 0
+	i := 2 // after SOI
+	for {
+		for i < len(b) && b[i] != 0xFF {
+			i++ // stray bytes between segments, as libjpeg tolerates
+		}
+		for i < len(b) && b[i] == 0xFF {
+			i++
+		}
+		if i >= len(b) {
+			return nil
+		}
+		marker := b[i]
+		i++
+		switch {
+		case marker == 0xD9: // end of image: whatever follows is never decoded
+			return nil
+		case marker == 0xD8 || marker == 0x01 || isRestart(marker):
+			continue // no payload
+		}
+		if segments++; segments > MaxSegments {
+			return errorf(CodeTooManyScans, "JPEG has over %d segments; no encoder writes that many", MaxSegments)
+		}
+		if i+2 > len(b) {
+			return nil
+		}
+		length := int(b[i])<<8 | int(b[i+1])
+		if length < 2 {
+			return errorf(CodeNotJPEG, "JPEG segment length %d is invalid", length)
+		}
+		i += length
+		if marker != 0xDA {
+			continue
+		}
+		if scans++; scans > MaxScans {
+			return errorf(CodeTooManyScans, "JPEG has over %d scans; cameras and encoders write at most a few dozen", MaxScans)
+		}
+		// The scan's entropy-coded data runs to the next marker that is
+		// neither a stuffed 0xFF00 nor a restart marker.
+		for i < len(b) {
+			j := bytes.IndexByte(b[i:], 0xFF)
+			if j < 0 {
+				return nil
+			}
+			i += j
+			if i+1 >= len(b) {
+				return nil
+			}
+			if next := b[i+1]; next != 0x00 && next != 0xFF && !isRestart(next) {
+				break
+			}
+			i++
+		}
+	}
+}
+
+func isRestart(m byte) bool { return m >= 0xD0 && m <= 0xD7 }
 
 // JPEGSize returns the width and height in a JPEG's start-of-frame segment.
 func JPEGSize(b []byte) (width, height int, err error) {
@@ -137,7 +217,7 @@ func JPEGSize(b []byte) (width, height int, err error) {
 		marker := b[i]
 		i++
 		switch {
-		case marker == 0xD8 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7):
+		case marker == 0xD8 || marker == 0x01 || isRestart(marker):
 			continue // no payload
 		case marker == 0xD9 || marker == 0xDA:
 			return 0, 0, errorf(CodeNotJPEG, "JPEG has no frame header before its image data")

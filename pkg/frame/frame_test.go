@@ -165,3 +165,97 @@ func FuzzJPEGSize(f *testing.F) {
 		}
 	})
 }
+
+// withEmptyScans appends n scans with no entropy-coded data before EOI.
+func withEmptyScans(b []byte, n int) []byte {
+	out := bytes.Clone(b[:len(b)-2])
+	for range n {
+		out = append(out, 0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x3F, 0x3F, 0x00)
+	}
+	return append(out, 0xFF, 0xD9)
+}
+
+func TestCheckJPEGStructure(t *testing.T) {
+	good := jpegBytes(t, 64, 48)
+	var comments []byte
+	for range MaxSegments {
+		comments = append(comments, 0xFF, 0xFE, 0x00, 0x03, 'x')
+	}
+	manyComments := append(append(bytes.Clone(good[:2]), comments...), good[2:]...)
+	stuffed := withEmptyScans(good, 1)
+	// Entropy data with stuffed bytes, fill bytes and restart markers: none
+	// of them starts a segment.
+	stuffed = append(stuffed[:len(stuffed)-2], 0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD0, 0x56, 0xFF, 0xFF, 0xD1, 0xFF, 0xD9)
+	cases := []struct {
+		name string
+		in   []byte
+		code string
+	}{
+		{"one scan", good, ""},
+		{"the limit of scans", withEmptyScans(good, MaxScans-1), ""},
+		{"one scan over", withEmptyScans(good, MaxScans), CodeTooManyScans},
+		{"200,000 scans", withEmptyScans(good, 200_000), CodeTooManyScans},
+		{"segments over the limit", manyComments, CodeTooManyScans},
+		{"stuffing and restarts", stuffed, ""},
+		{"cut short in a scan", good[:len(good)-40], ""},
+		{"scans after the end are never decoded", append(bytes.Clone(good), withEmptyScans(good, 100)...), ""},
+		{"zero segment length", append(bytes.Clone(good[:2]), 0xFF, 0xFE, 0x00, 0x00), CodeNotJPEG},
+	}
+	for _, c := range cases {
+		_, _, err := CheckJPEG(c.in, DefaultLimits)
+		if code(err) != c.code {
+			t.Errorf("%s: got %v, want code %q", c.name, err, c.code)
+		}
+	}
+}
+
+// BenchmarkCheckJPEG is the cost of every check before decoding: on a
+// browser's frame, on 2 MB of empty scans (refused), and on the slowest
+// file to walk that the limits let in, one scan of 2 MB of stuffed 0xFF00.
+func BenchmarkCheckJPEG(b *testing.B) {
+	webcam, err := os.ReadFile("../../testdata/obama-480p.jpg")
+	if err != nil {
+		b.Fatal(err)
+	}
+	big := jpegBytes(b, 1920, 1080)
+	scans := withEmptyScans(big, (DefaultLimits.MaxBytes-len(big))/10)
+	stuffing := withEmptyScans(big, 1)
+	stuffing = append(stuffing[:len(stuffing)-2], bytes.Repeat([]byte{0xFF, 0x00}, (DefaultLimits.MaxBytes-len(stuffing))/2-1)...)
+	stuffing = append(stuffing, 0xFF, 0xD9)
+	if _, _, err := CheckJPEG(stuffing, DefaultLimits); err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		in   []byte
+	}{{"webcam", webcam}, {"2MB-of-scans", scans}, {"2MB-of-stuffing", stuffing}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.in)))
+			for b.Loop() {
+				CheckJPEG(c.in, DefaultLimits)
+			}
+		})
+	}
+}
+
+// FuzzCheckJPEG checks the structure walk never panics, refuses only with
+// a code, and accepts only what JPEGSize accepts.
+func FuzzCheckJPEG(f *testing.F) {
+	good := jpegBytes(f, 16, 16)
+	f.Add(good)
+	f.Add(withEmptyScans(good, 3))
+	f.Add(withEmptyScans(good, MaxScans+1))
+	f.Add(append(bytes.Clone(good[:len(good)-2]), 0xFF, 0x00, 0xFF, 0xD3, 0xFF, 0xFF, 0xD9))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		w, h, err := CheckJPEG(b, DefaultLimits)
+		if err != nil {
+			if code(err) == "" {
+				t.Fatalf("error without a code: %v", err)
+			}
+			return
+		}
+		if sw, sh, err := JPEGSize(b); err != nil || sw != w || sh != h {
+			t.Fatalf("CheckJPEG accepted %dx%d, JPEGSize says %dx%d (%v)", w, h, sw, sh, err)
+		}
+	})
+}
