@@ -5,7 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -28,16 +30,20 @@ type Config struct {
 	NgrokConnectURL string
 	NgrokAuthtoken  string // from NGROK_AUTHTOKEN
 	Public          bool
-	AccessKey       string // from --access-key or TRYON_ACCESS_KEY; made up when protection is on and none is given
+	AccessKey       string // made up when protection is on and none is given
 	TLSCert         string
 	TLSKey          string
 	TLSSelfSigned   bool
 
-	LogOutput  io.Writer // where logs go; os.Stderr unless a test says otherwise
-	LogLevel   string
-	LogFormat  string
-	CORSOrigin string
-	Pipeline   pipeline.Config
+	LogOutput io.Writer // where logs go; os.Stderr unless a test says otherwise
+	LogLevel  string
+	LogFormat string
+	Pipeline  pipeline.Config
+
+	CORSOrigins    []string
+	AllowedHosts   []string
+	TrustedProxies []netip.Prefix
+	BodyTimeout    time.Duration
 
 	Watch           watch.Limits
 	HTTPSessionIdle time.Duration
@@ -55,14 +61,17 @@ func parseFlags(args []string) (Config, error) {
 	fs.DurationVar(&c.NgrokTimeout, "ngrok-timeout", 15*time.Second, "give up on the ngrok link after this long and keep serving locally")
 	fs.StringVar(&c.NgrokConnectURL, "ngrok-connect-url", "", "the address the ngrok agent dials (default: ngrok's service), e.g. for an ngrok-compatible endpoint of your own")
 	fs.BoolVar(&c.Public, "public", false, "with --ngrok: no access key; anyone with the link can use the camera page")
-	fs.StringVar(&c.AccessKey, "access-key", os.Getenv("TRYON_ACCESS_KEY"), "require this key (?key=...) from every client not on this machine (default: $TRYON_ACCESS_KEY; with --ngrok a random one)")
+	fs.StringVar(&c.AccessKey, "access-key", "", "require this key (?key=...) from every client not on this machine (with --ngrok: a random one unless given)")
 	fs.StringVar(&c.TLSCert, "tls-cert", "", "serve https with this certificate (PEM), with --tls-key")
 	fs.StringVar(&c.TLSKey, "tls-key", "", "the certificate's private key (PEM)")
 	fs.BoolVar(&c.TLSSelfSigned, "tls-self-signed", false, "serve https with a certificate made in memory, so phones on the same network can use the camera")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", "", "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060; off when empty")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "console", "console (for people) or json (for log collectors)")
-	fs.StringVar(&c.CORSOrigin, "cors-origin", "*", "Access-Control-Allow-Origin for Socket.IO, so pages served elsewhere can connect")
+	fs.Var((*listFlag)(&c.CORSOrigins), "cors-origin", "page origins besides this server's own and localhost's that may use it (Socket.IO, /ws, the API), e.g. https://app.example.com; a list, or * for any")
+	fs.Var((*listFlag)(&c.AllowedHosts), "allowed-host", "host names the server answers to besides IP addresses, localhost and this machine's name (against DNS rebinding), e.g. tryon.example.com or *.example.com; a list, or * for any")
+	fs.Var((*prefixListFlag)(&c.TrustedProxies), "trusted-proxy", "reverse proxies (CIDR or address, a list) whose X-Forwarded-For, Forwarded and X-Real-IP are believed; from any other address, a request with those headers is not local")
+	fs.DurationVar(&c.BodyTimeout, "body-timeout", 30*time.Second, "a request body (a frame, a photo) must arrive within this long")
 	fs.IntVar(&c.Pipeline.Workers, "workers", def.Workers, "frames processed in parallel (default: the number of CPUs)")
 	fs.IntVar(&c.Pipeline.DetectWidth, "detect-width", def.DetectWidth, "scale frames to this width for face detection; 0 for full resolution")
 	fs.IntVar(&c.Pipeline.RedetectEvery, "redetect-every", def.RedetectEvery, "run the face detector on every n-th frame of a client and track faces by their landmarks in between; 1 detects on every frame")
@@ -78,6 +87,9 @@ func parseFlags(args []string) (Config, error) {
 	fs.IntVar(&c.HTTPMaxSessions, "http-max-sessions", 256, "HTTP-per-frame sessions held at once")
 	fs.DurationVar(&c.Pipeline.Delay, "debug-delay", 0, "add this delay to every frame, to try a slow server (testing only)")
 	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if err := flagsFromEnv(fs); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
@@ -109,6 +121,9 @@ func (c Config) Validate() error {
 	}
 	if c.TLSSelfSigned && c.TLSCert != "" {
 		return errors.New("--tls-self-signed and --tls-cert: choose one")
+	}
+	if c.BodyTimeout <= 0 {
+		return fmt.Errorf("--body-timeout %v: want more than 0", c.BodyTimeout)
 	}
 	if c.NgrokTimeout <= 0 {
 		return fmt.Errorf("--ngrok-timeout %v: want more than 0", c.NgrokTimeout)
@@ -167,4 +182,72 @@ func (c Config) logger() zerolog.Logger {
 		l = zerolog.New(zerolog.ConsoleWriter{Out: out, TimeFormat: "15:04:05.000", NoColor: out != os.Stderr})
 	}
 	return l.Level(level).With().Timestamp().Logger()
+}
+
+// flagsFromEnv sets every flag not given on the command line from its
+// environment variable, TRYON_ and the flag's name in capitals with _ for
+// -: --max-frame-bytes from TRYON_MAX_FRAME_BYTES. For containers and
+// systemd units; the command line wins.
+func flagsFromEnv(fs *flag.FlagSet) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		v, ok := os.LookupEnv(envName(f.Name))
+		if !ok || given[f.Name] || err != nil {
+			return
+		}
+		if e := fs.Set(f.Name, v); e != nil {
+			err = fmt.Errorf("%s=%q (for --%s): %v", envName(f.Name), v, f.Name, e)
+		}
+	})
+	return err
+}
+
+func envName(flagName string) string {
+	return "TRYON_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// listFlag is a flag that takes a comma-separated list and may be repeated.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(v string) error {
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			*l = append(*l, item)
+		}
+	}
+	return nil
+}
+
+// prefixListFlag is a list of CIDR prefixes; a bare address is its own /32
+// or /128.
+type prefixListFlag []netip.Prefix
+
+func (l *prefixListFlag) String() string {
+	var s []string
+	for _, p := range *l {
+		s = append(s, p.String())
+	}
+	return strings.Join(s, ",")
+}
+
+func (l *prefixListFlag) Set(v string) error {
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(item)
+		if err != nil {
+			a, aerr := netip.ParseAddr(item)
+			if aerr != nil {
+				return fmt.Errorf("%q: want an address or a CIDR such as 10.0.0.0/8", item)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		*l = append(*l, p.Masked())
+	}
+	return nil
 }

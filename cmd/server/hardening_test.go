@@ -1,10 +1,16 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,6 +19,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/livetryon/server/internal/sioclient"
 	"github.com/livetryon/server/internal/testmedia"
 )
 
@@ -146,5 +153,147 @@ func TestManyScanJPEGIsRefused(t *testing.T) {
 	}
 	if refused, _ := serverStats(t, base)["frames_refused"].(float64); refused < copies {
 		t.Errorf("server counts %v refused frames, want at least %d", refused, copies)
+	}
+}
+
+// TestProxyOnThisMachineNeedsKey puts a real reverse proxy (Go's
+// httputil.ReverseProxy, which adds X-Forwarded-For as nginx does) in front
+// of the server on 127.0.0.1. Every request then arrives from loopback, yet
+// the clients behind the proxy are not on this machine: without
+// --trusted-proxy, anything forwarded needs the key; with the proxy
+// trusted, the forwarded address decides.
+func TestProxyOnThisMachineNeedsKey(t *testing.T) {
+	proxy := func(t *testing.T, base string) string {
+		t.Helper()
+		target, _ := url.Parse(base)
+		srv := httptest.NewServer(httputil.NewSingleHostReverseProxy(target))
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
+	getStatus := func(t *testing.T, u string, header http.Header) int {
+		t.Helper()
+		req, _ := http.NewRequest("GET", u, nil)
+		for k, v := range header {
+			req.Header[k] = v
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	remote := http.Header{"X-Forwarded-For": {"198.51.100.9"}} // the proxy's client, as it would say
+
+	t.Run("untrusted proxy", func(t *testing.T) {
+		base := startServerWith(t, "--access-key", "sesame-1234")
+		front := proxy(t, base)
+		if code := getStatus(t, front+"/api/v1/stats", nil); code != 401 {
+			t.Errorf("through a proxy on this machine, without the key: %d, want 401", code)
+		}
+		if code := getStatus(t, base+"/api/v1/stats", remote); code != 401 {
+			t.Errorf("from loopback with X-Forwarded-For, without the key: %d, want 401", code)
+		}
+		if code := getStatus(t, front+"/api/v1/stats?key=sesame-1234", nil); code != 200 {
+			t.Errorf("through the proxy with the key: %d, want 200", code)
+		}
+		if code := getStatus(t, base+"/api/v1/stats", nil); code != 200 {
+			t.Errorf("from this machine, not forwarded: %d, want 200", code)
+		}
+	})
+	t.Run("trusted proxy", func(t *testing.T) {
+		base := startServerWith(t, "--access-key", "sesame-1234", "--trusted-proxy", "127.0.0.1")
+		front := proxy(t, base)
+		if code := getStatus(t, front+"/api/v1/stats", remote); code != 401 {
+			t.Errorf("a remote client through the trusted proxy, without the key: %d, want 401", code)
+		}
+		if code := getStatus(t, front+"/api/v1/stats?key=sesame-1234", remote); code != 200 {
+			t.Errorf("a remote client through the trusted proxy, with the key: %d, want 200", code)
+		}
+		if code := getStatus(t, front+"/api/v1/stats", nil); code != 200 {
+			t.Errorf("a client on this machine through the trusted proxy: %d, want 200", code)
+		}
+	})
+}
+
+// TestOtherSitesPagesAreRefused: a page of another site, opened in the
+// user's browser, may not connect to the local server (Socket.IO over
+// polling and WebSocket, /ws, the API), nor may a host name that is not
+// the server's (DNS rebinding). The server's own page and localhost pages
+// may, and --cors-origin lets a named site in.
+func TestOtherSitesPagesAreRefused(t *testing.T) {
+	base := startServerWith(t, "--cors-origin", "https://app.example.com")
+	u, _ := url.Parse(base)
+	request := func(method, path string, header map[string]string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, base+path, nil)
+		for k, v := range header {
+			if k == "Host" {
+				req.Host = v
+			} else {
+				req.Header.Set(k, v)
+			}
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, string(body)
+	}
+	evil := map[string]string{"Origin": "http://evil.example"}
+	for _, path := range []string{"/socket.io/?EIO=4&transport=polling", "/api/v1/stats", "/ws"} {
+		if code, body := request("GET", path, evil); code != 403 || !strings.Contains(body, "forbidden_origin") {
+			t.Errorf("GET %s from another site's page: %d %s, want 403 forbidden_origin", path, code, body)
+		}
+	}
+	if _, _, err := dialWS(t, base, http.Header{"Origin": {"http://evil.example"}}); err == nil {
+		t.Error("/ws: a WebSocket from another site's page was accepted")
+	}
+	if c, err := sioclient.DialWith(base, sioclient.Options{Header: http.Header{"Origin": {"http://evil.example"}}}); err == nil {
+		c.Close()
+		t.Error("Socket.IO over WebSocket from another site's page connected")
+	}
+	for _, origin := range []string{"http://" + u.Host, "http://localhost:3000", "https://app.example.com"} {
+		code, body := request("GET", "/socket.io/?EIO=4&transport=polling", map[string]string{"Origin": origin})
+		if code != 200 || !strings.Contains(body, `"sid"`) {
+			t.Errorf("Socket.IO polling handshake from %s: %d %s", origin, code, body)
+		}
+		c, err := sioclient.DialWith(base, sioclient.Options{Header: http.Header{"Origin": {origin}}})
+		if err != nil {
+			t.Errorf("Socket.IO over WebSocket from %s: %v", origin, err)
+		} else {
+			c.Close()
+		}
+	}
+	if code, body := request("GET", "/", map[string]string{"Host": "evil.example:" + u.Port()}); code != 421 || !strings.Contains(body, "unknown_host") {
+		t.Errorf("a rebound host name: %d %s, want 421 unknown_host", code, body)
+	}
+	if code, _ := request("GET", "/", map[string]string{"Host": "localhost:" + u.Port()}); code != 200 {
+		t.Errorf("Host localhost: %d, want 200", code)
+	}
+}
+
+// TestStalledBodyIsCutOff: a client that declares a 1.9 MB photo and sends
+// a few bytes of it is answered 400 bad_body at --body-timeout, and its
+// connection is not kept.
+func TestStalledBodyIsCutOff(t *testing.T) {
+	base := startServerWith(t, "--body-timeout", "1s")
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /api/v1/tryon HTTP/1.1\r\nHost: %s\r\nContent-Type: image/jpeg\r\nContent-Length: 1900000\r\n\r\n\xff\xd8\xff", strings.TrimPrefix(base, "http://"))
+	conn.SetReadDeadline(time.Now().Add(30 * time.Second)) // a bound, not a measure
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer to a stalled body: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	t.Logf("stalled body: %d %s", resp.StatusCode, bytes.TrimSpace(body))
+	if resp.StatusCode != 400 || !bytes.Contains(body, []byte("bad_body")) {
+		t.Errorf("stalled body: %d %s, want 400 bad_body", resp.StatusCode, body)
 	}
 }

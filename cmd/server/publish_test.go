@@ -176,11 +176,22 @@ func TestPublicListenerNeedsKey(t *testing.T) {
 	if resp.StatusCode != 401 || !bytes.Contains(body, []byte(`"unauthorized"`)) {
 		t.Errorf("API without key: %d %s", resp.StatusCode, body)
 	}
+	// A Socket.IO handshake without the key is refused before Engine.IO
+	// makes a session, over WebSocket and polling alike.
 	if c, err := sioclient.Dial(public, 5*time.Second); err == nil {
 		c.Close()
 		t.Error("Socket.IO connected without the key")
-	} else if !strings.Contains(err.Error(), "unauthorized") {
-		t.Errorf("Socket.IO without key: %v, want a connect_error saying unauthorized", err)
+	} else if !strings.Contains(err.Error(), "HTTP 401") {
+		t.Errorf("Socket.IO without key: %v, want the handshake refused with 401", err)
+	}
+	if resp, err := http.Get(public + "/socket.io/?EIO=4&transport=polling"); err != nil {
+		t.Fatal(err)
+	} else {
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 401 || !bytes.Contains(body, []byte(`"unauthorized"`)) {
+			t.Errorf("Socket.IO polling handshake without key: %d %s", resp.StatusCode, body)
+		}
 	}
 	if code := mustGet(t, public+"/?key=wrong-key-000"); code != 401 {
 		t.Errorf("page with a wrong key: %d, want 401", code)

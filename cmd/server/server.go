@@ -46,8 +46,8 @@ type Server struct {
 	websocket *websocket.Server
 	frames    *httpframe.Server
 	api       *httpapi.Server
-	access    *publish.Access // nil: no access key
-	tls       *tls.Config     // nil: plain http
+	access    *publish.Access
+	tls       *tls.Config // nil: plain http
 	// selfSigned is the certificate made by --tls-self-signed, for tests.
 	selfSigned *x509.Certificate
 	handler    http.Handler
@@ -65,11 +65,9 @@ func NewServer(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: log, engine: engine, watch: watch.NewHub(cfg.Watch, log)}
-	if cfg.AccessKey != "" {
-		s.access = &publish.Access{Key: cfg.AccessKey}
-	}
+	s.access = &publish.Access{Key: cfg.AccessKey, TrustedProxies: cfg.TrustedProxies, Origins: cfg.CORSOrigins, Hosts: cfg.AllowedHosts}
 	s.socketIO = socketio.New(engine, socketio.Options{
-		CORSOrigin: cfg.CORSOrigin,
+		CORS:       true,
 		Allow:      s.access.SocketIOAllowed,
 		Effects:    defaultEffects,
 		OpenStream: s.watch.OpenStream,
@@ -79,7 +77,7 @@ func NewServer(cfg Config) (*Server, error) {
 		Effects:     defaultEffects,
 		OpenStream:  s.watch.OpenStream,
 		Allow:       s.access.RequestAllowed,
-		CheckOrigin: publish.OriginAllowed(cfg.CORSOrigin),
+		CheckOrigin: s.access.OriginAllowed,
 		Logger:      log,
 	})
 	s.frames = httpframe.New(engine, httpframe.Options{
@@ -94,7 +92,7 @@ func NewServer(cfg Config) (*Server, error) {
 		engine.Close()
 		return nil, err
 	}
-	s.handler = s.routes()
+	s.handler = limitRequests(s.routes(), cfg.BodyTimeout)
 	return s, nil
 }
 
@@ -175,10 +173,10 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 		ln = tls.NewListener(ln, s.tls)
 		scheme = "https"
 	}
-	hs := &http.Server{Handler: s.access.Guard(s.handler, true), ReadHeaderTimeout: 10 * time.Second, ConnContext: watch.ConnContext}
+	hs := newHTTPServer(s.access.Guard(s.handler, true))
 	s.log.Info().Str("addr", ln.Addr().String()).Str("url", pageURL(scheme, ln.Addr(), "")).
-		Int("workers", s.engine.Config().Workers).Bool("access_key", s.access != nil).Msg("serving")
-	if s.access != nil {
+		Int("workers", s.engine.Config().Workers).Bool("access_key", s.access.Key != "").Msg("serving")
+	if s.access.Key != "" {
 		s.log.Info().Str("url", pageURL(scheme, ln.Addr(), s.access.Key)).Msg("clients not on this machine need the access key: share this link")
 	}
 	errc := make(chan error, 2)
@@ -243,7 +241,7 @@ func (s *Server) Close() {
 // the internet, such as the ngrok tunnel's: the access key is required
 // from everyone, loopback addresses included.
 func (s *Server) publicServer() *http.Server {
-	return &http.Server{Handler: s.access.Guard(s.handler, false), ReadHeaderTimeout: 10 * time.Second, ConnContext: watch.ConnContext}
+	return newHTTPServer(s.access.Guard(s.handler, false))
 }
 
 // startNgrok opens the public link without holding up local serving; a
@@ -260,8 +258,9 @@ func (s *Server) startNgrok(ctx context.Context, public *http.Server) {
 		s.log.Error().Err(err).Msg("ngrok: no public link; serving locally only")
 		return
 	}
+	s.access.SetPublicHost(tunnel.URL)
 	link := tunnel.URL + "/"
-	if s.access != nil {
+	if s.access.Key != "" {
 		link += "?key=" + s.access.Key
 	}
 	s.log.Info().Str("url", link).Msg("ngrok: public link ready")

@@ -20,6 +20,8 @@ const (
 	CodeTooManySessions = "too_many_sessions" // the server holds as many sessions as it allows
 	CodeTooManyViewers  = "too_many_viewers"  // a stream or the server has as many viewers as it allows
 	CodeUnauthorized    = "unauthorized"      // the access key is missing or wrong
+	CodeForbiddenOrigin = "forbidden_origin"  // a page of another site, not allowed by --cors-origin
+	CodeUnknownHost     = "unknown_host"      // a Host name the server does not answer to (--allowed-host)
 	CodeTimeout         = "timeout"           // the server is too busy to answer in time
 	CodeShuttingDown    = "shutting_down"     // the server is stopping
 	CodeBadBody         = "bad_body"          // the HTTP body could not be read
@@ -50,6 +52,8 @@ var httpStatus = map[string]int{
 	CodeTooManySessions:     http.StatusServiceUnavailable,
 	CodeTooManyViewers:      http.StatusServiceUnavailable,
 	CodeUnauthorized:        http.StatusUnauthorized,
+	CodeForbiddenOrigin:     http.StatusForbidden,
+	CodeUnknownHost:         http.StatusMisdirectedRequest,
 	CodeTimeout:             http.StatusServiceUnavailable,
 	CodeShuttingDown:        http.StatusServiceUnavailable,
 	CodeBadBody:             http.StatusBadRequest,

@@ -4,18 +4,35 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
-	"net"
+	"fmt"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
+	"sync/atomic"
+
+	"github.com/livetryon/server/pkg/client"
 )
 
-// Access guards the server with a key: requests must carry it as ?key=,
-// as the cookie that a first request with ?key= sets, or as
-// "Authorization: Bearer <key>". Requests from this machine (loopback) on
-// the local listener need no key, so local use stays open.
+// Access is who may use the server.
+//
+//   - The key: requests must carry it as ?key=, as the cookie that a first
+//     request with ?key= sets, or as "Authorization: Bearer <key>".
+//     Requests from this machine on the local listener need no key, so
+//     local use stays open; a request is from this machine when it comes
+//     from loopback with no forwarding headers, or through a trusted proxy
+//     that forwards it for loopback.
+//   - Pages: a page on another site, in the user's browser, may not use the
+//     server unless its origin is listed (OriginAllowed).
+//   - Host names: against DNS rebinding, only names the server knows as its
+//     own are served (HostAllowed).
 type Access struct {
-	Key string
+	Key            string
+	TrustedProxies []netip.Prefix // --trusted-proxy: their forwarding headers are believed
+	Origins        []string       // --cors-origin: page origins allowed besides the server's own and localhost's; "*" any
+	Hosts          []string       // --allowed-host: host names served besides IP literals, localhost and this machine's name; "*" any
+
+	publicHost atomic.Pointer[string] // the public tunnel's host, once known
 }
 
 // CookieName holds the key once a page was opened with ?key=, so the page's
@@ -53,32 +70,51 @@ func RequestKey(r *http.Request) string {
 	return ""
 }
 
-// Guard wraps a listener's handler. With trustLoopback, requests from a
-// loopback address pass without a key; the public tunnel's listener must
-// not trust loopback, since ngrok's connections may appear local. Socket.IO
-// requests pass through to the Socket.IO server, which refuses the connect
-// itself so clients get a connect_error rather than a transport failure.
+// Guard wraps a listener's handler: host names, page origins (with the
+// CORS answers for allowed ones) and the key. With trustLoopback, requests
+// from this machine pass without a key; the public tunnel's listener must
+// not trust loopback, since ngrok's connections may appear local.
+//
+// The WebSocket at /ws refuses a missing key in its own protocol (close
+// 1008), which a page can see and an HTTP 401 on an upgrade it cannot.
+// Socket.IO handshakes without the key are refused here, before Engine.IO
+// allocates a session; requests of an existing session pass to Engine.IO,
+// which knows its sessions.
 func (a *Access) Guard(next http.Handler, trustLoopback bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Header.Del(TrustedHeader)
-		local := trustLoopback && isLoopback(r.RemoteAddr)
+		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" { // probes
+			next.ServeHTTP(w, r)
+			return
+		}
+		if !a.HostAllowed(r.Host) {
+			client.WriteHTTPError(w, client.CodeUnknownHost, fmt.Sprintf("this server does not answer to the name %q; start it with --allowed-host %s to allow it", clip(r.Host), clip(r.Host)))
+			return
+		}
+		if !a.OriginAllowed(r) {
+			client.WriteHTTPError(w, client.CodeForbiddenOrigin, fmt.Sprintf("pages from %s may not use this server; start it with --cors-origin %s to allow them", clip(r.Header.Get("Origin")), clip(r.Header.Get("Origin"))))
+			return
+		}
+		if preflight := allowCrossOrigin(w, r); preflight {
+			return
+		}
+		local := trustLoopback && a.isLocal(r)
 		if local {
 			r.Header.Set(TrustedHeader, "1")
 		}
-		// Socket.IO and WebSocket refuse in their own protocol (connect_error,
-		// close 1008), which a browser page can see and an HTTP 401 on an
-		// upgrade it cannot.
-		if a == nil || a.Key == "" || local || strings.HasPrefix(r.URL.Path, "/socket.io/") || r.URL.Path == "/ws" || r.URL.Path == "/healthz" {
+		if a == nil || a.Key == "" || local || r.URL.Path == "/ws" {
 			next.ServeHTTP(w, r)
 			return
 		}
 		key := RequestKey(r)
+		if strings.HasPrefix(r.URL.Path, "/socket.io/") && (r.URL.Query().Get("sid") != "" || a.matches(key)) {
+			next.ServeHTTP(w, r)
+			return
+		}
 		if !a.matches(key) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="tryon"`)
-			if strings.HasPrefix(r.URL.Path, "/api/") {
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(http.StatusUnauthorized)
-				w.Write([]byte(`{"error":{"code":"unauthorized","message":"this server needs its access key: open the link with ?key=..."}}` + "\n"))
+			if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/socket.io/") || strings.HasPrefix(r.URL.Path, "/watch/") {
+				client.WriteHTTPError(w, client.CodeUnauthorized, "this server needs its access key: open the link with ?key=...")
 				return
 			}
 			http.Error(w, "401 unauthorized: this server needs its access key; open the link it printed, with ?key=...", http.StatusUnauthorized)
@@ -92,6 +128,40 @@ func (a *Access) Guard(next http.Handler, trustLoopback bool) http.Handler {
 	})
 }
 
+// allowCrossOrigin answers CORS for a page of another origin that
+// OriginAllowed let through, and answers its preflight itself (a preflight
+// carries no key). Socket.IO answers CORS on its own paths.
+func allowCrossOrigin(w http.ResponseWriter, r *http.Request) (preflight bool) {
+	origin := r.Header.Get("Origin")
+	if origin == "" || strings.HasPrefix(r.URL.Path, "/socket.io/") {
+		return false
+	}
+	if u, err := url.Parse(origin); err == nil && strings.EqualFold(u.Host, r.Host) {
+		return false // the server's own page
+	}
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", origin)
+	h.Set("Access-Control-Allow-Credentials", "true")
+	h.Add("Vary", "Origin")
+	if r.Method != http.MethodOptions || r.Header.Get("Access-Control-Request-Method") == "" {
+		return false
+	}
+	h.Set("Access-Control-Allow-Methods", "GET, POST, DELETE")
+	if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
+		h.Set("Access-Control-Allow-Headers", req)
+	}
+	h.Set("Access-Control-Max-Age", "600")
+	w.WriteHeader(http.StatusNoContent)
+	return true
+}
+
+func clip(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
+}
+
 // RequestAllowed reports whether r may go on: from this machine through
 // the local listener's Guard, or carrying the key. For transports that
 // refuse in their own protocol (WebSocket).
@@ -102,30 +172,13 @@ func (a *Access) RequestAllowed(r *http.Request) bool {
 	return a.matches(RequestKey(r))
 }
 
-// OriginAllowed returns a WebSocket origin check: a request without an
-// Origin (not from a browser) and a page of this same host pass; so does
-// any page when corsOrigin is "*", or a page from corsOrigin itself.
-func OriginAllowed(corsOrigin string) func(r *http.Request) bool {
-	return func(r *http.Request) bool {
-		origin := r.Header.Get("Origin")
-		if origin == "" || corsOrigin == "*" || origin == corsOrigin {
-			return true
-		}
-		u, err := url.Parse(origin)
-		return err == nil && strings.EqualFold(u.Host, r.Host)
-	}
-}
-
 // SocketIOAllowed is the Socket.IO connect check: the handshake's headers
-// and query, as Engine.IO saw them on the first request.
+// and query, as Engine.IO saw them on the first request. The Guard has
+// already refused a handshake without the key; this check stays so that a
+// Socket.IO server mounted without the Guard is still closed.
 func (a *Access) SocketIOAllowed(headers http.Header, query map[string][]string, auth any) bool {
 	if a == nil || a.Key == "" || headers.Get(TrustedHeader) == "1" {
 		return true
-	}
-	if m, ok := auth.(map[string]any); ok {
-		if k, _ := m["key"].(string); a.matches(k) {
-			return true
-		}
 	}
 	if q := query["key"]; len(q) > 0 && a.matches(q[0]) {
 		return true
@@ -136,13 +189,4 @@ func (a *Access) SocketIOAllowed(headers http.Header, query map[string][]string,
 	}
 	k, _ := strings.CutPrefix(headers.Get("Authorization"), "Bearer ")
 	return a.matches(k)
-}
-
-func isLoopback(remote string) bool {
-	host, _, err := net.SplitHostPort(remote)
-	if err != nil {
-		host = remote
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

@@ -14,8 +14,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
-	"strings"
+	"os"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -109,7 +110,8 @@ func ReadJPEG(w http.ResponseWriter, r *http.Request, limit int) ([]byte, bool) 
 		client.WriteHTTPError(w, client.CodeMethod, "use POST with a JPEG body")
 		return nil, false
 	}
-	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "image/jpeg") {
+	// Parsed strictly: image/jpeg, with parameters if any; not image/jpegXYZ.
+	if ct := r.Header.Get("Content-Type"); !isJPEGType(ct) {
 		client.WriteHTTPErrorStatus(w, http.StatusUnsupportedMediaType, frame.CodeNotJPEG, fmt.Sprintf("Content-Type must be image/jpeg, got %q", clip(ct)))
 		return nil, false
 	}
@@ -122,6 +124,9 @@ func ReadJPEG(w http.ResponseWriter, r *http.Request, limit int) ([]byte, bool) 
 	switch {
 	case errors.As(err, &tooBig):
 		client.WriteHTTPError(w, frame.CodeTooLarge, fmt.Sprintf("body is over the %d-byte limit", limit))
+		return nil, false
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		client.WriteHTTPError(w, client.CodeBadBody, "the body did not arrive in time (the server's --body-timeout)")
 		return nil, false
 	case err != nil:
 		client.WriteHTTPError(w, client.CodeBadBody, "cannot read the body: "+err.Error())
@@ -158,4 +163,9 @@ func clip(s string) string {
 		return s[:64] + "…"
 	}
 	return s
+}
+
+func isJPEGType(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && (mt == "image/jpeg" || mt == "image/jpg")
 }

@@ -200,6 +200,7 @@ func TestBadRequests(t *testing.T) {
 		code              string
 	}{
 		{"wrong type", "/api/v1/landmarks", "image/png", jpg, 415, "not_jpeg"},
+		{"a type that only starts like JPEG", "/api/v1/landmarks", "image/jpegXYZ", jpg, 415, "not_jpeg"},
 		{"not a jpeg", "/api/v1/landmarks", "image/jpeg", []byte("hello"), 400, "not_jpeg"},
 		{"too large", "/api/v1/landmarks", "image/jpeg", make([]byte, 3<<20), 413, "too_large"},
 		{"too many pixels", "/api/v1/tryon", "image/jpeg", bomb, 413, "too_many_pixels"},

@@ -37,9 +37,10 @@ const (
 
 // Options configure the transport.
 type Options struct {
-	// CORSOrigin is sent as Access-Control-Allow-Origin for polling
-	// requests; "*" lets pages served from another host connect.
-	CORSOrigin string
+	// CORS, if set, answers cross-origin polling requests by reflecting
+	// their Origin: the server's guard (publish.Access) has already refused
+	// the origins it does not allow.
+	CORS bool
 	// Allow, if set, decides whether a client may connect, from its
 	// handshake's headers, query and auth; a refused client gets a
 	// connect_error "unauthorized".
@@ -74,8 +75,8 @@ func New(engine *pipeline.Engine, opts Options) *Server {
 	// twice the largest frame the pipeline accepts, so that frames in between
 	// reach the pipeline and get a polite too_large error instead.
 	cfg.SetMaxHttpBufferSize(int64(2 * s.limits.MaxDataURLLen()))
-	if opts.CORSOrigin != "" {
-		cfg.SetCors(&types.Cors{Origin: opts.CORSOrigin, Credentials: opts.CORSOrigin != "*"})
+	if opts.CORS {
+		cfg.SetCors(&types.Cors{Origin: true, Credentials: true})
 	}
 	s.io = socket.NewServer(nil, nil)
 	engineIO := s.io.ServeHandler(cfg)

@@ -34,8 +34,8 @@ func startServer(t *testing.T) string {
 		t.Fatal(err)
 	}
 	sio := socketio.New(engine, socketio.Options{
-		CORSOrigin: "*",
-		Effects:    func() []pipeline.Effect { return []pipeline.Effect{effects.DefaultLipstick} },
+		CORS:    true,
+		Effects: func() []pipeline.Effect { return []pipeline.Effect{effects.DefaultLipstick} },
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", sio.Handler())
