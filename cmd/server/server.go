@@ -117,7 +117,15 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/watch/", s.watch.Handler())
 	mux.HandleFunc("GET /qr.png", serveQR)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte("ok\n"))
+		w.Write([]byte("ok\n")) // the process serves HTTP
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		// The model is loaded and every worker runs and is not stuck.
+		if err := s.engine.Ready(); err != nil {
+			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ready\n"))
 	})
 	return mux
 }

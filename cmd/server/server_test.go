@@ -76,6 +76,9 @@ func TestServesPageAndClients(t *testing.T) {
 	if code, _, _ := get(t, base+"/nope"); code != 404 {
 		t.Errorf("GET /nope: %d, want 404", code)
 	}
+	if code, _, body := get(t, base+"/readyz"); code != 200 || body != "ready\n" {
+		t.Errorf("GET /readyz: %d %q", code, body)
+	}
 	if code, _, body := get(t, base+"/healthz"); code != 200 || body != "ok\n" {
 		t.Errorf("GET /healthz: %d %q", code, body)
 	}

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -58,6 +59,7 @@ type Client struct {
 	stream        Stream // nil: not watchable
 	limits        frame.Limits
 	log           zerolog.Logger
+	refusals      refusalLog
 	out           *outbox
 	frames        atomic.Uint64
 
@@ -80,6 +82,7 @@ func New(engine *pipeline.Engine, send Sender, opts Options) *Client {
 	if opts.OpenStream != nil {
 		c.stream = opts.OpenStream()
 	}
+	c.refusals.log = c.log
 	c.out = newOutbox(send, c.log)
 	c.session = engine.NewSession(pipeline.SessionOptions{ID: opts.ID, Effects: opts.Effects}, receiver{c})
 	return c
@@ -158,7 +161,7 @@ func (c *Client) submit(f *Frame, ack any, in pipeline.Input) {
 // Refuse answers a frame with an error: an error event, and the frame's
 // acknowledgement if it has one.
 func (c *Client) Refuse(f *Frame, ack any, e *frame.Error) {
-	c.log.Warn().Str("code", e.Code).Msg(e.Message)
+	c.refusals.add(e.Code, e.Message, time.Now())
 	body := &ErrorBody{Code: e.Code, Message: e.Message}
 	m := Message{Frame: f, Ack: ack, Error: body}
 	if f != nil {
@@ -222,6 +225,7 @@ func (c *Client) Close() {
 	if c.stream != nil {
 		c.stream.Close()
 	}
+	c.refusals.flush(time.Now())
 	c.log.Info().Uint64("dropped", c.Dropped()).Uint64("answers_skipped", c.Skipped()).Msg("disconnect")
 }
 

@@ -115,7 +115,13 @@ func TestClosedEngineSaysClosed(t *testing.T) {
 	e := newEngine(t, nil)
 	c := newCollector()
 	s := e.NewSession(pipeline.SessionOptions{ID: "t"}, c)
+	if err := e.Ready(); err != nil {
+		t.Errorf("a new engine is not ready: %v", err)
+	}
 	e.Close()
+	if err := e.Ready(); !errors.Is(err, pipeline.ErrClosed) {
+		t.Errorf("Ready on a closed engine: %v, want ErrClosed", err)
+	}
 	jpg := testmedia.WebcamJPEG(t)
 	if err := s.Submit(ctx, pipeline.Input{JPEG: jpg}); !errors.Is(err, pipeline.ErrClosed) {
 		t.Errorf("Submit on a closed engine: %v, want ErrClosed", err)

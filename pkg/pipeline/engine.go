@@ -91,6 +91,9 @@ type Engine struct {
 	closed bool
 	wg     sync.WaitGroup
 
+	workers []*worker
+	alive   atomic.Int64 // workers running
+
 	started                             time.Time
 	sessions                            atomic.Int64
 	processed, refused, dropped, photos atomic.Uint64
@@ -146,8 +149,10 @@ func New(cfg Config) (*Engine, error) {
 			return nil, fmt.Errorf("pipeline: worker %d: %w", i, err)
 		}
 	}
+	e.workers = workers
 	for _, w := range workers {
 		e.wg.Add(1)
+		e.alive.Add(1)
 		go e.run(w)
 	}
 	return e, nil
@@ -214,6 +219,7 @@ func (e *Engine) next() job {
 
 func (e *Engine) run(w *worker) {
 	defer e.wg.Done()
+	defer e.alive.Add(-1)
 	defer w.close()
 	// dlib and OpenCV keep per-thread caches; staying on one OS thread keeps
 	// them warm.
@@ -224,8 +230,37 @@ func (e *Engine) run(w *worker) {
 		if j == nil {
 			return
 		}
+		w.busySince.Store(time.Now().UnixNano())
 		j.run(w)
+		w.busySince.Store(0)
 	}
+}
+
+// StuckAfter is how long one frame may hold a worker before Ready says the
+// engine is not ready: no frame the input checks let through takes a
+// tenth of it.
+const StuckAfter = 30 * time.Second
+
+// Ready reports whether the engine can answer frames: the model is loaded
+// (New would have failed otherwise), it is not closing, every worker is
+// running, and none has been on one frame for StuckAfter. For /readyz.
+func (e *Engine) Ready() error {
+	e.mu.Lock()
+	closed := e.closed
+	e.mu.Unlock()
+	if closed {
+		return ErrClosed
+	}
+	if n := e.alive.Load(); n < int64(len(e.workers)) {
+		return fmt.Errorf("pipeline: %d of %d workers running", n, len(e.workers))
+	}
+	now := time.Now().UnixNano()
+	for i, w := range e.workers {
+		if since := w.busySince.Load(); since != 0 && time.Duration(now-since) > StuckAfter {
+			return fmt.Errorf("pipeline: worker %d has been on one frame for %v", i, time.Duration(now-since).Round(time.Second))
+		}
+	}
+	return nil
 }
 
 // PhotoOptions say what to do with one photo.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"sync/atomic"
 	"time"
 
 	"gocv.io/x/gocv"
@@ -17,6 +18,7 @@ import (
 // worker holds what one goroutine needs to process frames: its own face
 // detector (dlib's is not safe to share) and buffers reused across frames.
 type worker struct {
+	busySince atomic.Int64 // unix nanoseconds the current job started; 0 when idle
 	cfg       *Config
 	predictor *landmarks.Predictor
 	detector  *landmarks.Detector
