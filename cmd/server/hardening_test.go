@@ -38,6 +38,27 @@ func serverStats(t *testing.T, base string) map[string]any {
 	return s
 }
 
+// request sends a bodiless request with these headers ("Host" sets the
+// request's Host) and returns the status and body.
+func request(t *testing.T, method, u string, header map[string]string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, u, nil)
+	for k, v := range header {
+		if k == "Host" {
+			req.Host = v
+		} else {
+			req.Header.Set(k, v)
+		}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, string(body)
+}
+
 // liveClient keeps one WebSocket client in a closed loop, counting its
 // answers, until stop is closed.
 func liveClient(t *testing.T, base string, jpg []byte, stop <-chan struct{}) *atomic.Int64 {
@@ -170,20 +191,12 @@ func TestProxyOnThisMachineNeedsKey(t *testing.T) {
 		t.Cleanup(srv.Close)
 		return srv.URL
 	}
-	getStatus := func(t *testing.T, u string, header http.Header) int {
+	getStatus := func(t *testing.T, u string, header map[string]string) int {
 		t.Helper()
-		req, _ := http.NewRequest("GET", u, nil)
-		for k, v := range header {
-			req.Header[k] = v
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
+		code, _ := request(t, "GET", u, header)
+		return code
 	}
-	remote := http.Header{"X-Forwarded-For": {"198.51.100.9"}} // the proxy's client, as it would say
+	remote := map[string]string{"X-Forwarded-For": "198.51.100.9"} // the proxy's client, as it would say
 
 	t.Run("untrusted proxy", func(t *testing.T) {
 		base := startServerWith(t, "--access-key", "sesame-1234")
@@ -224,27 +237,13 @@ func TestProxyOnThisMachineNeedsKey(t *testing.T) {
 func TestOtherSitesPagesAreRefused(t *testing.T) {
 	base := startServerWith(t, "--cors-origin", "https://app.example.com")
 	u, _ := url.Parse(base)
-	request := func(method, path string, header map[string]string) (int, string) {
+	ask := func(method, path string, header map[string]string) (int, string) {
 		t.Helper()
-		req, _ := http.NewRequest(method, base+path, nil)
-		for k, v := range header {
-			if k == "Host" {
-				req.Host = v
-			} else {
-				req.Header.Set(k, v)
-			}
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		return resp.StatusCode, string(body)
+		return request(t, method, base+path, header)
 	}
 	evil := map[string]string{"Origin": "http://evil.example"}
 	for _, path := range []string{"/socket.io/?EIO=4&transport=polling", "/api/v1/stats", "/ws"} {
-		if code, body := request("GET", path, evil); code != 403 || !strings.Contains(body, "forbidden_origin") {
+		if code, body := ask("GET", path, evil); code != 403 || !strings.Contains(body, "forbidden_origin") {
 			t.Errorf("GET %s from another site's page: %d %s, want 403 forbidden_origin", path, code, body)
 		}
 	}
@@ -256,7 +255,7 @@ func TestOtherSitesPagesAreRefused(t *testing.T) {
 		t.Error("Socket.IO over WebSocket from another site's page connected")
 	}
 	for _, origin := range []string{"http://" + u.Host, "http://localhost:3000", "https://app.example.com"} {
-		code, body := request("GET", "/socket.io/?EIO=4&transport=polling", map[string]string{"Origin": origin})
+		code, body := ask("GET", "/socket.io/?EIO=4&transport=polling", map[string]string{"Origin": origin})
 		if code != 200 || !strings.Contains(body, `"sid"`) {
 			t.Errorf("Socket.IO polling handshake from %s: %d %s", origin, code, body)
 		}
@@ -267,10 +266,10 @@ func TestOtherSitesPagesAreRefused(t *testing.T) {
 			c.Close()
 		}
 	}
-	if code, body := request("GET", "/", map[string]string{"Host": "evil.example:" + u.Port()}); code != 421 || !strings.Contains(body, "unknown_host") {
+	if code, body := ask("GET", "/", map[string]string{"Host": "evil.example:" + u.Port()}); code != 421 || !strings.Contains(body, "unknown_host") {
 		t.Errorf("a rebound host name: %d %s, want 421 unknown_host", code, body)
 	}
-	if code, _ := request("GET", "/", map[string]string{"Host": "localhost:" + u.Port()}); code != 200 {
+	if code, _ := ask("GET", "/", map[string]string{"Host": "localhost:" + u.Port()}); code != 200 {
 		t.Errorf("Host localhost: %d, want 200", code)
 	}
 }

@@ -255,9 +255,9 @@ func TestWebSocketNeedsKeyOffMachine(t *testing.T) {
 }
 
 // postFrame sends one frame to /api/v1/frames.
-func postFrame(t *testing.T, hc *http.Client, url string, jpg []byte, header http.Header) (*http.Response, []byte) {
+func postFrame(t *testing.T, ctx context.Context, hc *http.Client, url string, jpg []byte, header http.Header) (*http.Response, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(jpg))
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(jpg))
 	req.Header.Set("Content-Type", "image/jpeg")
 	for k, v := range header {
 		req.Header[k] = v
@@ -286,20 +286,10 @@ func TestHTTPFrames(t *testing.T) {
 			reused.Add(1)
 		}
 	}}
+	traced := httptrace.WithClientTrace(context.Background(), trace)
 	post := func(header http.Header, query string) (*http.Response, []byte) {
-		req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace),
-			http.MethodPost, base+"/api/v1/frames"+query, bytes.NewReader(jpg))
-		req.Header.Set("Content-Type", "image/jpeg")
-		for k, v := range header {
-			req.Header[k] = v
-		}
-		resp, err := hc.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		return resp, body
+		t.Helper()
+		return postFrame(t, traced, hc, base+"/api/v1/frames"+query, jpg, header)
 	}
 
 	resp, body := post(http.Header{"X-Config": {string(cfg)}}, "")
@@ -389,13 +379,13 @@ func TestHTTPFrames(t *testing.T) {
 // with it.
 func TestHTTPSessionsExpire(t *testing.T) {
 	base := startServerWith(t, "--http-session-idle", "1s")
-	resp, _ := postFrame(t, http.DefaultClient, base+"/api/v1/frames", testmedia.WebcamJPEG(t), nil)
+	resp, _ := postFrame(t, context.Background(), http.DefaultClient, base+"/api/v1/frames", testmedia.WebcamJPEG(t), nil)
 	id, watch := resp.Header.Get("X-Session-Id"), resp.Header.Get("X-Watch-URL")
 	if code, _, _ := get(t, base+watch+"/snapshot.jpg"); code != 200 {
 		t.Fatalf("snapshot of a live session: %d", code)
 	}
 	time.Sleep(2500 * time.Millisecond)
-	if resp, _ := postFrame(t, http.DefaultClient, base+"/api/v1/frames", testmedia.WebcamJPEG(t), http.Header{"X-Session-Id": {id}}); resp.StatusCode != 404 {
+	if resp, _ := postFrame(t, context.Background(), http.DefaultClient, base+"/api/v1/frames", testmedia.WebcamJPEG(t), http.Header{"X-Session-Id": {id}}); resp.StatusCode != 404 {
 		t.Errorf("frame on an expired session: %d, want 404", resp.StatusCode)
 	}
 	if code, _, body := get(t, base+watch+"/snapshot.jpg"); code != 404 || !strings.Contains(body, "unknown_watch") {
