@@ -12,6 +12,8 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/livetryon/server/pkg/admit"
+	"github.com/livetryon/server/pkg/client"
 	"github.com/livetryon/server/pkg/frame"
 	"github.com/livetryon/server/pkg/landmarks"
 	"github.com/livetryon/server/pkg/pipeline"
@@ -48,6 +50,9 @@ type Config struct {
 	Watch           watch.Limits
 	HTTPSessionIdle time.Duration
 	HTTPMaxSessions int
+	Sessions        admit.Limits
+	Outbox          client.OutboxLimits
+	ShutdownTimeout time.Duration
 }
 
 func parseFlags(args []string) (Config, error) {
@@ -85,6 +90,14 @@ func parseFlags(args []string) (Config, error) {
 	fs.DurationVar(&c.Watch.Idle, "watch-idle", watch.DefaultLimits.Idle, "end an MJPEG viewer's stream after this long without a new frame")
 	fs.DurationVar(&c.HTTPSessionIdle, "http-session-idle", 60*time.Second, "end an HTTP-per-frame session after this long without a request")
 	fs.IntVar(&c.HTTPMaxSessions, "http-max-sessions", 256, "HTTP-per-frame sessions held at once")
+	fs.IntVar(&c.Sessions.MaxSessions, "max-sessions", admit.DefaultLimits.MaxSessions, "sessions open at once, of every transport (Socket.IO, WebSocket, HTTP per frame)")
+	fs.IntVar(&c.Sessions.MaxPerAddress, "max-sessions-per-ip", admit.DefaultLimits.MaxPerAddress, "sessions one client address may hold at once (IPv6: per /64)")
+	fs.Float64Var(&c.Sessions.Rate, "session-rate", admit.DefaultLimits.Rate, "new sessions (handshakes) one client address may open a second, sustained")
+	fs.IntVar(&c.Sessions.Burst, "session-burst", admit.DefaultLimits.Burst, "new sessions one client address may open at once before --session-rate applies")
+	fs.IntVar(&c.Outbox.MaxBytes, "outbox-limit", client.DefaultOutboxLimits.MaxBytes, "bytes the server holds for one client that has not read them; past it, messages are discarded")
+	fs.DurationVar(&c.Outbox.Grace, "outbox-grace", client.DefaultOutboxLimits.Grace, "disconnect a client whose messages stay over --outbox-limit for this long")
+	fs.IntVar(&c.Pipeline.PhotoQueue, "photo-queue", def.PhotoQueue, "photo API requests waiting for a worker; past it, 503 with Retry-After")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 5*time.Second, "on SIGTERM or Ctrl-C, exit after this long at most; a second signal exits at once")
 	fs.DurationVar(&c.Pipeline.Delay, "debug-delay", 0, "add this delay to every frame, to try a slow server (testing only)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -161,6 +174,22 @@ func (c Config) Validate() error {
 		return fmt.Errorf("--http-session-idle %v: want at least 1s", c.HTTPSessionIdle)
 	case c.HTTPMaxSessions < 1:
 		return fmt.Errorf("--http-max-sessions %d: want at least 1", c.HTTPMaxSessions)
+	case c.Sessions.MaxSessions < 1:
+		return fmt.Errorf("--max-sessions %d: want at least 1", c.Sessions.MaxSessions)
+	case c.Sessions.MaxPerAddress < 1:
+		return fmt.Errorf("--max-sessions-per-ip %d: want at least 1", c.Sessions.MaxPerAddress)
+	case !(c.Sessions.Rate > 0):
+		return fmt.Errorf("--session-rate %v: want more than 0", c.Sessions.Rate)
+	case c.Sessions.Burst < 1:
+		return fmt.Errorf("--session-burst %d: want at least 1", c.Sessions.Burst)
+	case c.Outbox.MaxBytes < 64<<10:
+		return fmt.Errorf("--outbox-limit %d: want at least 65536", c.Outbox.MaxBytes)
+	case c.Outbox.Grace < 100*time.Millisecond:
+		return fmt.Errorf("--outbox-grace %v: want at least 100ms", c.Outbox.Grace)
+	case p.PhotoQueue < 1:
+		return fmt.Errorf("--photo-queue %d: want at least 1", p.PhotoQueue)
+	case c.ShutdownTimeout < 100*time.Millisecond:
+		return fmt.Errorf("--shutdown-timeout %v: want at least 100ms", c.ShutdownTimeout)
 	}
 	return nil
 }

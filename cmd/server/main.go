@@ -15,6 +15,10 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop() // the default handlers are back: a second signal exits at once
+	}()
 	err := run(ctx, os.Args[1:])
 	stop()
 	switch {
@@ -25,8 +29,8 @@ func main() {
 	}
 }
 
-// run parses flags and serves until ctx is cancelled. A second signal after
-// the first kills the process, since stop() restored the default handler.
+// run parses flags and serves until ctx is cancelled, then shuts down
+// within --shutdown-timeout.
 func run(ctx context.Context, args []string) error {
 	cfg, err := parseFlags(args)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/mdp/qrterminal/v3"
@@ -24,8 +25,10 @@ import (
 
 	"github.com/livetryon/server/assets"
 	"github.com/livetryon/server/examples"
+	"github.com/livetryon/server/pkg/admit"
 	"github.com/livetryon/server/pkg/client"
 	"github.com/livetryon/server/pkg/effects"
+	"github.com/livetryon/server/pkg/metrics"
 	"github.com/livetryon/server/pkg/pipeline"
 	"github.com/livetryon/server/pkg/publish"
 	"github.com/livetryon/server/pkg/transport/httpapi"
@@ -47,6 +50,8 @@ type Server struct {
 	frames    *httpframe.Server
 	api       *httpapi.Server
 	access    *publish.Access
+	gate      *admit.Gate
+	metrics   *metrics.Metrics
 	tls       *tls.Config // nil: plain http
 	// selfSigned is the certificate made by --tls-self-signed, for tests.
 	selfSigned *x509.Certificate
@@ -64,29 +69,22 @@ func NewServer(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, engine: engine, watch: watch.NewHub(cfg.Watch, log)}
-	s.access = &publish.Access{Key: cfg.AccessKey, TrustedProxies: cfg.TrustedProxies, Origins: cfg.CORSOrigins, Hosts: cfg.AllowedHosts}
-	s.socketIO = socketio.New(engine, socketio.Options{
-		CORS:       true,
-		Allow:      s.access.SocketIOAllowed,
+	s := &Server{cfg: cfg, log: log, engine: engine, watch: watch.NewHub(cfg.Watch, log), metrics: metrics.New()}
+	s.access = &publish.Access{Key: cfg.AccessKey, TrustedProxies: cfg.TrustedProxies, Origins: cfg.CORSOrigins, Hosts: cfg.AllowedHosts,
+		Refused: s.metrics.HandshakeRefused}
+	s.gate = admit.New(cfg.Sessions, s.clientAddr)
+	clients := client.Common{
 		Effects:    defaultEffects,
 		OpenStream: s.watch.OpenStream,
+		Outbox:     cfg.Outbox,
+		Observer:   s.metrics,
+		Admit:      s.admit,
 		Logger:     log,
-	})
-	s.websocket = websocket.New(engine, websocket.Options{
-		Effects:     defaultEffects,
-		OpenStream:  s.watch.OpenStream,
-		Allow:       s.access.RequestAllowed,
-		CheckOrigin: s.access.OriginAllowed,
-		Logger:      log,
-	})
-	s.frames = httpframe.New(engine, httpframe.Options{
-		Effects:     defaultEffects,
-		OpenStream:  s.watch.OpenStream,
-		Idle:        cfg.HTTPSessionIdle,
-		MaxSessions: cfg.HTTPMaxSessions,
-		Logger:      log,
-	})
+	}
+	s.socketIO = socketio.New(engine, socketio.Options{CORS: true, Allow: s.access.SocketIOAllowed, Common: clients})
+	s.websocket = websocket.New(engine, websocket.Options{Allow: s.access.RequestAllowed, CheckOrigin: s.access.OriginAllowed, Common: clients})
+	s.frames = httpframe.New(engine, httpframe.Options{Idle: cfg.HTTPSessionIdle, MaxSessions: cfg.HTTPMaxSessions, Common: clients})
+	s.registerMetrics()
 	s.api = httpapi.New(engine, defaultEffects, log)
 	if s.tls, err = s.tlsConfig(); err != nil {
 		engine.Close()
@@ -113,6 +111,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/ws", s.websocket.Handler())
 	mux.Handle("/api/v1/frames", s.frames.Handler())
 	mux.HandleFunc("GET /api/v1/stats", s.serveStats)
+	mux.Handle("GET /metrics", s.metrics.Handler())
 	mux.Handle("/api/v1/", s.api.Handler()) // photos, and JSON 404s
 	mux.Handle("/watch/", s.watch.Handler())
 	mux.HandleFunc("GET /qr.png", serveQR)
@@ -152,14 +151,17 @@ func serveQR(w http.ResponseWriter, r *http.Request) {
 // Stats are the server's counters, for operators: GET /api/v1/stats.
 type Stats struct {
 	pipeline.Stats
-	HTTPSessions int         `json:"http_sessions"` // of Sessions, those of HTTP-per-frame clients
-	Watch        watch.Stats `json:"watch"`
+	HTTPSessions int             `json:"http_sessions"` // of Sessions, those of HTTP-per-frame clients
+	Watch        watch.Stats     `json:"watch"`
+	Admission    admit.Stats     `json:"admission"` // sessions of every transport, and those refused
+	Clients      metrics.Summary `json:"clients"`   // outboxes, slow clients, refusals
 }
 
 func (s *Server) serveStats(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	json.NewEncoder(w).Encode(Stats{Stats: s.engine.Stats(), HTTPSessions: s.frames.Sessions(), Watch: s.watch.Stats()})
+	json.NewEncoder(w).Encode(Stats{Stats: s.engine.Stats(), HTTPSessions: s.frames.Sessions(), Watch: s.watch.Stats(),
+		Admission: s.gate.Stats(), Clients: s.metrics.Summary()})
 }
 
 // Serve listens on cfg.Addr until ctx is done, then shuts down in order:
@@ -175,7 +177,6 @@ func (s *Server) Serve(ctx context.Context) error {
 
 // ServeListener is Serve on a listener the caller opened.
 func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
-	defer s.Close()
 	scheme := "http"
 	if s.tls != nil {
 		ln = tls.NewListener(ln, s.tls)
@@ -189,16 +190,12 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
-	var public *http.Server
+	servers := []*http.Server{hs}
 	if s.cfg.Ngrok {
-		public = s.publicServer()
+		public := s.publicServer()
+		servers = append(servers, public)
 		go s.startNgrok(ctx, public)
 	}
-	defer func() {
-		if public != nil {
-			public.Close()
-		}
-	}()
 	if s.cfg.PprofAddr != "" {
 		// A separate listener, so the profiler is never exposed with the page.
 		pprofMux := http.NewServeMux()
@@ -216,17 +213,44 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 	}
 	select {
 	case err := <-errc:
+		s.shutdown(servers)
 		return err
 	case <-ctx.Done():
 	}
-	s.log.Info().Msg("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	s.closeTransports()
-	if err := hs.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
+	s.shutdown(servers)
 	return nil
+}
+
+// shutdown stops in order, within --shutdown-timeout whatever is in
+// flight: the listeners stop accepting; live clients are told why and
+// disconnected; HTTP requests waiting for a frame or a photo are refused
+// with shutting_down; frames on the workers finish. Whatever is left at
+// the deadline is abandoned (the process is exiting).
+func (s *Server) shutdown(servers []*http.Server) {
+	s.log.Info().Dur("timeout", s.cfg.ShutdownTimeout).Msg("shutting down")
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var wg sync.WaitGroup
+		for _, hs := range servers {
+			wg.Add(1)
+			go func() { defer wg.Done(); hs.Shutdown(ctx) }() // closes the listeners at once
+		}
+		s.closeTransports()
+		s.engine.Close()
+		wg.Wait()
+	}()
+	select {
+	case <-done:
+		s.log.Info().Msg("stopped")
+	case <-ctx.Done():
+		for _, hs := range servers {
+			hs.Close()
+		}
+		s.log.Warn().Dur("timeout", s.cfg.ShutdownTimeout).Msg("stopped with work still in flight: the shutdown timeout passed")
+	}
 }
 
 // closeTransports disconnects every client and ends every watch stream;

@@ -9,6 +9,7 @@ import (
 
 	"github.com/livetryon/server/internal/loadgen"
 	"github.com/livetryon/server/internal/testmedia"
+	"github.com/livetryon/server/pkg/client"
 	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/pipeline"
 	"github.com/livetryon/server/pkg/transport/httpframe"
@@ -26,10 +27,10 @@ func startServer(t *testing.T, delay time.Duration) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lipstick := func() []pipeline.Effect { return []pipeline.Effect{effects.DefaultLipstick} }
-	sio := socketio.New(engine, socketio.Options{Effects: lipstick})
-	ws := websocket.New(engine, websocket.Options{Effects: lipstick})
-	frames := httpframe.New(engine, httpframe.Options{Effects: lipstick})
+	lipstick := client.Common{Effects: func() []pipeline.Effect { return []pipeline.Effect{effects.DefaultLipstick} }}
+	sio := socketio.New(engine, socketio.Options{Common: lipstick})
+	ws := websocket.New(engine, websocket.Options{Common: lipstick})
+	frames := httpframe.New(engine, httpframe.Options{Common: lipstick})
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", sio.Handler())
 	mux.Handle("/ws", ws.Handler())

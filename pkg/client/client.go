@@ -12,6 +12,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -41,16 +42,91 @@ type Stream interface {
 	Close()
 }
 
+// Observer is told what happens to clients, for the server's metrics.
+// Its methods are called from many goroutines and must not block.
+type Observer interface {
+	// Opened and Closed bracket each client's life; slow is set when it
+	// was disconnected for not reading its messages.
+	Opened(transport string)
+	Closed(transport string, slow bool)
+	// Frame is one frame's outcome: OutcomeAnswered (with its stage
+	// timings), OutcomeDropped, OutcomeSkipped, or OutcomeRefused with the
+	// error code.
+	Frame(transport, outcome, code string, t *pipeline.Timings)
+	// OutboxBytes is a change of the bytes held in outboxes.
+	OutboxBytes(delta int)
+}
+
+// Outcomes of a frame, for Observer.Frame.
+const (
+	OutcomeAnswered = "answered" // processed and handed to the outbox
+	OutcomeDropped  = "dropped"  // a newer frame replaced it before a worker took it
+	OutcomeSkipped  = "skipped"  // processed, but a newer answer replaced it in the outbox
+	OutcomeRefused  = "refused"  // bad input, with a code
+)
+
+// Common is what every client of a server shares, whatever its transport:
+// each transport is given it once.
+type Common struct {
+	// Effects returns the effects a new client starts with.
+	Effects func() []effects.Effect
+	// OpenStream, if set, gives each client a watch stream.
+	OpenStream func() Stream
+	Outbox     OutboxLimits
+	Observer   Observer // nil: nothing observes
+	// Admit, if set, decides whether a request may open a session (a
+	// connection, or an HTTP session) before anything is allocated for it.
+	// A refused request is answered with the refusal; an admitted one's
+	// leave is called once when its session ends.
+	Admit  func(r *http.Request) (leave func(), refused *Refusal)
+	Logger zerolog.Logger
+}
+
+// Refusal is why a request may not open a session, and when to try again.
+type Refusal struct {
+	Code, Message string
+	RetryAfter    int // seconds; 0: none
+}
+
+// Write answers an HTTP request with the refusal.
+func (r *Refusal) Write(w http.ResponseWriter) {
+	if r.RetryAfter > 0 {
+		WriteHTTPRetry(w, r.Code, r.Message, r.RetryAfter)
+		return
+	}
+	WriteHTTPError(w, r.Code, r.Message)
+}
+
+// AdmitRequest applies c.Admit to r; without one every request is
+// admitted.
+func (c Common) AdmitRequest(r *http.Request) (leave func(), refused *Refusal) {
+	if c.Admit == nil {
+		return func() {}, nil
+	}
+	return c.Admit(r)
+}
+
 // Options set up a client.
 type Options struct {
 	ID        string // for logs and as the pipeline session's id
 	Transport string // "socketio", "ws", "http": for logs and SessionInfo
-	Effects   []effects.Effect
 	Limits    frame.Limits
-	// OpenStream, if set, gives the client a watch stream.
-	OpenStream func() Stream
-	Logger     zerolog.Logger
+	Common
 }
+
+// Disconnecter is implemented by Senders that can hang up on their client
+// with a reason, for the client layer to disconnect a client too slow to
+// read its messages. Without it the client is only closed.
+type Disconnecter interface {
+	Disconnect(code, reason string)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) Opened(string)                                   {}
+func (nopObserver) Closed(string, bool)                             {}
+func (nopObserver) Frame(string, string, string, *pipeline.Timings) {}
+func (nopObserver) OutboxBytes(int)                                 {}
 
 // Client is one connected client, whatever its transport.
 type Client struct {
@@ -61,7 +137,9 @@ type Client struct {
 	log           zerolog.Logger
 	refusals      refusalLog
 	out           *outbox
+	observer      Observer
 	frames        atomic.Uint64
+	slow          atomic.Bool // disconnected for not reading
 
 	mu       sync.Mutex
 	settings Settings
@@ -71,10 +149,17 @@ type Client struct {
 // New opens a client on engine whose messages go through send, and starts
 // its outbox.
 func New(engine *pipeline.Engine, send Sender, opts Options) *Client {
+	var fx []effects.Effect
+	if opts.Effects != nil {
+		fx = opts.Effects()
+	}
 	c := &Client{
-		id: opts.ID, transport: opts.Transport, limits: opts.Limits,
+		id: opts.ID, transport: opts.Transport, limits: opts.Limits, observer: opts.Observer,
 		log:      opts.Logger.With().Str("client", opts.ID).Str("transport", opts.Transport).Logger(),
-		settings: NewSettings(opts.Effects),
+		settings: NewSettings(fx),
+	}
+	if c.observer == nil {
+		c.observer = nopObserver{}
 	}
 	if c.limits == (frame.Limits{}) {
 		c.limits = engine.Config().Limits
@@ -83,9 +168,38 @@ func New(engine *pipeline.Engine, send Sender, opts Options) *Client {
 		c.stream = opts.OpenStream()
 	}
 	c.refusals.log = c.log
-	c.out = newOutbox(send, c.log)
-	c.session = engine.NewSession(pipeline.SessionOptions{ID: opts.ID, Effects: opts.Effects}, receiver{c})
+	c.out = newOutbox(send, opts.Outbox, c.log, outboxHooks{
+		held:    c.observer.OutboxBytes,
+		skipped: func() { c.observer.Frame(c.transport, OutcomeSkipped, "", nil) },
+		slow:    func(held int) { c.tooSlow(send, held) },
+	})
+	c.session = engine.NewSession(pipeline.SessionOptions{ID: opts.ID, Effects: fx}, receiver{c})
+	c.observer.Opened(c.transport)
 	return c
+}
+
+// tooSlow disconnects a client that kept its outbox full for the grace
+// time: it is not reading what it asks for.
+func (c *Client) tooSlow(send Sender, held int) {
+	if !c.slow.CompareAndSwap(false, true) {
+		return
+	}
+	why := "the client did not read its messages for " + c.out.limits.Grace.String()
+	c.log.Warn().Int("held_bytes", held).Msg("disconnecting: " + why)
+	if d, ok := send.(Disconnecter); ok {
+		d.Disconnect(CodeSlowReader, why)
+	}
+	c.Close()
+}
+
+// CloseSlow closes a client its transport gave up on because it does not
+// read (a write timed out), counted like the outbox's own.
+func (c *Client) CloseSlow(why string) {
+	if !c.slow.CompareAndSwap(false, true) {
+		return
+	}
+	c.log.Warn().Msg("disconnecting: " + why)
+	c.Close()
 }
 
 // ID is the client's id.
@@ -118,7 +232,7 @@ func (c *Client) Dropped() uint64 { return c.session.Dropped() }
 
 // Skipped is how many answers the outbox replaced by newer ones because
 // the connection was still busy.
-func (c *Client) Skipped() uint64 { return c.out.skippedCount() }
+func (c *Client) Skipped() uint64 { skipped, _, _ := c.out.counts(); return skipped }
 
 // NewFrame numbers a frame the client sent, with its own id if it gave one.
 func (c *Client) NewFrame(id any) *Frame { return &Frame{ID: id, Seq: c.frames.Add(1)} }
@@ -162,6 +276,7 @@ func (c *Client) submit(f *Frame, ack any, in pipeline.Input) {
 // acknowledgement if it has one.
 func (c *Client) Refuse(f *Frame, ack any, e *frame.Error) {
 	c.refusals.add(e.Code, e.Message, time.Now())
+	c.observer.Frame(c.transport, OutcomeRefused, e.Code, nil)
 	body := &ErrorBody{Code: e.Code, Message: e.Message}
 	m := Message{Frame: f, Ack: ack, Error: body}
 	if f != nil {
@@ -210,6 +325,12 @@ func (c *Client) ConfigureValue(v any, ack any) {
 	c.Configure(raw, ack)
 }
 
+// Goodbye tells the client the server is stopping, through its outbox;
+// the transport disconnects it soon after.
+func (c *Client) Goodbye() {
+	c.out.push(Message{Error: &ErrorBody{Code: CodeShuttingDown, Message: "the server is stopping"}})
+}
+
 // Close ends the client: its session, its outbox and its watch stream.
 // Messages not yet sent are discarded.
 func (c *Client) Close() {
@@ -226,7 +347,10 @@ func (c *Client) Close() {
 		c.stream.Close()
 	}
 	c.refusals.flush(time.Now())
-	c.log.Info().Uint64("dropped", c.Dropped()).Uint64("answers_skipped", c.Skipped()).Msg("disconnect")
+	skipped, overflow, peak := c.out.counts()
+	c.observer.Closed(c.transport, c.slow.Load())
+	c.log.Info().Uint64("dropped", c.Dropped()).Uint64("answers_skipped", skipped).Uint64("messages_discarded", overflow).
+		Int("outbox_peak_bytes", peak).Bool("slow", c.slow.Load()).Msg("disconnect")
 }
 
 // receiver turns pipeline results into messages; it runs on a worker, or
@@ -242,6 +366,7 @@ func (rc receiver) Receive(r pipeline.Result) {
 	}
 	switch {
 	case r.Dropped:
+		c.observer.Frame(c.transport, OutcomeDropped, "", nil)
 		// Answered only where an answer was promised: to an acknowledgement,
 		// or a frame the client gave an id.
 		if t.ack != nil || t.frame.ID != nil {
@@ -260,6 +385,7 @@ func (rc receiver) Receive(r pipeline.Result) {
 		m.Image = append([]byte(nil), r.JPEG...)
 	}
 	r.Release()
+	c.observer.Frame(c.transport, OutcomeAnswered, "", &r.Timings)
 	m.Reply = &FrameReply{ID: t.frame.ID, Faces: len(r.Faces), FPS: r.FPS, Dropped: c.Dropped(), Tracked: r.Tracked, Timings: msOf(r.Timings)}
 	c.mu.Lock()
 	wantLandmarks := c.settings.Landmarks

@@ -3,6 +3,7 @@ package client
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 
 	"github.com/livetryon/server/pkg/frame"
 )
@@ -24,6 +25,9 @@ const (
 	CodeUnknownHost     = "unknown_host"      // a Host name the server does not answer to (--allowed-host)
 	CodeTimeout         = "timeout"           // the server is too busy to answer in time
 	CodeShuttingDown    = "shutting_down"     // the server is stopping
+	CodeSlowReader      = "slow_reader"       // disconnected: the client did not read its messages for the grace time
+	CodeTooManyRequests = "too_many_requests" // handshakes or sessions from one address faster than the server allows
+	CodeBusy            = "busy"              // the photo queue is full; try again after Retry-After
 	CodeBadBody         = "bad_body"          // the HTTP body could not be read
 	CodeUnsupportedType = "unsupported_type"  // a Content-Type the endpoint does not take
 	CodeNotFound        = "not_found"
@@ -56,6 +60,9 @@ var httpStatus = map[string]int{
 	CodeUnknownHost:         http.StatusMisdirectedRequest,
 	CodeTimeout:             http.StatusServiceUnavailable,
 	CodeShuttingDown:        http.StatusServiceUnavailable,
+	CodeSlowReader:          http.StatusTooManyRequests,
+	CodeTooManyRequests:     http.StatusTooManyRequests,
+	CodeBusy:                http.StatusServiceUnavailable,
 	CodeBadBody:             http.StatusBadRequest,
 	CodeUnsupportedType:     http.StatusUnsupportedMediaType,
 	CodeNotFound:            http.StatusNotFound,
@@ -88,6 +95,13 @@ type HTTPErrorReply struct {
 // WriteHTTPError answers with code's status and the JSON error body.
 func WriteHTTPError(w http.ResponseWriter, code, message string) {
 	WriteHTTPErrorStatus(w, HTTPStatus(code), code, message)
+}
+
+// WriteHTTPRetry is WriteHTTPError with a Retry-After header: the
+// request may work again after that many seconds.
+func WriteHTTPRetry(w http.ResponseWriter, code, message string, afterSeconds int) {
+	w.Header().Set("Retry-After", strconv.Itoa(max(afterSeconds, 1)))
+	WriteHTTPError(w, code, message)
 }
 
 // WriteHTTPErrorStatus is WriteHTTPError with another status than the

@@ -2,40 +2,99 @@ package client
 
 import (
 	"sync"
+	"time"
 
 	"github.com/rs/zerolog"
 )
 
-// maxControl bounds the messages other than answers that may wait for a
-// busy connection: errors, dropped-frame replies, config replies. A client
-// that sends faster than it reads loses the excess, counted, rather than
-// growing the server's memory.
-const maxControl = 32
+// OutboxLimits bound what one client may owe: every message to it, of
+// every transport, waits in its outbox until the connection takes it.
+type OutboxLimits struct {
+	// MaxBytes bounds the bytes a client's outbox holds, the message in the
+	// transport's hands included. A message that would pass it is
+	// discarded, counted, instead. Default 4 MiB: eight 1080p answers.
+	MaxBytes int
+	// Grace is how long a client may keep its outbox full (a message was
+	// discarded and it has not drained to half the limit since) before it
+	// is disconnected as too slow. Default 10 s.
+	Grace time.Duration
+}
+
+// DefaultOutboxLimits are the limits of a zero OutboxLimits.
+var DefaultOutboxLimits = OutboxLimits{MaxBytes: 4 << 20, Grace: 10 * time.Second}
+
+func (l OutboxLimits) withDefaults() OutboxLimits {
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = DefaultOutboxLimits.MaxBytes
+	}
+	if l.Grace <= 0 {
+		l.Grace = DefaultOutboxLimits.Grace
+	}
+	return l
+}
 
 // outbox holds what is owed to one client and hands it to the transport
 // one message at a time, each once the previous one has drained. Of the
 // answers it keeps only the newest: while the connection is busy a newer
 // answer replaces an older one, so a slow reader costs one answer of memory
-// and always sees the freshest frame. Other messages wait in order, up to
-// maxControl.
+// and always sees the freshest frame. Other messages wait in order. All of
+// it, with the message being sent, stays under the byte limit; a client
+// that keeps it full for the grace time is disconnected (slow is called
+// once).
 type outbox struct {
-	send Sender
-	log  zerolog.Logger
-	wake chan struct{} // 1-buffered: something was pushed
-	quit chan struct{}
+	send   Sender
+	log    zerolog.Logger
+	limits OutboxLimits
+	hooks  outboxHooks
+	wake   chan struct{} // 1-buffered: something was pushed
+	quit   chan struct{}
 
-	mu       sync.Mutex
-	answer   *Message
-	control  []Message
-	closed   bool
-	skipped  uint64 // answers replaced while waiting
-	overflow uint64 // control messages refused because maxControl were waiting
+	mu        sync.Mutex
+	answer    *Message
+	control   []Message
+	held      int // bytes of answer, control and the message being sent
+	peak      int
+	fullSince time.Time // when a message was first discarded for lack of room; zero once drained to half
+	fullTimer *time.Timer
+	closed    bool
+	skipped   uint64 // answers replaced while waiting
+	overflow  uint64 // messages discarded because the outbox was full
 }
 
-func newOutbox(send Sender, log zerolog.Logger) *outbox {
-	o := &outbox{send: send, log: log, wake: make(chan struct{}, 1), quit: make(chan struct{})}
+// outboxHooks tell the client what its outbox does; each may be nil.
+type outboxHooks struct {
+	held    func(delta int) // every change of the bytes held
+	skipped func()          // an answer was replaced by a newer one
+	slow    func(held int)  // the outbox stayed full for the grace time
+}
+
+func newOutbox(send Sender, limits OutboxLimits, log zerolog.Logger, hooks outboxHooks) *outbox {
+	if hooks.held == nil {
+		hooks.held = func(int) {}
+	}
+	if hooks.skipped == nil {
+		hooks.skipped = func() {}
+	}
+	if hooks.slow == nil {
+		hooks.slow = func(int) {}
+	}
+	o := &outbox{send: send, log: log, limits: limits.withDefaults(), hooks: hooks,
+		wake: make(chan struct{}, 1), quit: make(chan struct{})}
 	go o.run()
 	return o
+}
+
+// size is what m costs the outbox: an upper bound of its bytes on any
+// transport (the image as base64, the JSON around it).
+func (m *Message) size() int {
+	n := 256 + len(m.Image)*4/3
+	if m.Error != nil {
+		n += len(m.Error.Message)
+	}
+	if m.WantLandmarks && m.Landmarks != nil {
+		n += 1500 * len(m.Landmarks.Faces) // 68 points of JSON
+	}
+	return n
 }
 
 func (o *outbox) push(m Message) {
@@ -44,33 +103,72 @@ func (o *outbox) push(m Message) {
 		o.mu.Unlock()
 		return
 	}
+	before := o.held
+	replaced := false
 	if m.IsAnswer() {
 		if old := o.answer; old != nil {
+			o.answer = nil
+			o.held -= old.size()
 			o.skipped++
+			replaced = true
 			if old.Ack != nil || (old.Frame != nil && old.Frame.ID != nil) {
 				// Its answer was promised: say it was skipped instead.
-				o.control = append(o.control, Message{Frame: old.Frame, Ack: old.Ack, Reply: &FrameReply{ID: old.Reply.ID,
+				o.add(Message{Frame: old.Frame, Ack: old.Ack, Reply: &FrameReply{ID: old.Reply.ID,
 					Dropped: old.Reply.Dropped, Error: &ErrorBody{Code: CodeDropped, Message: "a newer answer replaced this one while the connection was busy"}}})
 			}
 		}
-		o.answer = &m
-	} else if len(o.control) < maxControl {
-		o.control = append(o.control, m)
-	} else {
-		o.overflow++
-		if o.overflow == 1 || o.overflow%1000 == 0 {
-			o.log.Warn().Uint64("lost", o.overflow).Msg("client does not read its messages; discarding the excess")
-		}
 	}
+	o.add(m)
+	delta := o.held - before
 	o.mu.Unlock()
+	o.hooks.held(delta)
+	if replaced {
+		o.hooks.skipped()
+	}
 	select {
 	case o.wake <- struct{}{}:
 	default:
 	}
 }
 
-// next pops the next message: waiting control messages first, in order,
-// then the newest answer.
+// add queues m if it fits; o.mu is held.
+func (o *outbox) add(m Message) {
+	size := m.size()
+	if o.held+size > o.limits.MaxBytes {
+		o.overflow++
+		if o.fullSince.IsZero() {
+			o.fullSince = time.Now()
+			o.fullTimer = time.AfterFunc(o.limits.Grace, o.checkFull)
+		}
+		if o.overflow == 1 {
+			o.log.Warn().Int("held_bytes", o.held).Int("limit", o.limits.MaxBytes).
+				Msg("client does not read its messages; discarding the excess")
+		}
+		return
+	}
+	o.held += size
+	o.peak = max(o.peak, o.held)
+	if m.IsAnswer() {
+		o.answer = &m
+	} else {
+		o.control = append(o.control, m)
+	}
+}
+
+// checkFull runs a grace time after the outbox became full: if it has not
+// drained since, the client is too slow.
+func (o *outbox) checkFull() {
+	o.mu.Lock()
+	full := !o.closed && !o.fullSince.IsZero() && time.Since(o.fullSince) >= o.limits.Grace
+	held := o.held
+	o.mu.Unlock()
+	if full {
+		o.hooks.slow(held)
+	}
+}
+
+// next pops the next message, waiting control messages first, in order,
+// then the newest answer. Its bytes stay held until sent is called.
 func (o *outbox) next() (Message, bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -89,6 +187,23 @@ func (o *outbox) next() (Message, bool) {
 	return Message{}, false
 }
 
+// sent releases the bytes of a message the connection has taken.
+func (o *outbox) sent(m *Message) {
+	size := m.size()
+	o.mu.Lock()
+	if o.closed {
+		o.mu.Unlock()
+		return
+	}
+	o.held -= size
+	if !o.fullSince.IsZero() && o.held <= o.limits.MaxBytes/2 {
+		o.fullSince = time.Time{}
+		o.fullTimer.Stop()
+	}
+	o.mu.Unlock()
+	o.hooks.held(-size)
+}
+
 func (o *outbox) run() {
 	for {
 		select {
@@ -101,7 +216,9 @@ func (o *outbox) run() {
 			if !ok {
 				break
 			}
-			if err := o.send.Send(m); err != nil {
+			err := o.send.Send(m)
+			o.sent(&m)
+			if err != nil {
 				o.close()
 				return
 			}
@@ -109,20 +226,29 @@ func (o *outbox) run() {
 	}
 }
 
-func (o *outbox) skippedCount() uint64 {
+// counts are the outbox's counters.
+func (o *outbox) counts() (skipped, overflow uint64, peak int) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return o.skipped
+	return o.skipped, o.overflow, o.peak
 }
 
+// close discards what is held.
 func (o *outbox) close() {
 	o.mu.Lock()
-	defer o.mu.Unlock()
 	if o.closed {
+		o.mu.Unlock()
 		return
 	}
 	o.closed = true
+	held := o.held
+	o.held = 0
 	o.answer = nil
 	o.control = nil
+	if o.fullTimer != nil {
+		o.fullTimer.Stop()
+	}
 	close(o.quit)
+	o.mu.Unlock()
+	o.hooks.held(-held)
 }

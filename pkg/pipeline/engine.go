@@ -50,6 +50,11 @@ type Config struct {
 	// NoSmoothing turns off the One Euro filter on landmarks, which keeps a
 	// still face's effects still without making a moving face's lag.
 	NoSmoothing bool
+	// PhotoQueue bounds the photos (Process) waiting for a worker; past it
+	// Process returns ErrBusy. Photos run at a lower priority than live
+	// frames: a worker takes one only when no live frame waits, and they
+	// never hold more than Workers-1 workers. Default 8.
+	PhotoQueue int
 	// Delay is added to every frame's processing. For tests that need a
 	// slow server; never set it in production.
 	Delay  time.Duration
@@ -65,6 +70,7 @@ func DefaultConfig() Config {
 		JPEGQuality:   80,
 		DetectWidth:   320,
 		RedetectEvery: 5,
+		PhotoQueue:    8,
 		Logger:        zerolog.Nop(),
 	}
 }
@@ -72,6 +78,9 @@ func DefaultConfig() Config {
 // ErrClosed is returned by Submit and Process when the session or the
 // engine is closed; the frame is not processed and no answer comes.
 var ErrClosed = errors.New("pipeline: closed")
+
+// ErrBusy is returned by Process when PhotoQueue photos already wait.
+var ErrBusy = errors.New("pipeline: the photo queue is full")
 
 // job is what a worker runs: a session's next frame, or one photo.
 type job interface {
@@ -87,9 +96,12 @@ type Engine struct {
 
 	mu     sync.Mutex
 	wake   *sync.Cond
-	ready  []job // sessions with a frame waiting and none running, and photos; oldest first
-	closed bool
-	wg     sync.WaitGroup
+	ready  []job    // sessions with a frame waiting and none running; oldest first
+	photoQ []*photo // photos waiting, oldest first: taken when ready is empty
+	// photosRunning are photos on a worker now, at most maxPhotosRunning.
+	photosRunning int
+	closed        bool
+	wg            sync.WaitGroup
 
 	workers []*worker
 	alive   atomic.Int64 // workers running
@@ -97,6 +109,7 @@ type Engine struct {
 	started                             time.Time
 	sessions                            atomic.Int64
 	processed, refused, dropped, photos atomic.Uint64
+	busy                                atomic.Uint64 // photos refused: the queue was full
 }
 
 // Stats are the engine's counters since it started.
@@ -104,6 +117,7 @@ type Stats struct {
 	Sessions        int64   `json:"sessions"`         // live sessions open now; photos are not sessions
 	FramesProcessed uint64  `json:"frames_processed"` // answered, photos included
 	Photos          uint64  `json:"photos"`           // one-shot photos answered (Process)
+	PhotosBusy      uint64  `json:"photos_busy"`      // photos refused because PhotoQueue were waiting
 	FramesDropped   uint64  `json:"frames_dropped"`   // replaced by a newer frame before processing
 	FramesRefused   uint64  `json:"frames_refused"`   // bad input
 	Workers         int     `json:"workers"`
@@ -113,7 +127,7 @@ type Stats struct {
 // Stats returns the counters.
 func (e *Engine) Stats() Stats {
 	return Stats{
-		Sessions: e.sessions.Load(), FramesProcessed: e.processed.Load(), Photos: e.photos.Load(), FramesDropped: e.dropped.Load(),
+		Sessions: e.sessions.Load(), FramesProcessed: e.processed.Load(), Photos: e.photos.Load(), PhotosBusy: e.busy.Load(), FramesDropped: e.dropped.Load(),
 		FramesRefused: e.refused.Load(), Workers: e.cfg.Workers, UptimeSeconds: time.Since(e.started).Seconds(),
 	}
 }
@@ -129,6 +143,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if cfg.Limits == (frame.Limits{}) {
 		cfg.Limits = def.Limits
+	}
+	if cfg.PhotoQueue <= 0 {
+		cfg.PhotoQueue = def.PhotoQueue
 	}
 	if cfg.JPEGQuality <= 0 || cfg.JPEGQuality > 100 {
 		cfg.JPEGQuality = def.JPEGQuality
@@ -172,7 +189,10 @@ func (e *Engine) Close() {
 	}
 	e.closed = true
 	waiting := e.ready
-	e.ready = nil
+	for _, p := range e.photoQ {
+		waiting = append(waiting, p)
+	}
+	e.ready, e.photoQ = nil, nil
 	e.wake.Broadcast()
 	e.mu.Unlock()
 	for _, j := range waiting {
@@ -201,20 +221,43 @@ func (e *Engine) count(res Result) {
 	}
 }
 
-// next blocks until a job is ready, or returns nil when closed.
+// maxPhotosRunning is how many workers photos may hold at once: all but
+// one, so a live frame never waits for photos on a server with two workers
+// or more.
+func (e *Engine) maxPhotosRunning() int { return max(1, len(e.workers)-1) }
+
+// next blocks until a job is ready, or returns nil when closed. Live
+// frames come first; a photo only when none waits.
 func (e *Engine) next() job {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for len(e.ready) == 0 && !e.closed {
+	for !e.closed && len(e.ready) == 0 && (len(e.photoQ) == 0 || e.photosRunning >= e.maxPhotosRunning()) {
 		e.wake.Wait()
 	}
 	if e.closed {
 		return nil
 	}
-	s := e.ready[0]
-	e.ready[0] = nil
-	e.ready = e.ready[1:]
-	return s
+	if len(e.ready) > 0 {
+		s := e.ready[0]
+		e.ready[0] = nil
+		e.ready = e.ready[1:]
+		return s
+	}
+	p := e.photoQ[0]
+	e.photoQ[0] = nil
+	e.photoQ = e.photoQ[1:]
+	e.photosRunning++
+	return p
+}
+
+// photoDone frees a photo's place on the workers.
+func (e *Engine) photoDone() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.photosRunning--
+	if len(e.photoQ) > 0 {
+		e.wake.Signal()
+	}
 }
 
 func (e *Engine) run(w *worker) {
@@ -276,9 +319,19 @@ type PhotoOptions struct {
 // the photo was refused; the caller must Release res.
 func (e *Engine) Process(ctx context.Context, in Input, opts PhotoOptions) (Result, error) {
 	p := &photo{in: queued{in: in, at: time.Now()}, opts: opts, done: make(chan Result, 1), engine: e}
-	if !e.schedule(p) {
+	e.mu.Lock()
+	switch {
+	case e.closed:
+		e.mu.Unlock()
 		return Result{}, ErrClosed
+	case len(e.photoQ) >= e.cfg.PhotoQueue:
+		e.mu.Unlock()
+		e.busy.Add(1)
+		return Result{}, ErrBusy
 	}
+	e.photoQ = append(e.photoQ, p)
+	e.wake.Signal()
+	e.mu.Unlock()
 	select {
 	case res, ok := <-p.done:
 		if !ok {
@@ -303,6 +356,7 @@ type photo struct {
 }
 
 func (p *photo) run(w *worker) {
+	defer p.engine.photoDone()
 	p.mu.Lock()
 	gone := p.abandoned
 	p.mu.Unlock()

@@ -31,6 +31,9 @@ type Access struct {
 	TrustedProxies []netip.Prefix // --trusted-proxy: their forwarding headers are believed
 	Origins        []string       // --cors-origin: page origins allowed besides the server's own and localhost's; "*" any
 	Hosts          []string       // --allowed-host: host names served besides IP literals, localhost and this machine's name; "*" any
+	// Refused, if set, is told the code of every request the guard refuses,
+	// for the server's metrics.
+	Refused func(code string)
 
 	publicHost atomic.Pointer[string] // the public tunnel's host, once known
 }
@@ -88,10 +91,12 @@ func (a *Access) Guard(next http.Handler, trustLoopback bool) http.Handler {
 			return
 		}
 		if !a.HostAllowed(r.Host) {
+			a.refused(client.CodeUnknownHost)
 			client.WriteHTTPError(w, client.CodeUnknownHost, fmt.Sprintf("this server does not answer to the name %q; start it with --allowed-host %s to allow it", clip(r.Host), clip(r.Host)))
 			return
 		}
 		if !a.OriginAllowed(r) {
+			a.refused(client.CodeForbiddenOrigin)
 			client.WriteHTTPError(w, client.CodeForbiddenOrigin, fmt.Sprintf("pages from %s may not use this server; start it with --cors-origin %s to allow them", clip(r.Header.Get("Origin")), clip(r.Header.Get("Origin"))))
 			return
 		}
@@ -112,6 +117,7 @@ func (a *Access) Guard(next http.Handler, trustLoopback bool) http.Handler {
 			return
 		}
 		if !a.matches(key) {
+			a.refused(client.CodeUnauthorized)
 			w.Header().Set("WWW-Authenticate", `Bearer realm="tryon"`)
 			if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/socket.io/") || strings.HasPrefix(r.URL.Path, "/watch/") {
 				client.WriteHTTPError(w, client.CodeUnauthorized, "this server needs its access key: open the link with ?key=...")
@@ -126,6 +132,12 @@ func (a *Access) Guard(next http.Handler, trustLoopback bool) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+func (a *Access) refused(code string) {
+	if a.Refused != nil {
+		a.Refused(code)
+	}
 }
 
 // allowCrossOrigin answers CORS for a page of another origin that

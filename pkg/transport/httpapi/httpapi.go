@@ -148,6 +148,11 @@ func (s *Server) process(w http.ResponseWriter, r *http.Request, jpg []byte, opt
 	case errors.Is(err, pipeline.ErrClosed):
 		client.WriteHTTPError(w, client.CodeShuttingDown, "the server is stopping")
 		return res, false
+	case errors.Is(err, pipeline.ErrBusy):
+		// Photos yield to live clients; a full queue says so at once rather
+		// than hold the request.
+		client.WriteHTTPRetry(w, client.CodeBusy, fmt.Sprintf("%d photos are waiting, the server's limit (--photo-queue); try again shortly", s.engine.Config().PhotoQueue), 1)
+		return res, false
 	case err != nil:
 		client.WriteHTTPError(w, client.CodeTimeout, "the server is too busy to process the photo in time")
 		return res, false

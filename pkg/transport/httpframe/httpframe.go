@@ -26,8 +26,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/livetryon/server/pkg/client"
 	"github.com/livetryon/server/pkg/frame"
 	"github.com/livetryon/server/pkg/pipeline"
@@ -36,17 +34,15 @@ import (
 
 // Options configure the transport.
 type Options struct {
-	// Effects returns the effects a new session starts with.
-	Effects func() []pipeline.Effect
-	// OpenStream, if set, gives each session a watch stream.
-	OpenStream func() client.Stream
+	// Common sets up each session's client; its Admit is asked before a
+	// session is opened.
+	client.Common
 	// Idle ends a session after this long without a request; default 60 s.
 	Idle time.Duration
 	// MaxSessions bounds the sessions held at once; default 256.
 	MaxSessions int
 	// Timeout bounds the wait for one frame's answer; default 30 s.
 	Timeout time.Duration
-	Logger  zerolog.Logger
 }
 
 // Header names of the protocol.
@@ -73,15 +69,24 @@ type Server struct {
 type session struct {
 	id       string
 	client   *client.Client
+	leave    func()        // gives back its admission
+	ended    chan struct{} // closed by end: requests waiting are refused
+	endOnce  sync.Once
 	lastUsed atomic.Int64 // unix nanoseconds
+}
+
+// end closes the session's client (and its watch stream).
+func (ss *session) end() {
+	ss.endOnce.Do(func() {
+		close(ss.ended)
+		ss.client.Close()
+		ss.leave()
+	})
 }
 
 // New makes the adapter and starts the expiry of idle sessions; Close
 // stops it.
 func New(engine *pipeline.Engine, opts Options) *Server {
-	if opts.Effects == nil {
-		opts.Effects = func() []pipeline.Effect { return nil }
-	}
 	if opts.Idle <= 0 {
 		opts.Idle = 60 * time.Second
 	}
@@ -133,7 +138,7 @@ func (s *Server) Close() {
 	close(s.quit)
 	<-s.done
 	for _, ss := range all {
-		ss.client.Close()
+		ss.end()
 	}
 }
 
@@ -156,7 +161,7 @@ func (s *Server) expire() {
 			}
 			s.mu.Unlock()
 			for _, ss := range idle {
-				ss.client.Close() // ends its watch stream too
+				ss.end()
 			}
 		}
 	}
@@ -191,11 +196,15 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request) (*session, bool)
 		client.WriteHTTPError(w, client.CodeTooManySessions, fmt.Sprintf("the server holds %d sessions, its limit; try again later", s.opts.MaxSessions))
 		return nil, false
 	}
+	leave, refused := s.opts.AdmitRequest(r)
+	if refused != nil {
+		refused.Write(w)
+		return nil, false
+	}
 	b := make([]byte, 16)
 	rand.Read(b)
-	ss := &session{id: hex.EncodeToString(b)}
-	ss.client = client.New(s.engine, waiters{}, client.Options{ID: "http-" + ss.id[:8], Transport: "http",
-		Effects: s.opts.Effects(), Limits: s.limits, OpenStream: s.opts.OpenStream, Logger: s.opts.Logger})
+	ss := &session{id: hex.EncodeToString(b), leave: leave, ended: make(chan struct{})}
+	ss.client = client.New(s.engine, waiters{}, client.Options{ID: "http-" + ss.id[:8], Transport: "http", Limits: s.limits, Common: s.opts.Common})
 	ss.lastUsed.Store(time.Now().UnixNano())
 	s.sessions[ss.id] = ss
 	s.opts.Logger.Info().Str("client", ss.client.ID()).Str("transport", "http").Str("remote", r.RemoteAddr).Msg("connect")
@@ -271,6 +280,9 @@ func (s *Server) post(w http.ResponseWriter, r *http.Request) {
 	var m client.Message
 	select {
 	case m = <-wt.answer:
+	case <-ss.ended:
+		client.WriteHTTPError(w, client.CodeShuttingDown, "the session ended before its frame was answered (the server is stopping, or it was deleted)")
+		return
 	case <-ctx.Done():
 		client.WriteHTTPError(w, client.CodeTimeout, "the server is too busy to answer this frame in time")
 		return
@@ -340,7 +352,7 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request) {
 		client.WriteHTTPError(w, client.CodeUnknownSession, "no session has this id")
 		return
 	}
-	ss.client.Close()
+	ss.end()
 	w.WriteHeader(http.StatusNoContent)
 }
 

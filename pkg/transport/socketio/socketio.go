@@ -15,7 +15,7 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/rs/zerolog"
+	eio "github.com/zishang520/engine.io/v2/engine"
 	"github.com/zishang520/engine.io/v2/transports"
 	"github.com/zishang520/engine.io/v2/types"
 	"github.com/zishang520/socket.io/v2/socket"
@@ -45,11 +45,9 @@ type Options struct {
 	// handshake's headers, query and auth; a refused client gets a
 	// connect_error "unauthorized".
 	Allow func(headers http.Header, query map[string][]string, auth any) bool
-	// Effects returns the effects a new connection starts with.
-	Effects func() []pipeline.Effect
-	// OpenStream, if set, gives each connection a watch stream.
-	OpenStream func() client.Stream
-	Logger     zerolog.Logger
+	// Common sets up each connection's client; its Admit is asked before
+	// Engine.IO makes a session for a handshake.
+	client.Common
 }
 
 // Server is the Socket.IO adapter: it opens a pipeline session per
@@ -60,13 +58,11 @@ type Server struct {
 	engine  *pipeline.Engine
 	opts    Options
 	limits  frame.Limits
+	conns   sync.Map // *conn → struct{}: the connected clients
 }
 
 // New creates the Socket.IO server; mount Handler on /socket.io/.
 func New(engine *pipeline.Engine, opts Options) *Server {
-	if opts.Effects == nil {
-		opts.Effects = func() []pipeline.Effect { return nil }
-	}
 	s := &Server{engine: engine, opts: opts, limits: engine.Config().Limits}
 	cfg := socket.DefaultServerOptions()
 	cfg.SetServeClient(false) // the page serves its own pinned copy
@@ -82,18 +78,40 @@ func New(engine *pipeline.Engine, opts Options) *Server {
 	engineIO := s.io.ServeHandler(cfg)
 	maxBody := cfg.MaxHttpBufferSize() + 64<<10
 	gates := &readGates{}
+	admitted := &admissions{}
 	s.handler = guardResponses(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Engine.IO checks Content-Length only; a chunked body has none, so
 		// bound what any request may make the server read.
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		if r.URL.Query().Get("sid") != "" {
+			engineIO.ServeHTTP(w, r)
+			return
+		}
+		// A handshake: Engine.IO makes a session (and goroutines, timers)
+		// for it, so the session caps are asked first.
+		leave, refused := opts.AdmitRequest(r)
+		if refused != nil {
+			opts.Logger.Debug().Str("remote", r.RemoteAddr).Str("code", refused.Code).Msg("handshake refused")
+			refused.Write(w)
+			return
+		}
+		admitted.hold(r, leave)
+		defer admitted.drop(r) // the handshake failed if no session claimed it
 		engineIO.ServeHTTP(w, r)
 	}), gates)
 	// Registered after Socket.IO's own listener, so it runs once Socket.IO
-	// listens to the new session.
+	// listens to the new session. Engine.IO emits it from inside the
+	// handshake request's ServeHTTP.
 	s.io.Engine().On("connection", func(args ...any) {
-		if conn, ok := args[0].(interface{ Request() *types.HttpContext }); ok {
-			gates.release(conn.Request().Request().RemoteAddr)
+		sock, ok := args[0].(eio.Socket)
+		if !ok {
+			return
 		}
+		r := sock.Request().Request()
+		gates.release(r.RemoteAddr)
+		leave := admitted.claim(r)
+		sock.Once("close", func(...any) { leave() })
+		watchHeartbeat(sock, opts.Logger)
 	})
 	// Clients are set up in a middleware rather than on "connection": the
 	// connection event runs after the connect packet has gone out, and a
@@ -119,8 +137,24 @@ func New(engine *pipeline.Engine, opts Options) *Server {
 // Handler serves Engine.IO's polling and WebSocket endpoints.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Close disconnects every client.
-func (s *Server) Close() { s.io.Close(nil) }
+// goodbyeTime is how long Close gives clients to receive the error that
+// tells them why they are disconnected.
+const goodbyeTime = 250 * time.Millisecond
+
+// Close tells every client the server is stopping (an error event,
+// shutting_down) and disconnects them.
+func (s *Server) Close() {
+	n := 0
+	s.conns.Range(func(k, _ any) bool {
+		k.(*conn).client.Goodbye()
+		n++
+		return true
+	})
+	if n > 0 {
+		time.Sleep(goodbyeTime)
+	}
+	s.io.Close(nil)
+}
 
 // conn is one connected client's Socket.IO side: it sends the client
 // layer's Messages as events and acknowledgements.
@@ -137,10 +171,7 @@ type conn struct {
 
 func (s *Server) onConnect(sock *socket.Socket) *conn {
 	c := &conn{sock: sock, drained: make(chan struct{}, 1), gone: make(chan struct{})}
-	c.client = client.New(s.engine, c, client.Options{
-		ID: string(sock.Id()), Transport: "socketio", Effects: s.opts.Effects(), Limits: s.limits,
-		OpenStream: s.opts.OpenStream, Logger: s.opts.Logger,
-	})
+	c.client = client.New(s.engine, c, client.Options{ID: string(sock.Id()), Transport: "socketio", Limits: s.limits, Common: s.opts.Common})
 	s.opts.Logger.Info().Str("client", string(sock.Id())).Str("transport", "socketio").
 		Str("engineio", sock.Conn().Transport().Name()).Str("remote", sock.Conn().RemoteAddress()).
 		Int("eio", sock.Conn().Protocol()).Msg("connect")
@@ -156,7 +187,9 @@ func (s *Server) onConnect(sock *socket.Socket) *conn {
 		}
 		c.client.ConfigureValue(v, ackOrNil(ack))
 	})
+	s.conns.Store(c, struct{}{})
 	sock.On("disconnect", func(...any) {
+		s.conns.Delete(c)
 		c.once.Do(func() { close(c.gone) })
 		c.client.Close()
 	})
@@ -204,6 +237,12 @@ func ackOrNil(a socket.Ack) any {
 	}
 	return a
 }
+
+// Disconnect hangs up on a client the client layer gave up on. It cannot
+// be told why: it does not read.
+// Its session is closed discarding what is buffered: a graceful close
+// would wait for a drain that never comes.
+func (c *conn) Disconnect(code, reason string) { c.sock.Conn().Close(true) }
 
 // drainCheck is how often Send looks at the transport itself while it
 // waits for a drain signal, in case one was missed during an upgrade.

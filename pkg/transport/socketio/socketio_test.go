@@ -15,6 +15,7 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/livetryon/server/internal/testmedia"
+	"github.com/livetryon/server/pkg/client"
 	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/frame"
 	"github.com/livetryon/server/pkg/pipeline"
@@ -34,8 +35,8 @@ func startServer(t *testing.T) string {
 		t.Fatal(err)
 	}
 	sio := socketio.New(engine, socketio.Options{
-		CORS:    true,
-		Effects: func() []pipeline.Effect { return []pipeline.Effect{effects.DefaultLipstick} },
+		CORS:   true,
+		Common: client.Common{Effects: func() []pipeline.Effect { return []pipeline.Effect{effects.DefaultLipstick} }},
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", sio.Handler())

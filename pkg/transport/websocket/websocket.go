@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	"github.com/rs/zerolog"
 
 	"github.com/livetryon/server/pkg/client"
 	"github.com/livetryon/server/pkg/frame"
@@ -27,10 +26,9 @@ import (
 
 // Options configure the transport.
 type Options struct {
-	// Effects returns the effects a new connection starts with.
-	Effects func() []pipeline.Effect
-	// OpenStream, if set, gives each connection a watch stream.
-	OpenStream func() client.Stream
+	// Common sets up each connection's client; its Admit is asked before
+	// the upgrade, and a refused request gets an HTTP error.
+	client.Common
 	// Allow, if set, decides from the upgrade request whether the client may
 	// stay; a refused one is closed with 1008 and a reason.
 	Allow func(r *http.Request) bool
@@ -43,7 +41,6 @@ type Options struct {
 	// WriteTimeout cuts off a client that takes longer to read one
 	// message. Default 10 s.
 	WriteTimeout time.Duration
-	Logger       zerolog.Logger
 }
 
 // Close codes the server uses, with a reason text.
@@ -72,9 +69,6 @@ type Server struct {
 
 // New makes the adapter; mount Handler on /ws.
 func New(engine *pipeline.Engine, opts Options) *Server {
-	if opts.Effects == nil {
-		opts.Effects = func() []pipeline.Effect { return nil }
-	}
 	if opts.PingInterval <= 0 {
 		opts.PingInterval = 20 * time.Second
 	}
@@ -100,6 +94,12 @@ func (s *Server) Handler() http.Handler {
 			client.WriteHTTPErrorStatus(w, http.StatusUpgradeRequired, client.CodeBadMessage, "this endpoint speaks WebSocket only: connect with new WebSocket(url)")
 			return
 		}
+		leave, refused := s.opts.AdmitRequest(r)
+		if refused != nil {
+			refused.Write(w)
+			return
+		}
+		defer leave()
 		ws, err := s.upgrader.Upgrade(w, r, nil)
 		if err != nil {
 			return // the upgrader has answered with an HTTP error
@@ -156,8 +156,7 @@ func (s *Server) serve(ws *websocket.Conn, r *http.Request) {
 	s.conns[c] = struct{}{}
 	s.mu.Unlock()
 	id := fmt.Sprintf("ws-%p", c)
-	c.client = client.New(s.engine, c, client.Options{ID: id, Transport: "ws", Effects: s.opts.Effects(),
-		Limits: s.limits, OpenStream: s.opts.OpenStream, Logger: s.opts.Logger})
+	c.client = client.New(s.engine, c, client.Options{ID: id, Transport: "ws", Limits: s.limits, Common: s.opts.Common})
 	s.opts.Logger.Info().Str("client", id).Str("transport", "ws").Str("remote", r.RemoteAddr).Msg("connect")
 	stopPing := make(chan struct{})
 	defer func() {
@@ -325,12 +324,16 @@ func (c *conn) text(event string, data any) error {
 	return nil
 }
 
+// Disconnect closes the connection with 1008 and the reason, for a client
+// the client layer gave up on. The close frame is given a second.
+func (c *conn) Disconnect(code, reason string) { closeWith(c.ws, ClosePolicy, code+": "+reason) }
+
 // fail closes a connection whose write failed or timed out, so its reader
 // ends too.
 func (c *conn) fail(err error) error {
 	var ne interface{ Timeout() bool }
 	if errors.As(err, &ne) && ne.Timeout() {
-		c.s.opts.Logger.Warn().Str("client", c.client.ID()).Msg("client does not read; closing")
+		c.client.CloseSlow(fmt.Sprintf("one message took over %v to write", c.s.opts.WriteTimeout))
 	}
 	c.ws.Close()
 	return err

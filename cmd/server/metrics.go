@@ -1,0 +1,49 @@
+package main
+
+import (
+	"net/http"
+	"net/netip"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/livetryon/server/pkg/client"
+)
+
+// admit asks the session gate whether r may open a session, and counts a
+// refusal.
+func (s *Server) admit(r *http.Request) (leave func(), refused *client.Refusal) {
+	leave, refused = s.gate.Admit(r)
+	if refused != nil {
+		s.metrics.HandshakeRefused(refused.Code)
+		s.log.Debug().Str("remote", r.RemoteAddr).Str("path", r.URL.Path).Str("code", refused.Code).Msg(refused.Message)
+	}
+	return leave, refused
+}
+
+// clientAddr is the request's client address for the session gate: the
+// one a trusted proxy forwards for, else the peer's.
+func (s *Server) clientAddr(r *http.Request) netip.Addr {
+	addr, _ := s.access.ClientAddr(r)
+	return addr
+}
+
+// registerMetrics exposes the pipeline's, the watch hub's and the gate's
+// own counters at /metrics, read when scraped.
+func (s *Server) registerMetrics() {
+	gauge := func(name, help string, f func() float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "tryon", Name: name, Help: help}, f)
+	}
+	counter := func(name, help string, f func() float64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "tryon", Name: name, Help: help}, f)
+	}
+	s.metrics.Register(
+		counter("pipeline_frames_processed_total", "Frames and photos the workers answered.", func() float64 { return float64(s.engine.Stats().FramesProcessed) }),
+		counter("pipeline_frames_refused_total", "Frames and photos the workers refused as bad input.", func() float64 { return float64(s.engine.Stats().FramesRefused) }),
+		counter("pipeline_frames_dropped_total", "Frames a newer one replaced before a worker took them.", func() float64 { return float64(s.engine.Stats().FramesDropped) }),
+		counter("photos_total", "Photos answered by the photo API.", func() float64 { return float64(s.engine.Stats().Photos) }),
+		counter("photos_busy_total", "Photo requests refused because the photo queue was full.", func() float64 { return float64(s.engine.Stats().PhotosBusy) }),
+		gauge("workers", "Pipeline workers.", func() float64 { return float64(s.engine.Stats().Workers) }),
+		gauge("admitted_sessions", "Sessions of every transport the session gate has admitted and not yet seen end.", func() float64 { return float64(s.gate.Stats().Open) }),
+		gauge("watch_viewers", "MJPEG viewers now.", func() float64 { return float64(s.watch.Stats().Viewers) }),
+	)
+}
