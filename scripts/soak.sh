@@ -17,6 +17,7 @@ transport=${TRANSPORT:-socketio}
 port=${PORT:-9391}
 pprof_port=$((port + 1))
 out=${OUT:-$(mktemp -d)}
+mkdir -p "$out"
 
 go build -tags matprofile -o bin/server-matprofile ./cmd/server
 go build -o bin/loadgen ./cmd/loadgen
@@ -24,7 +25,9 @@ go build -o bin/loadgen ./cmd/loadgen
 bin/server-matprofile --addr 127.0.0.1:$port --pprof-addr 127.0.0.1:$pprof_port --log-level warn >"$out/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; kill $load 2>/dev/null || true' EXIT
+load=
 for _ in $(seq 100); do curl -sf http://127.0.0.1:$port/readyz >/dev/null && break; sleep 0.2; done
+curl -sf http://127.0.0.1:$port/readyz >/dev/null || { echo "soak: the server did not start:"; cat "$out/server.log"; exit 1; }
 
 bin/loadgen --url http://127.0.0.1:$port --transport "$transport" --clients "$clients" --fps "$fps" \
 	--duration "$duration" --server-pid $server --json "$out/load.json" >"$out/load.txt" 2>&1 &
