@@ -184,26 +184,45 @@ func TestClientThatNeverReadsIsClosed(t *testing.T) {
 	}
 }
 
-// TestUnsolicitedPongCloses: an Engine.IO 4 client that answers pings it
-// was never sent (which would keep a dead client's session alive for ever)
-// is disconnected, while one that only answers real pings is not.
-func TestUnsolicitedPongCloses(t *testing.T) {
+// TestHeartbeatAbuseCloses: an Engine.IO 4 client that answers pings it
+// was never sent (which would keep a dead client's session alive for
+// ever), an Engine.IO 3 client that pings in a loop (each ping makes the
+// server buffer a pong), and a client that repeats its namespace connect
+// (each would be a session) are disconnected, while one that only answers
+// real pings is not.
+func TestHeartbeatAbuseCloses(t *testing.T) {
 	base := startServer(t)
-	ws, _, err := websocket.DefaultDialer.Dial("ws://"+strings.TrimPrefix(base, "http://")+"/socket.io/?EIO=4&transport=websocket", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
-	ws.WriteMessage(websocket.TextMessage, []byte("40"))
-	ws.WriteMessage(websocket.TextMessage, []byte("3"))  // a pong, with no ping sent: the ping interval is 25 s
-	ws.SetReadDeadline(time.Now().Add(20 * time.Second)) // less than the ping interval: only the guard closes it
-	for {
-		if _, _, err := ws.ReadMessage(); err != nil {
-			if ne, ok := err.(net.Error); ok && ne.Timeout() {
-				t.Fatal("a client sending unsolicited pongs was not disconnected")
+	host := strings.TrimPrefix(base, "http://")
+	for _, tc := range []struct {
+		name, eio string
+		send      []string
+	}{
+		{"unsolicited pong", "4", []string{"40", "3"}}, // no ping was sent: the ping interval is 25 s
+		{"Engine.IO 3 ping flood", "3", []string{"2", "2", "2", "2", "2", "2", "2", "2", "2", "2"}},
+		{"repeated connect", "4", []string{"40", "40", "40", "40"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ws, _, err := websocket.DefaultDialer.Dial("ws://"+host+"/socket.io/?EIO="+tc.eio+"&transport=websocket", nil)
+			if err != nil {
+				t.Fatal(err)
 			}
-			break
-		}
+			defer ws.Close()
+			for _, m := range tc.send {
+				ws.WriteMessage(websocket.TextMessage, []byte(m))
+			}
+			ws.SetReadDeadline(time.Now().Add(20 * time.Second)) // less than the ping interval: only a guard closes it
+			for {
+				if _, _, err := ws.ReadMessage(); err != nil {
+					if ne, ok := err.(net.Error); ok && ne.Timeout() {
+						t.Fatal("the client was not disconnected")
+					}
+					break
+				}
+			}
+			eventually(t, 10*time.Second, "its sessions are still open", func() bool {
+				return statsNumber(t, base, "sessions") == 0
+			})
+		})
 	}
 	// A well-behaved client stays.
 	good, err := sioclient.Dial(base, 5*time.Second)

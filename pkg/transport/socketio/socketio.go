@@ -59,6 +59,7 @@ type Server struct {
 	opts    Options
 	limits  frame.Limits
 	conns   sync.Map // *conn → struct{}: the connected clients
+	joined  sync.Map // Engine.IO session id → struct{}: those with a client
 }
 
 // New creates the Socket.IO server; mount Handler on /socket.io/.
@@ -125,6 +126,16 @@ func New(engine *pipeline.Engine, opts Options) *Server {
 				"message": "this server needs its access key: open the link with ?key=..."}))
 			return
 		}
+		// One client per Engine.IO session. Socket.IO would join the same
+		// namespace again for each connect packet that arrives while the
+		// first is joining, and each would be a pipeline session the
+		// session gate never saw.
+		if _, dup := s.joined.LoadOrStore(sock.Conn().Id(), struct{}{}); dup {
+			opts.Logger.Warn().Str("remote", h.Address).Msg("closing Engine.IO session: a second namespace connect")
+			next(socket.NewExtendedError("bad_message", map[string]any{"code": "bad_message", "message": "one connect per connection"}))
+			go sock.Conn().Close(true)
+			return
+		}
 		c := s.onConnect(sock)
 		next(nil)
 		// After next, which sends the connect packet: an event before it
@@ -188,11 +199,20 @@ func (s *Server) onConnect(sock *socket.Socket) *conn {
 		c.client.ConfigureValue(v, ackOrNil(ack))
 	})
 	s.conns.Store(c, struct{}{})
-	sock.On("disconnect", func(...any) {
+	end := func(...any) {
 		s.conns.Delete(c)
+		s.joined.Delete(sock.Conn().Id())
 		c.once.Do(func() { close(c.gone) })
 		c.client.Close()
-	})
+	}
+	sock.On("disconnect", end)
+	// Socket.IO emits no disconnect for a socket whose connection closed
+	// while it was joining (a client that sends its connect and hangs up
+	// at once): the Engine.IO session's own close ends the client then.
+	sock.Conn().Once("close", end)
+	if sock.Conn().ReadyState() == "closed" {
+		end()
+	}
 	return c
 }
 
