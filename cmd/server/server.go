@@ -203,7 +203,10 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 		pprofMux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 		pprofMux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 		pprofMux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-		ps := &http.Server{Addr: s.cfg.PprofAddr, Handler: pprofMux, ReadHeaderTimeout: 10 * time.Second}
+		// A CPU profile streams for its ?seconds= (30 by default) before it
+		// writes: the write timeout leaves room for that.
+		ps := &http.Server{Addr: s.cfg.PprofAddr, Handler: pprofMux, ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout: time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
 		go func() {
 			if err := ps.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				s.log.Error().Err(err).Msg("pprof")

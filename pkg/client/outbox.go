@@ -111,14 +111,14 @@ func (o *outbox) push(m Message) {
 			o.held -= old.size()
 			o.skipped++
 			replaced = true
-			if old.Ack != nil || (old.Frame != nil && old.Frame.ID != nil) {
-				// Its answer was promised: say it was skipped instead.
-				o.add(Message{Frame: old.Frame, Ack: old.Ack, Reply: &FrameReply{ID: old.Reply.ID,
-					Dropped: old.Reply.Dropped, Error: &ErrorBody{Code: CodeDropped, Message: "a newer answer replaced this one while the connection was busy"}}})
+			if promised(old) {
+				o.add(droppedReply(old, "a newer answer replaced this one while the connection was busy"))
 			}
 		}
 	}
-	o.add(m)
+	if !o.add(m) && m.IsAnswer() && promised(&m) {
+		o.add(droppedReply(&m, "the connection has too much unread to take this answer")) // smaller: it may still fit
+	}
 	delta := o.held - before
 	o.mu.Unlock()
 	o.hooks.held(delta)
@@ -131,8 +131,18 @@ func (o *outbox) push(m Message) {
 	}
 }
 
-// add queues m if it fits; o.mu is held.
-func (o *outbox) add(m Message) {
+// promised reports whether the client is owed word of m's frame (an
+// acknowledgement, or a frame it gave an id) even if m is not sent.
+func promised(m *Message) bool { return m.Ack != nil || (m.Frame != nil && m.Frame.ID != nil) }
+
+// droppedReply says m's answer was not sent, and why.
+func droppedReply(m *Message, why string) Message {
+	return Message{Frame: m.Frame, Ack: m.Ack, Reply: &FrameReply{ID: m.Reply.ID, Dropped: m.Reply.Dropped,
+		Error: &ErrorBody{Code: CodeDropped, Message: why}}}
+}
+
+// add queues m if it fits, and reports whether it did; o.mu is held.
+func (o *outbox) add(m Message) bool {
 	size := m.size()
 	if o.held+size > o.limits.MaxBytes {
 		o.overflow++
@@ -144,7 +154,7 @@ func (o *outbox) add(m Message) {
 			o.log.Warn().Int("held_bytes", o.held).Int("limit", o.limits.MaxBytes).
 				Msg("client does not read its messages; discarding the excess")
 		}
-		return
+		return false
 	}
 	o.held += size
 	o.peak = max(o.peak, o.held)
@@ -153,6 +163,7 @@ func (o *outbox) add(m Message) {
 	} else {
 		o.control = append(o.control, m)
 	}
+	return true
 }
 
 // checkFull runs a grace time after the outbox became full: if it has not
