@@ -9,6 +9,7 @@ package metrics
 import (
 	"net/http"
 	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -28,6 +29,7 @@ type Metrics struct {
 	sessions     *prometheus.GaugeVec
 	frames       *prometheus.CounterVec
 	stages       *prometheus.HistogramVec
+	stageObs     [len(stageNames)]prometheus.Observer // resolved once: no label lookup per frame
 	outboxBytes  prometheus.Gauge
 	closedSlow   *prometheus.CounterVec
 	refused      *prometheus.CounterVec
@@ -57,6 +59,9 @@ func New() *Metrics {
 		Help: "New sessions and requests refused before anything was allocated, by code."}, []string{"code"})
 	m.registry.MustRegister(m.sessions, m.frames, m.stages, m.outboxBytes, m.closedSlow, m.refused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	for i, name := range stageNames {
+		m.stageObs[i] = m.stages.WithLabelValues(name)
+	}
 	for _, code := range []string{client.CodeTooManySessions, client.CodeTooManyRequests, client.CodeUnauthorized,
 		client.CodeForbiddenOrigin, client.CodeUnknownHost} {
 		m.refused.WithLabelValues(code) // listed at 0 from the start
@@ -91,17 +96,13 @@ func (m *Metrics) Frame(transport, outcome, code string, t *pipeline.Timings) {
 	if t == nil {
 		return
 	}
-	for _, s := range []struct {
-		name string
-		secs float64
-	}{
-		{"queue", t.Queue.Seconds()}, {"decode", t.Decode.Seconds()}, {"detect", t.Detect.Seconds()},
-		{"landmarks", t.Landmarks.Seconds()}, {"effects", t.Effects.Seconds()}, {"encode", t.Encode.Seconds()},
-		{"total", t.Total().Seconds()},
-	} {
-		m.stages.WithLabelValues(s.name).Observe(s.secs)
+	for i, d := range [len(stageNames)]time.Duration{t.Queue, t.Decode, t.Detect, t.Landmarks, t.Effects, t.Encode, t.Total()} {
+		m.stageObs[i].Observe(d.Seconds())
 	}
 }
+
+// stageNames label tryon_stage_seconds, in the order Frame observes them.
+var stageNames = [...]string{"queue", "decode", "detect", "landmarks", "effects", "encode", "total"}
 
 // OutboxBytes implements client.Observer.
 func (m *Metrics) OutboxBytes(delta int) {
