@@ -241,77 +241,84 @@ func TestHeartbeatAbuseCloses(t *testing.T) {
 	}
 }
 
-// dialFrom opens TCP connections from a chosen loopback address, so a test
-// can be two client addresses on one machine.
-func dialFrom(local string) func(ctx context.Context, network, addr string) (net.Conn, error) {
-	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}}
-	return d.DialContext
-}
-
 // TestSessionCaps: past the per-address cap, Socket.IO and WebSocket
 // handshakes and new HTTP sessions are refused with too_many_sessions
 // (and Retry-After) before any session is made; past the handshake rate,
 // with too_many_requests. A good client from another address still
-// connects, and one from the same address does once a session ends. Every
-// refusal is counted.
+// connects, and one from the same address does once a session ends; this
+// machine's own clients are held to the total only. Every refusal is
+// counted. Client addresses are forwarded by a trusted proxy (the test).
 func TestSessionCaps(t *testing.T) {
+	from := func(addr string) http.Header { return http.Header{"X-Forwarded-For": {addr}} }
+	dial := func(base, addr string) (*sioclient.Client, error) {
+		return sioclient.DialWith(base, sioclient.Options{Timeout: 5 * time.Second, Header: from(addr)})
+	}
 	t.Run("per address", func(t *testing.T) {
-		base := startServerWith(t, "--max-sessions-per-ip", "3", "--session-burst", "100")
+		base := startServerWith(t, "--max-sessions-per-ip", "3", "--session-burst", "100", "--trusted-proxy", "127.0.0.1")
 		var held []*sioclient.Client
 		for i := 0; i < 3; i++ {
-			c, err := sioclient.Dial(base, 5*time.Second)
+			c, err := dial(base, "203.0.113.5")
 			if err != nil {
 				t.Fatalf("session %d: %v", i+1, err)
 			}
 			defer c.Close()
 			held = append(held, c)
 		}
-		if c, err := sioclient.Dial(base, 5*time.Second); err == nil {
+		if c, err := dial(base, "203.0.113.5"); err == nil {
 			c.Close()
 			t.Fatal("a 4th Socket.IO session from one address connected past the cap of 3")
 		}
-		code, body := request(t, "GET", base+"/socket.io/?EIO=4&transport=polling", nil)
-		if code != 503 || !strings.Contains(body, "too_many_sessions") {
-			t.Errorf("polling handshake past the cap: %d %s", code, body)
+		req, _ := http.NewRequest("GET", base+"/socket.io/?EIO=4&transport=polling", nil)
+		req.Header = from("203.0.113.5")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
 		}
-		resp, err := http.Get(base + "/socket.io/?EIO=4&transport=polling")
-		if err == nil {
-			if resp.Header.Get("Retry-After") == "" {
-				t.Error("no Retry-After on a refused handshake")
-			}
-			resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 503 || !strings.Contains(string(body), "too_many_sessions") || resp.Header.Get("Retry-After") == "" {
+			t.Errorf("polling handshake past the cap: %d %s (Retry-After %q)", resp.StatusCode, body, resp.Header.Get("Retry-After"))
 		}
-		if _, resp, err := dialWS(t, base, nil); err == nil || resp == nil || resp.StatusCode != 503 {
+		if _, resp, err := dialWS(t, base, from("203.0.113.5")); err == nil || resp == nil || resp.StatusCode != 503 {
 			t.Errorf("WebSocket past the cap: %v %v, want HTTP 503", resp, err)
 		}
-		r, body2 := postFrame(t, context.Background(), http.DefaultClient, base+"/api/v1/frames", testmedia.WebcamJPEG(t), nil)
+		r, body2 := postFrame(t, context.Background(), http.DefaultClient, base+"/api/v1/frames", testmedia.WebcamJPEG(t), from("203.0.113.5"))
 		if r.StatusCode != 503 || !strings.Contains(string(body2), "too_many_sessions") {
 			t.Errorf("new HTTP session past the cap: %d %s", r.StatusCode, body2)
 		}
-		// Another address is not affected.
-		other, err := sioclient.DialWith(base, sioclient.Options{Timeout: 5 * time.Second, NetDial: dialFrom("127.0.0.2")})
+		// Another address is not affected, nor is this machine.
+		other, err := dial(base, "203.0.113.6")
 		if err != nil {
 			t.Fatalf("a client from another address was refused: %v", err)
 		}
 		other.Close()
+		for i := 0; i < 5; i++ {
+			local, err := sioclient.Dial(base, 5*time.Second)
+			if err != nil {
+				t.Fatalf("local session %d: %v", i+1, err)
+			}
+			defer local.Close()
+		}
 		// A session ends: this address may open one again.
 		held[0].Close()
 		eventually(t, 10*time.Second, "a closed session's place was not given back", func() bool {
-			c, err := sioclient.Dial(base, 5*time.Second)
+			c, err := dial(base, "203.0.113.5")
 			if err == nil {
 				c.Close()
 			}
 			return err == nil
 		})
-		if v := metricValue(t, base, `tryon_handshakes_refused_total{code="too_many_sessions"}`); v < 5 {
-			t.Errorf("tryon_handshakes_refused_total{too_many_sessions} = %v, want 5 or more", v)
+		if v := metricValue(t, base, `tryon_handshakes_refused_total{code="too_many_sessions"}`); v < 4 {
+			t.Errorf("tryon_handshakes_refused_total{too_many_sessions} = %v, want 4 or more", v)
 		}
 	})
 	t.Run("rate", func(t *testing.T) {
-		base := startServerWith(t, "--session-burst", "5", "--session-rate", "0.01")
+		base := startServerWith(t, "--session-burst", "5", "--session-rate", "0.01", "--trusted-proxy", "127.0.0.1")
 		var refused int
 		for i := 0; i < 8; i++ {
-			resp, err := http.Get(base + "/socket.io/?EIO=4&transport=polling")
+			req, _ := http.NewRequest("GET", base+"/socket.io/?EIO=4&transport=polling", nil)
+			req.Header = from("203.0.113.5")
+			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -326,7 +333,7 @@ func TestSessionCaps(t *testing.T) {
 				refused++
 			}
 		}
-		good, err := sioclient.DialWith(base, sioclient.Options{Timeout: 5 * time.Second, NetDial: dialFrom("127.0.0.2")})
+		good, err := dial(base, "203.0.113.6")
 		if err != nil {
 			t.Fatalf("a client from another address was refused: %v", err)
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/livetryon/server/pkg/client"
+	"github.com/livetryon/server/pkg/publish"
 )
 
 // admit asks the session gate whether r may open a session, and counts a
@@ -26,6 +27,10 @@ func (s *Server) clientAddr(r *http.Request) netip.Addr {
 	addr, _ := s.access.ClientAddr(r)
 	return addr
 }
+
+// isLocal reports whether the access guard found r to come from this
+// machine (loopback, not forwarded, on the local listener).
+func isLocal(r *http.Request) bool { return r.Header.Get(publish.TrustedHeader) == "1" }
 
 // registerMetrics exposes the pipeline's, the watch hub's and the gate's
 // own counters at /metrics, read when scraped.

@@ -72,7 +72,7 @@ func NewServer(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, log: log, engine: engine, watch: watch.NewHub(cfg.Watch, log), metrics: metrics.New()}
 	s.access = &publish.Access{Key: cfg.AccessKey, TrustedProxies: cfg.TrustedProxies, Origins: cfg.CORSOrigins, Hosts: cfg.AllowedHosts,
 		Refused: s.metrics.HandshakeRefused}
-	s.gate = admit.New(cfg.Sessions, s.clientAddr)
+	s.gate = admit.New(cfg.Sessions, s.clientAddr, isLocal)
 	clients := client.Common{
 		Effects:    defaultEffects,
 		OpenStream: s.watch.OpenStream,

@@ -58,6 +58,7 @@ const maxAddresses = 1 << 16
 type Gate struct {
 	limits Limits
 	addrOf func(*http.Request) netip.Addr
+	exempt func(*http.Request) bool
 
 	mu    sync.Mutex
 	open  int
@@ -74,9 +75,15 @@ type address struct {
 }
 
 // New makes a Gate; addrOf gives a request's client address (the proxy's
-// forwarded one where the proxy is trusted).
-func New(limits Limits, addrOf func(*http.Request) netip.Addr) *Gate {
-	return &Gate{limits: limits.withDefaults(), addrOf: addrOf, addrs: map[netip.Prefix]*address{}}
+// forwarded one where the proxy is trusted). Requests for which exempt
+// (if set) is true are held to MaxSessions only, not to the per-address
+// limits: the server's own machine, whose load tools and test pages open
+// many sessions.
+func New(limits Limits, addrOf func(*http.Request) netip.Addr, exempt func(*http.Request) bool) *Gate {
+	if exempt == nil {
+		exempt = func(*http.Request) bool { return false }
+	}
+	return &Gate{limits: limits.withDefaults(), addrOf: addrOf, exempt: exempt, addrs: map[netip.Prefix]*address{}}
 }
 
 // Limits are the gate's limits, defaults applied.
@@ -96,6 +103,7 @@ func prefixOf(a netip.Addr) netip.Prefix {
 // must be called once when its session ends; it is safe to call it more.
 func (g *Gate) Admit(r *http.Request) (leave func(), refused *client.Refusal) {
 	key := prefixOf(g.addrOf(r))
+	exempt := g.exempt(r)
 	now := time.Now()
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -103,6 +111,11 @@ func (g *Gate) Admit(r *http.Request) (leave func(), refused *client.Refusal) {
 		g.refusedFull.Add(1)
 		return nil, &client.Refusal{Code: client.CodeTooManySessions, RetryAfter: 10,
 			Message: fmt.Sprintf("the server holds %d sessions, its limit; try again later", g.limits.MaxSessions)}
+	}
+	if exempt {
+		g.open++
+		var once sync.Once
+		return func() { once.Do(g.leaveExempt) }, nil
 	}
 	a := g.addrs[key]
 	if a == nil {
@@ -135,6 +148,12 @@ func (g *Gate) Admit(r *http.Request) (leave func(), refused *client.Refusal) {
 	g.open++
 	var once sync.Once
 	return func() { once.Do(func() { g.leave(key) }) }, nil
+}
+
+func (g *Gate) leaveExempt() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.open--
 }
 
 func (g *Gate) leave(key netip.Prefix) {

@@ -35,7 +35,7 @@ func admitN(t *testing.T, g *Gate, addr string, n int) []func() {
 
 func TestGate(t *testing.T) {
 	t.Run("per address", func(t *testing.T) {
-		g := New(Limits{MaxSessions: 100, MaxPerAddress: 3, Rate: 1000, Burst: 1000}, remote)
+		g := New(Limits{MaxSessions: 100, MaxPerAddress: 3, Rate: 1000, Burst: 1000}, remote, nil)
 		leaves := admitN(t, g, "192.0.2.1:1000", 3)
 		if _, r := g.Admit(from("192.0.2.1:1001")); r == nil || r.Code != client.CodeTooManySessions || r.RetryAfter == 0 {
 			t.Fatalf("4th session from one address: %+v, want too_many_sessions with Retry-After", r)
@@ -52,7 +52,7 @@ func TestGate(t *testing.T) {
 		}
 	})
 	t.Run("in all", func(t *testing.T) {
-		g := New(Limits{MaxSessions: 4, MaxPerAddress: 3, Rate: 1000, Burst: 1000}, remote)
+		g := New(Limits{MaxSessions: 4, MaxPerAddress: 3, Rate: 1000, Burst: 1000}, remote, nil)
 		admitN(t, g, "192.0.2.1:1", 3)
 		admitN(t, g, "192.0.2.2:1", 1)
 		if _, r := g.Admit(from("192.0.2.3:1")); r == nil || r.Code != client.CodeTooManySessions {
@@ -60,7 +60,7 @@ func TestGate(t *testing.T) {
 		}
 	})
 	t.Run("rate", func(t *testing.T) {
-		g := New(Limits{MaxSessions: 100, MaxPerAddress: 100, Rate: 0.001, Burst: 5}, remote)
+		g := New(Limits{MaxSessions: 100, MaxPerAddress: 100, Rate: 0.001, Burst: 5}, remote, nil)
 		for _, leave := range admitN(t, g, "192.0.2.1:1", 5) {
 			leave() // closing sessions does not give back the rate
 		}
@@ -74,7 +74,7 @@ func TestGate(t *testing.T) {
 		}
 	})
 	t.Run("IPv6 per /64", func(t *testing.T) {
-		g := New(Limits{MaxSessions: 100, MaxPerAddress: 2, Rate: 1000, Burst: 1000}, remote)
+		g := New(Limits{MaxSessions: 100, MaxPerAddress: 2, Rate: 1000, Burst: 1000}, remote, nil)
 		admitN(t, g, "[2001:db8::1]:1", 1)
 		admitN(t, g, "[2001:db8::ffff:2]:1", 1)
 		if _, r := g.Admit(from("[2001:db8::3]:1")); r == nil {
@@ -82,4 +82,20 @@ func TestGate(t *testing.T) {
 		}
 		admitN(t, g, "[2001:db8:0:1::1]:1", 1)
 	})
+}
+
+// TestGateExempt: exempt requests (this machine's) are held to the total
+// only, and count in it.
+func TestGateExempt(t *testing.T) {
+	local := func(r *http.Request) bool { return r.RemoteAddr == "127.0.0.1:1" }
+	g := New(Limits{MaxSessions: 10, MaxPerAddress: 1, Rate: 0.001, Burst: 1}, remote, local)
+	admitN(t, g, "127.0.0.1:1", 8)
+	admitN(t, g, "192.0.2.1:1", 1)
+	if _, r := g.Admit(from("192.0.2.1:1")); r == nil {
+		t.Fatal("a second session from a remote address passed its cap of 1")
+	}
+	admitN(t, g, "127.0.0.1:1", 1)
+	if _, r := g.Admit(from("127.0.0.1:1")); r == nil || r.Code != client.CodeTooManySessions {
+		t.Fatalf("an exempt session past the total: %+v", r)
+	}
 }
