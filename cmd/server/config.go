@@ -78,7 +78,8 @@ func parseFlags(args []string) (Config, error) {
 	fs.Var((*prefixListFlag)(&c.TrustedProxies), "trusted-proxy", "reverse proxies (CIDR or address, a list) whose X-Forwarded-For, Forwarded and X-Real-IP are believed; from any other address, a request with those headers is not local")
 	fs.DurationVar(&c.BodyTimeout, "body-timeout", 30*time.Second, "a request body (a frame, a photo) must arrive within this long")
 	fs.IntVar(&c.Pipeline.Workers, "workers", def.Workers, "frames processed in parallel (default: the number of CPUs)")
-	fs.IntVar(&c.Pipeline.DetectWidth, "detect-width", def.DetectWidth, "scale frames to this width for face detection; 0 for full resolution")
+	fs.Float64Var(&c.Pipeline.MinFace, "min-face", def.MinFace, "the smallest face to find, as a fraction of the frame's width; frames are scaled for detection to suit it, whatever their resolution")
+	fs.IntVar(&c.Pipeline.DetectWidth, "detect-width", 0, "scale frames to this width for face detection instead of choosing it from --min-face (0); a width at or above the frame's detects at full resolution")
 	fs.IntVar(&c.Pipeline.RedetectEvery, "redetect-every", def.RedetectEvery, "run the face detector on every n-th frame of a client and track faces by their landmarks in between; 1 detects on every frame")
 	fs.BoolVar(&c.Pipeline.NoSmoothing, "no-smoothing", false, "turn off the temporal filter on landmarks (One Euro)")
 	fs.IntVar(&c.Pipeline.JPEGQuality, "jpeg-quality", def.JPEGQuality, "JPEG quality of answered frames, 1..100")
@@ -154,6 +155,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("--redetect-every %d: want 1 or more", p.RedetectEvery)
 	case p.DetectWidth < 0:
 		return fmt.Errorf("--detect-width %d: want 0 or more", p.DetectWidth)
+	case !(p.MinFace >= 0.02 && p.MinFace <= 1):
+		return fmt.Errorf("--min-face %v: want 0.02..1 (a fraction of the frame's width)", p.MinFace)
 	case p.JPEGQuality < 1 || p.JPEGQuality > 100:
 		return fmt.Errorf("--jpeg-quality %d: want 1..100", p.JPEGQuality)
 	case p.Limits.MaxBytes < 1024:

@@ -18,7 +18,6 @@ import (
 // and close the session when the client goes.
 func Example() {
 	cfg := pipeline.DefaultConfig()
-	cfg.DetectWidth = 0 // the photo's face is an eighth of its width: detect at full size
 	engine, err := pipeline.New(cfg)
 	if err != nil {
 		fmt.Println(err)

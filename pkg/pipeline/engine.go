@@ -37,11 +37,16 @@ type Config struct {
 	Workers     int          // default runtime.NumCPU()
 	Limits      frame.Limits // default frame.DefaultLimits
 	JPEGQuality int          // of answered frames, 1..100; default 80
-	// DetectWidth is the width the gray frame is scaled down to before face
-	// detection; landmarks are still fitted at full resolution. HOG's cost
-	// grows with the pixel count and its smallest face is 80 px, so 320
-	// finds faces wider than a quarter of a 640 px frame, as at a laptop
-	// camera, at a quarter of the cost. 0 detects at full resolution.
+	// MinFace is the smallest face to find, as a fraction of the frame's
+	// width (dlib's box). Frames are scaled for detection so that such a
+	// face is as wide as the smallest one HOG finds (MinDetectableFace),
+	// whatever the camera's resolution: 1/8 gives a 480 px wide detection
+	// frame, so a 1920x1080 frame costs what a 640x480 one does. Default
+	// 0.125.
+	MinFace float64
+	// DetectWidth, if set, fixes the detection width instead; landmarks
+	// are still fitted at full resolution. A width at or above the frame's
+	// detects at full resolution.
 	DetectWidth int
 	// RedetectEvery runs the face detector on every n-th frame of a client
 	// and tracks faces from their landmarks in between; 1 detects on every
@@ -68,7 +73,7 @@ func DefaultConfig() Config {
 		Workers:       runtime.NumCPU(),
 		Limits:        frame.DefaultLimits,
 		JPEGQuality:   80,
-		DetectWidth:   320,
+		MinFace:       0.125,
 		RedetectEvery: 5,
 		PhotoQueue:    8,
 		Logger:        zerolog.Nop(),
@@ -143,6 +148,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if cfg.Limits == (frame.Limits{}) {
 		cfg.Limits = def.Limits
+	}
+	if cfg.MinFace <= 0 || cfg.MinFace > 1 {
+		cfg.MinFace = def.MinFace
 	}
 	if cfg.PhotoQueue <= 0 {
 		cfg.PhotoQueue = def.PhotoQueue

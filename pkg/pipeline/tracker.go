@@ -27,6 +27,7 @@ type tracker struct {
 	last        time.Time // when the previous frame was submitted
 	thumb       []byte    // the previous frame, gray, thumbWidth x thumbHeight
 	moved       bool      // this frame differs from the previous one too much to track
+	searches    int       // detections in a row with no face tracked
 }
 
 // A thumbnail of each frame is compared with the previous one: a mean
@@ -66,6 +67,30 @@ type trackedFace struct {
 }
 
 // due reports whether this frame needs a fresh detection.
+// searchFiner says whether this detection should look for smaller faces
+// than usual: while no face is tracked, every other frame does, so a face
+// under the usual minimum is found within two frames and an empty scene
+// costs one detection a frame.
+func (t *tracker) searchFiner() bool {
+	if len(t.faces) > 0 {
+		t.searches = 0
+		return false
+	}
+	t.searches++
+	return t.searches%2 == 0
+}
+
+// narrowest is the width of the narrowest face tracked, 0 if none.
+func (t *tracker) narrowest() int {
+	n := 0
+	for _, f := range t.faces {
+		if w := f.box().Dx(); n == 0 || w < n {
+			n = w
+		}
+	}
+	return n
+}
+
 func (t *tracker) due(every int) bool {
 	return every <= 1 || len(t.faces) == 0 || t.moved || t.sinceDetect+1 >= every
 }

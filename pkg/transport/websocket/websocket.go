@@ -213,7 +213,14 @@ func (c *conn) readLoop() {
 		}
 		if n > int64(max) {
 			c.s.opts.Logger.Warn().Str("client", c.client.ID()).Int("limit", max).Msg("message over the read limit; closing")
-			closeWith(c.ws, CloseTooBig, fmt.Sprintf("message over the %d-byte limit", max))
+			c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(CloseTooBig,
+				fmt.Sprintf("message over the %d-byte limit", max)), time.Now().Add(time.Second))
+			// Read on a little, discarding: closing with the client's bytes
+			// unread would reset the connection, and the reset can reach
+			// the client before it reads the close frame and its reason.
+			c.ws.SetReadDeadline(time.Now().Add(2 * time.Second))
+			io.CopyN(io.Discard, r, 4*int64(max))
+			c.ws.Close()
 			return
 		}
 		switch kind {

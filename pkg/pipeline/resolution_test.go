@@ -1,0 +1,178 @@
+package pipeline_test
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+	"os"
+	"testing"
+	"time"
+
+	"gocv.io/x/gocv"
+
+	"github.com/livetryon/server/internal/testmedia"
+	"github.com/livetryon/server/pkg/landmarks"
+	"github.com/livetryon/server/pkg/pipeline"
+)
+
+// portraitFaceWidth is the width of dlib's box around the face of
+// obama-480p.jpg (853x480), detected at full resolution.
+const portraitFaceWidth = 125
+
+// portraitAt makes a w x h frame from the portrait. natural: the picture
+// as a camera at that resolution would frame it (the 640x480 centre crop
+// for 4:3, the whole picture for 16:9), scaled. Otherwise the portrait is
+// shrunk or grown so its face is an eighth of the frame's width, and set
+// in the middle of a gray frame.
+func portraitAt(t testing.TB, w, h int, natural bool) []byte {
+	t.Helper()
+	if natural {
+		return portraitAtFrac(t, w, h, 0)
+	}
+	return portraitAtFrac(t, w, h, 8)
+}
+
+// portraitAtFrac is portraitAt with the face 1/frac of the frame's width,
+// or as a camera frames it when frac is 0.
+func portraitAtFrac(t testing.TB, w, h int, frac float64) []byte {
+	t.Helper()
+	natural := frac == 0
+	raw, err := os.ReadFile(testmedia.Path("obama-480p.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := gocv.IMDecode(raw, gocv.IMReadColor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	out := gocv.NewMat()
+	defer out.Close()
+	if natural {
+		region := src.Region(image.Rect(0, 0, src.Cols(), src.Rows()))
+		if w*3 == h*4 { // 4:3: the centre crop
+			x := (src.Cols() - 640) / 2
+			region.Close()
+			region = src.Region(image.Rect(x, 0, x+640, 480))
+		}
+		defer region.Close()
+		gocv.Resize(region, &out, image.Pt(w, h), 0, 0, gocv.InterpolationArea)
+	} else {
+		k := float64(w) / frac / portraitFaceWidth
+		scaled := gocv.NewMat()
+		defer scaled.Close()
+		gocv.Resize(src, &scaled, image.Pt(int(float64(src.Cols())*k), int(float64(src.Rows())*k)), 0, 0, gocv.InterpolationArea)
+		top, left := (h-scaled.Rows())/2, (w-scaled.Cols())/2
+		gocv.CopyMakeBorder(scaled, &out, top, h-scaled.Rows()-top, left, w-scaled.Cols()-left, gocv.BorderConstant, color.RGBA{128, 128, 128, 0})
+	}
+	buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, out, []int{gocv.IMWriteJpegQuality, 90})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer buf.Close()
+	return append([]byte(nil), buf.GetBytes()...)
+}
+
+// meanError is the mean distance in pixels between two faces' 68 points,
+// and that over the reference's inter-ocular distance.
+func meanError(got, ref landmarks.Face) (px, rel float64) {
+	var sum float64
+	for i := range ref.Points {
+		sum += math.Hypot(float64(got.Points[i].X-ref.Points[i].X), float64(got.Points[i].Y-ref.Points[i].Y))
+	}
+	px = sum / float64(len(ref.Points))
+	return px, px / ref.Points.InterOcular()
+}
+
+// TestFacesAtEveryResolution: in the live mode (tracking and smoothing
+// on, default settings), the portrait is found within two frames and on
+// every frame after at each resolution the page offers, both as a camera
+// would frame it and with the face shrunk to an eighth of the frame's
+// width (the smallest face the server promises to find). Its landmarks
+// stay within 3% of the inter-ocular distance of those the photo API
+// finds on the same frame at full resolution.
+func TestFacesAtEveryResolution(t *testing.T) {
+	e := newEngine(t, nil)
+	for _, size := range []image.Point{{320, 240}, {640, 480}, {853, 480}, {1280, 720}, {1920, 1080}} {
+		for _, natural := range []bool{true, false} {
+			name := fmt.Sprintf("%dx%d/face 1-8", size.X, size.Y)
+			if natural {
+				name = fmt.Sprintf("%dx%d/natural", size.X, size.Y)
+			}
+			t.Run(name, func(t *testing.T) {
+				jpg := portraitAt(t, size.X, size.Y, natural)
+				ref, err := e.Process(ctx, pipeline.Input{JPEG: jpg}, pipeline.PhotoOptions{Output: pipeline.OutputLandmarks})
+				if err != nil || ref.Err != nil || len(ref.Faces) != 1 {
+					t.Fatalf("the photo API finds %d faces (%v %v)", len(ref.Faces), err, ref.Err)
+				}
+				ref.Release()
+				// dlib's boxes come in pyramid steps: allow a step either way.
+				if w := ref.Faces[0].Box.Dx(); !natural && (w < size.X/10 || w > size.X/6) {
+					t.Fatalf("the face is %d px wide, not about an eighth of %d", w, size.X)
+				}
+				c := newCollector()
+				s := e.NewSession(pipeline.SessionOptions{ID: name, Output: pipeline.OutputLandmarks}, c)
+				defer s.Close()
+				const frames = 12
+				t0 := time.Unix(1e9, 0)
+				var found []int
+				for i := 0; i < frames; i++ {
+					s.Submit(ctx, pipeline.Input{JPEG: jpg, Captured: t0.Add(time.Duration(i) * time.Second / 30)})
+					c.wait(t, 1)
+				}
+				res, _ := c.results()
+				worst, worstPx := 0.0, 0.0
+				for i, r := range res {
+					if r.Err != nil {
+						t.Fatal(r.Err)
+					}
+					found = append(found, len(r.Faces))
+					if len(r.Faces) == 1 {
+						px, rel := meanError(r.Faces[0], ref.Faces[0])
+						worst, worstPx = max(worst, rel), max(worstPx, px)
+					}
+					if i >= 1 && len(r.Faces) != 1 {
+						t.Errorf("frame %d: %d faces", i+1, len(r.Faces))
+					}
+				}
+				t.Logf("faces per frame %v; face %d px wide; worst mean landmark error %.2f px, %.2f%% of the inter-ocular distance",
+					found, ref.Faces[0].Box.Dx(), worstPx, 100*worst)
+				// 3% of the inter-ocular distance, as for dlib's own photos;
+				// a face under 80 px is limited by its pixels: 1.5 px.
+				if worst > 0.03 && worstPx > 1.5 {
+					t.Errorf("landmarks %.2f px (%.2f%% of the inter-ocular distance) from the photo's, limit 3%% or 1.5 px", worstPx, 100*worst)
+				}
+			})
+		}
+	}
+}
+
+// TestSmallerFaceFoundBySearchingHarder: a face under the promised eighth
+// (a twelfth of a 1280x720 frame) is not found at the usual detection
+// scale, but while no face is tracked every other detection looks at a
+// finer one: it is found on the second frame, and kept on every frame
+// after, since re-detection then looks as finely as the face needs.
+func TestSmallerFaceFoundBySearchingHarder(t *testing.T) {
+	e := newEngine(t, nil)
+	jpg := portraitAtFrac(t, 1280, 720, 12)
+	c := newCollector()
+	s := e.NewSession(pipeline.SessionOptions{ID: "small", Output: pipeline.OutputLandmarks}, c)
+	defer s.Close()
+	t0 := time.Unix(1e9, 0)
+	for i := 0; i < 20; i++ {
+		s.Submit(ctx, pipeline.Input{JPEG: jpg, Captured: t0.Add(time.Duration(i) * time.Second / 30)})
+		c.wait(t, 1)
+	}
+	res, _ := c.results()
+	var found []int
+	for _, r := range res {
+		found = append(found, len(r.Faces))
+	}
+	t.Logf("faces per frame: %v", found)
+	for i, n := range found {
+		if i >= 1 && n != 1 {
+			t.Fatalf("frame %d has %d faces; want the face from the second frame on: %v", i+1, n, found)
+		}
+	}
+}
