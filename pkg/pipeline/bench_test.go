@@ -72,8 +72,9 @@ func BenchmarkDecode(b *testing.B) {
 	reportMsPerFrame(b)
 }
 
-// BenchmarkDetect: dlib's HOG detector at the server's default detection
-// width (320) and at full resolution (640).
+// BenchmarkDetect: dlib's HOG detector at the old fixed detection width
+// (320), at the width --min-face 1/8 gives (480, the default at every
+// resolution) and at full resolution (640).
 func BenchmarkDetect(b *testing.B) {
 	f := newStageFixture(b)
 	det, err := landmarks.NewDetector()
@@ -81,7 +82,7 @@ func BenchmarkDetect(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer det.Close()
-	for _, width := range []int{320, 640} {
+	for _, width := range []int{320, 480, 640} {
 		b.Run(strconv.Itoa(width), func(b *testing.B) {
 			small := gocv.NewMat()
 			defer small.Close()
@@ -152,13 +153,16 @@ func BenchmarkEncode(b *testing.B) {
 // them in between (redetect=5, the default).
 func BenchmarkFrame(b *testing.B) {
 	for _, every := range []int{1, 5} {
-		b.Run("redetect="+strconv.Itoa(every), func(b *testing.B) { benchmarkFrame(b, every) })
+		b.Run("redetect="+strconv.Itoa(every), func(b *testing.B) { benchmarkFrame(b, every, 0) })
 	}
+	// The fixed detection width of before --min-face, for comparison in
+	// the same run: it misses faces under a quarter of the frame.
+	b.Run("redetect=5,detect-width=320", func(b *testing.B) { benchmarkFrame(b, 5, 320) })
 }
 
-func benchmarkFrame(b *testing.B, redetectEvery int) {
+func benchmarkFrame(b *testing.B, redetectEvery, detectWidth int) {
 	f := newStageFixture(b)
-	e := newEngine(b, func(c *pipeline.Config) { c.Workers = 1; c.RedetectEvery = redetectEvery })
+	e := newEngine(b, func(c *pipeline.Config) { c.Workers = 1; c.RedetectEvery = redetectEvery; c.DetectWidth = detectWidth })
 	done := make(chan struct{}, 1)
 	s := e.NewSession(pipeline.SessionOptions{ID: "bench", Effects: []pipeline.Effect{effects.DefaultLipstick}}, pipeline.ReceiverFunc(func(r pipeline.Result) {
 		if r.Err != nil || len(r.Faces) != 1 {
