@@ -37,7 +37,14 @@ func run() error {
 	flag.Float64Var(&cfg.FPS, "fps", 0, "frames a second each client sends; 0 is a closed loop: the next frame when the answer arrives")
 	flag.DurationVar(&cfg.Duration, "duration", 10*time.Second, "how long to send")
 	flag.StringVar(&cfg.Protocol, "protocol", "ack", "seed: answers matched by a number stamped in the pixels (the tutorial's image → response_back); ack: by the frame's id (this server)")
-	flag.StringVar(&cfg.Source, "image", "testdata/obama-480p.jpg", "JPEG to send, cropped to 640x480 from the centre")
+	flag.StringVar(&cfg.Source, "image", "testdata/obama-480p.jpg", "JPEG to send, framed as a camera of --size would frame it")
+	flag.Func("size", "frame size WxH, e.g. 1280x720 (default 640x480): the image's largest centred region of that aspect, scaled, so the face keeps its share of the width", func(v string) error {
+		_, err := fmt.Sscanf(v, "%dx%d", &cfg.Size.X, &cfg.Size.Y)
+		if err == nil && (cfg.Size.X < 16 || cfg.Size.Y < 16 || cfg.Size.X > 4096 || cfg.Size.Y > 4096) {
+			err = fmt.Errorf("want 16..4096 on each side")
+		}
+		return err
+	})
 	flag.IntVar(&cfg.Quality, "quality", 50, "JPEG quality of the frames sent, 1..100 (a browser's 0.5 is 50)")
 	flag.IntVar(&cfg.ServerPID, "server-pid", 0, "sample this process's resident memory (the server's pid)")
 	flag.StringVar(&jsonOut, "json", "", "also write the report as JSON to this file (- for stdout)")

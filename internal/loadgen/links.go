@@ -118,6 +118,7 @@ func (l *socketIOLink) close()                { l.conn.Close() }
 type answerBody struct {
 	ID      *int               `json:"id"`
 	Image   string             `json:"image"`
+	Faces   *int               `json:"faces"`
 	Timings map[string]float64 `json:"timings"`
 	Error   *struct {
 		Code    string `json:"code"`
@@ -125,18 +126,27 @@ type answerBody struct {
 	} `json:"error"`
 }
 
+// info is what an answer says of its frame besides the picture.
+func (b *answerBody) info() answerInfo {
+	faces := -1
+	if b.Faces != nil {
+		faces = *b.Faces
+	}
+	return answerInfo{faces: faces, timings: b.Timings}
+}
+
 func (l *socketIOLink) onAck(id int, args []json.RawMessage) {
 	var body answerBody
 	switch {
 	case len(args) == 0 || json.Unmarshal(args[0], &body) != nil || body.ID == nil || *body.ID != id:
-		l.c.onAnswer(id, false, nil)
+		l.c.onAnswer(id, false, answerInfo{})
 	case body.Error != nil && body.Error.Code == "dropped":
 		l.c.onDropped(id)
 	case body.Error != nil:
 		l.c.onError(id, body.Error.Code+": "+body.Error.Message)
 	default:
 		jpg, ok := decodeDataURL(body.Image)
-		l.c.onAnswer(id, ok && isJPEG(jpg), body.Timings)
+		l.c.onAnswer(id, ok && isJPEG(jpg), body.info())
 	}
 }
 
@@ -210,7 +220,7 @@ func (l *webSocketLink) send(id int, v *variant) error {
 
 func (l *webSocketLink) read() {
 	defer close(l.closed)
-	pending, timings := -1, map[string]float64(nil) // the frame the next binary answers
+	pending, info := -1, answerInfo{} // the frame the next binary answers
 	for {
 		kind, msg, err := l.conn.ReadMessage()
 		if err != nil {
@@ -223,8 +233,8 @@ func (l *webSocketLink) read() {
 			case pending < 0:
 				l.c.onUnmatched()
 			default:
-				l.c.onAnswer(pending, isJPEG(msg), timings)
-				pending, timings = -1, nil
+				l.c.onAnswer(pending, isJPEG(msg), info)
+				pending, info = -1, answerInfo{}
 			}
 			continue
 		}
@@ -248,7 +258,7 @@ func (l *webSocketLink) read() {
 			case body.Error != nil:
 				l.c.onError(*body.ID, body.Error.Code+": "+body.Error.Message)
 			default:
-				pending, timings = *body.ID, body.Timings
+				pending, info = *body.ID, body.info()
 			}
 		case "error":
 			id := -1
@@ -332,12 +342,16 @@ func (l *httpLink) post(id int, v *variant) error {
 	case resp.StatusCode != http.StatusOK:
 		l.c.onError(id, fmt.Sprintf("HTTP %d: %s", resp.StatusCode, bytes.TrimSpace(body)))
 	case resp.Header.Get("X-Frame-Id") != strconv.Itoa(id):
-		l.c.onAnswer(id, false, nil)
+		l.c.onAnswer(id, false, answerInfo{})
 	default:
 		l.mu.Lock()
 		l.session = resp.Header.Get("X-Session-Id")
 		l.mu.Unlock()
-		l.c.onAnswer(id, isJPEG(body), parseServerTiming(resp.Header.Get("Server-Timing")))
+		faces, err := strconv.Atoi(resp.Header.Get("X-Faces"))
+		if err != nil {
+			faces = -1
+		}
+		l.c.onAnswer(id, isJPEG(body), answerInfo{faces: faces, timings: parseServerTiming(resp.Header.Get("Server-Timing"))})
 	}
 	return nil
 }

@@ -41,7 +41,11 @@ type Config struct {
 	FPS                  float64 // frames a second per client; 0 is a closed loop (next frame when the answer arrives)
 	Duration             time.Duration
 	Protocol             string // "seed": answers matched by their pixels; "ack": by their id (see the package doc)
-	Source               string // a JPEG; cropped to 640x480 from the centre
+	Source               string // a JPEG: the portrait
+	// Size is the frames' size: Source framed as a camera with that aspect
+	// would frame it (the largest centred region of that aspect), scaled,
+	// so the face keeps its share of the frame's width. Zero: 640x480.
+	Size    image.Point
 	Quality              int    // JPEG quality of the frames sent, 1..100
 	Variants             int    // distinct stamped frames to cycle through (at most frameid.Modulo)
 	// AnswerTimeout ends a closed loop's wait for an answer that never comes.
@@ -87,6 +91,17 @@ type Report struct {
 	PeakRSSMB float64 `json:"server_peak_rss_mb,omitempty"`
 	// Median server time per stage in ms, as acknowledgements report it.
 	ServerStagesP50 map[string]float64 `json:"server_stages_p50_ms,omitempty"`
+	// Answers by the faces the server found in them ("1": 950, "0": 3);
+	// empty when the protocol does not say (seed).
+	FacesPerAnswer map[string]int `json:"faces_per_answer,omitempty"`
+	FrameWidth     int            `json:"frame_width"`
+	FrameHeight    int            `json:"frame_height"`
+}
+
+// answerInfo is what an answer says of its frame besides the picture.
+type answerInfo struct {
+	faces   int // -1: not said
+	timings map[string]float64
 }
 
 type sample struct {
@@ -108,14 +123,12 @@ func makeFrames(cfg Config) ([]variant, int, error) {
 		return nil, 0, fmt.Errorf("cannot read %s", cfg.Source)
 	}
 	defer src.Close()
-	w, h := min(640, src.Cols()), min(480, src.Rows())
-	x, y := (src.Cols()-w)/2, (src.Rows()-h)/2
-	crop := src.Region(image.Rect(x, y, x+w, y+h))
-	defer crop.Close()
+	frame := cameraFrame(src, cfg.Size)
+	defer frame.Close()
 	var f []variant
 	size := 0
 	for i := 0; i < cfg.Variants; i++ {
-		img := crop.Clone()
+		img := frame.Clone()
 		frameid.Stamp(&img, i)
 		buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, img, []int{gocv.IMWriteJpegQuality, cfg.Quality})
 		img.Close()
@@ -128,6 +141,30 @@ func makeFrames(cfg Config) ([]variant, int, error) {
 		f = append(f, variant{jpeg: jpg, dataURL: "data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(jpg)})
 	}
 	return f, size, nil
+}
+
+// cameraFrame frames src as a camera of the given size would: the largest
+// centred region of its aspect, scaled to it. A zero size is 640x480.
+func cameraFrame(src gocv.Mat, size image.Point) gocv.Mat {
+	if size == (image.Point{}) {
+		size = image.Pt(640, 480)
+	}
+	w, h := src.Cols(), src.Rows()
+	if w*size.Y > h*size.X { // src is wider: crop its sides
+		w = h * size.X / size.Y
+	} else {
+		h = w * size.Y / size.X
+	}
+	x, y := (src.Cols()-w)/2, (src.Rows()-h)/2
+	region := src.Region(image.Rect(x, y, x+w, y+h))
+	defer region.Close()
+	out := gocv.NewMat()
+	interp := gocv.InterpolationArea
+	if size.X > w {
+		interp = gocv.InterpolationCubic
+	}
+	gocv.Resize(region, &out, size, 0, 0, interp)
+	return out
 }
 
 // Run performs the load and returns its report.
@@ -210,13 +247,22 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 func report(cfg Config, start time.Time, size int, clients []*client, peakRSS float64) *Report {
 	r := &Report{Transport: cfg.Transport, Protocol: cfg.Protocol, Clients: cfg.Clients, OfferedFPS: cfg.FPS,
-		DurationSeconds: cfg.Duration.Seconds(), FrameBytes: size, PeakRSSMB: peakRSS}
+		DurationSeconds: cfg.Duration.Seconds(), FrameBytes: size, PeakRSSMB: peakRSS, FrameWidth: cfg.Size.X, FrameHeight: cfg.Size.Y}
+	if cfg.Size == (image.Point{}) {
+		r.FrameWidth, r.FrameHeight = 640, 480
+	}
 	var all []sample
 	stages := map[string][]float64{}
 	for _, c := range clients {
 		c.mu.Lock()
 		for k, v := range c.stages {
 			stages[k] = append(stages[k], v...)
+		}
+		for k, n := range c.faces {
+			if r.FacesPerAnswer == nil {
+				r.FacesPerAnswer = map[string]int{}
+			}
+			r.FacesPerAnswer[k] += n
 		}
 		r.Sent += c.sent
 		r.Answered += len(c.samples)
@@ -288,6 +334,7 @@ type client struct {
 	seq         int
 	inFlight    map[int]time.Time    // frame number → send time
 	stages      map[string][]float64 // the server's per-stage ms, from answers
+	faces       map[string]int       // answers by faces found
 	samples     []sample
 	sent        int
 	dropped     int
@@ -297,7 +344,7 @@ type client struct {
 }
 
 func newClient(cfg Config, fr []variant) *client {
-	return &client{cfg: cfg, frames: fr, answer: make(chan struct{}, 1), inFlight: map[int]time.Time{}, stages: map[string][]float64{}}
+	return &client{cfg: cfg, frames: fr, answer: make(chan struct{}, 1), inFlight: map[int]time.Time{}, stages: map[string][]float64{}, faces: map[string]int{}}
 }
 
 func (c *client) signal() {
@@ -351,7 +398,7 @@ func (c *client) send() error {
 }
 
 // onAnswer records the answer to frame id; valid says it is a JPEG.
-func (c *client) onAnswer(id int, valid bool, timings map[string]float64) {
+func (c *client) onAnswer(id int, valid bool, info answerInfo) {
 	defer c.signal()
 	now := time.Now()
 	c.mu.Lock()
@@ -362,8 +409,11 @@ func (c *client) onAnswer(id int, valid bool, timings map[string]float64) {
 		return
 	}
 	c.matchLocked(id, now)
-	for stage, v := range timings {
+	for stage, v := range info.timings {
 		c.stages[stage] = append(c.stages[stage], v)
+	}
+	if info.faces >= 0 {
+		c.faces[strconv.Itoa(info.faces)]++
 	}
 }
 
@@ -475,9 +525,23 @@ func (r *Report) Text() string {
 		mode = fmt.Sprintf("%.0f fps offered each", r.OfferedFPS)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d clients over %s, %s, %s protocol, %.0f s, frames of %d bytes\n", r.Clients, r.Transport, mode, r.Protocol, r.DurationSeconds, r.FrameBytes)
+	fmt.Fprintf(&b, "%d clients over %s, %s, %s protocol, %.0f s, %dx%d frames of %d bytes\n", r.Clients, r.Transport, mode, r.Protocol, r.DurationSeconds, r.FrameWidth, r.FrameHeight, r.FrameBytes)
 	fmt.Fprintf(&b, "answered      %.1f frames/s (%d of %d sent; %d dropped by the server, %d unanswered, %d errors, %d malformed)\n",
 		r.AnsweredFPS, r.Answered, r.Sent, r.ServerDropped, r.Unanswered, r.Errors, r.Malformed)
+	if len(r.FacesPerAnswer) > 0 {
+		keys := make([]string, 0, len(r.FacesPerAnswer))
+		for k := range r.FacesPerAnswer {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var parts []string
+		for _, k := range keys {
+			parts = append(parts, fmt.Sprintf("%s face(s) in %d", k, r.FacesPerAnswer[k]))
+		}
+		fmt.Fprintf(&b, "faces         %s answers\n", strings.Join(parts, ", "))
+	} else {
+		fmt.Fprintf(&b, "faces         not reported by this protocol\n")
+	}
 	fmt.Fprintf(&b, "age           p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms\n", r.AgeP50, r.AgeP95, r.AgeP99, r.AgeMax)
 	fmt.Fprintf(&b, "drift         first quarter p50 %.1f ms, last quarter p50 %.1f ms (x%.2f)\n", r.FirstQuarterP50, r.LastQuarterP50, r.Drift)
 	fmt.Fprintf(&b, "wire          %.0f bytes up per frame sent, %.0f bytes down per frame answered\n", r.UpBytesPerFrame, r.DownBytesPerFrame)

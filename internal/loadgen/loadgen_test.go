@@ -2,6 +2,7 @@ package loadgen_test
 
 import (
 	"context"
+	"image"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -76,8 +77,27 @@ func TestLoadgenAgainstRealServer(t *testing.T) {
 			if run.protocol == "ack" && rep.ServerStagesP50["total"] <= 0 {
 				t.Errorf("no server timings read from the answers: %v", rep.ServerStagesP50)
 			}
+			// The faces the server found, from every answer that says.
+			if run.protocol == "ack" && rep.FacesPerAnswer["1"] != rep.Answered {
+				t.Errorf("faces per answer %v, want one face in each of %d", rep.FacesPerAnswer, rep.Answered)
+			}
 		})
 	}
+
+	// --size frames the portrait as a 1280x720 camera would: the face is
+	// found in every answer, and the frames are bigger.
+	t.Run("1280x720", func(t *testing.T) {
+		cfg := base
+		cfg.URL, cfg.Transport, cfg.Protocol, cfg.Clients, cfg.Size = url, "ws", "ack", 1, image.Pt(1280, 720)
+		rep, err := loadgen.Run(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		closedLoop(t, rep)
+		if rep.FrameWidth != 1280 || rep.FrameHeight != 720 || rep.FacesPerAnswer["1"] != rep.Answered {
+			t.Errorf("%dx%d frames, faces per answer %v of %d answered", rep.FrameWidth, rep.FrameHeight, rep.FacesPerAnswer, rep.Answered)
+		}
+	})
 
 	// Base64 costs a third more: the same frames over Socket.IO cost more
 	// bytes than over the raw WebSocket.
