@@ -102,7 +102,10 @@ type Engine struct {
 	mu     sync.Mutex
 	wake   *sync.Cond
 	ready  []job    // sessions with a frame waiting and none running; oldest first
-	photoQ []*photo // photos waiting, oldest first: taken when ready is empty
+	// background are detections beside the answer path (redetect.go),
+	// taken when no live frame waits, before photos.
+	background []job
+	photoQ     []*photo // photos waiting, oldest first: taken when ready and background are empty
 	// photosRunning are photos on a worker now, at most maxPhotosRunning.
 	photosRunning int
 	closed        bool
@@ -197,10 +200,11 @@ func (e *Engine) Close() {
 	}
 	e.closed = true
 	waiting := e.ready
+	waiting = append(waiting, e.background...)
 	for _, p := range e.photoQ {
 		waiting = append(waiting, p)
 	}
-	e.ready, e.photoQ = nil, nil
+	e.ready, e.background, e.photoQ = nil, nil, nil
 	e.wake.Broadcast()
 	e.mu.Unlock()
 	for _, j := range waiting {
@@ -208,6 +212,18 @@ func (e *Engine) Close() {
 	}
 	e.wg.Wait()
 	e.predictor.Close()
+}
+
+// scheduleBackground queues a job that yields to live frames.
+func (e *Engine) scheduleBackground(j job) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return false
+	}
+	e.background = append(e.background, j)
+	e.wake.Signal()
+	return true
 }
 
 func (e *Engine) schedule(j job) bool {
@@ -239,7 +255,7 @@ func (e *Engine) maxPhotosRunning() int { return max(1, len(e.workers)-1) }
 func (e *Engine) next() job {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for !e.closed && len(e.ready) == 0 && (len(e.photoQ) == 0 || e.photosRunning >= e.maxPhotosRunning()) {
+	for !e.closed && len(e.ready) == 0 && len(e.background) == 0 && (len(e.photoQ) == 0 || e.photosRunning >= e.maxPhotosRunning()) {
 		e.wake.Wait()
 	}
 	if e.closed {
@@ -250,6 +266,12 @@ func (e *Engine) next() job {
 		e.ready[0] = nil
 		e.ready = e.ready[1:]
 		return s
+	}
+	if len(e.background) > 0 {
+		j := e.background[0]
+		e.background[0] = nil
+		e.background = e.background[1:]
+		return j
 	}
 	p := e.photoQ[0]
 	e.photoQ[0] = nil

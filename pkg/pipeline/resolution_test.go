@@ -176,3 +176,101 @@ func TestSmallerFaceFoundBySearchingHarder(t *testing.T) {
 		}
 	}
 }
+
+// twoPlaces makes a 1280x480 frame: the portrait's 640x480 centre crop on
+// the left, and on the right gray faded into the crop mirrored (a second
+// face) by alpha, 0 to 1.
+func twoPlaces(t testing.TB, alpha float64) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(testmedia.Path("obama-480p.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := gocv.IMDecode(raw, gocv.IMReadColor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	x := (src.Cols() - 640) / 2
+	crop := src.Region(image.Rect(x, 0, x+640, 480))
+	defer crop.Close()
+	right := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(128, 128, 128, 0), 480, 640, gocv.MatTypeCV8UC3)
+	defer right.Close()
+	if alpha > 0 {
+		mirrored := gocv.NewMat()
+		defer mirrored.Close()
+		gocv.Flip(crop, &mirrored, 1)
+		gocv.AddWeighted(mirrored, alpha, right, 1-alpha, 0, &right)
+	}
+	out := gocv.NewMat()
+	defer out.Close()
+	gocv.Hconcat(crop, right, &out)
+	buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, out, []int{gocv.IMWriteJpegQuality, 90})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer buf.Close()
+	return append([]byte(nil), buf.GetBytes()...)
+}
+
+// TestFaceEnteringIsFound: while one face is tracked, frames are answered
+// from tracking and re-detection runs beside them. A second face fades in
+// over 8 frames, too gradually for the scene-change test to call for a
+// detection on the answer path: it is found within RedetectEvery+3 frames
+// of being whole (the next background detection, its run, and the frame
+// that merges it), and both are kept after. The first face is never lost.
+func TestFaceEnteringIsFound(t *testing.T) {
+	e := newEngine(t, nil)
+	const before, fade, after = 10, 8, 20
+	frames := make([][]byte, before+fade+after)
+	for i := range frames {
+		frames[i] = twoPlaces(t, min(1, max(0, float64(i-before+1)/fade)))
+	}
+	c := newCollector()
+	s := e.NewSession(pipeline.SessionOptions{ID: "enter", Output: pipeline.OutputLandmarks}, c)
+	defer s.Close()
+	t0 := time.Unix(1e9, 0)
+	for i, jpg := range frames {
+		s.Submit(ctx, pipeline.Input{JPEG: jpg, Captured: t0.Add(time.Duration(i) * time.Second / 30)})
+		c.wait(t, 1)
+	}
+	res, _ := c.results()
+	var found []int
+	tracked := 0
+	for _, r := range res {
+		found = append(found, len(r.Faces))
+		if r.Tracked {
+			tracked++
+		}
+	}
+	whole := before + fade - 1 // the first frame with the second face whole
+	t.Logf("faces per frame (the second face fades in from frame %d, whole at %d): %v; %d of %d frames answered from tracking", before+1, whole+1, found, tracked, len(res))
+	for i, n := range found[1:before] {
+		if n != 1 {
+			t.Fatalf("frame %d: %d faces before the second entered", i+2, n)
+		}
+	}
+	first := -1
+	for i := before; i < len(found); i++ {
+		if found[i] == 2 {
+			first = max(0, i-whole)
+			break
+		}
+	}
+	bound := pipeline.DefaultConfig().RedetectEvery + 3
+	if first < 0 || first > bound {
+		t.Fatalf("the second face was found %d frames after it was whole (-1: never); the bound is %d", first, bound)
+	}
+	t.Logf("the second face was found %d frames after it was whole (%.0f ms at 30 fps)", first, float64(first)*1000/30)
+	for i := whole + first; i < len(found); i++ {
+		if found[i] != 2 {
+			t.Errorf("frame %d: %d faces after both were found", i+1, found[i])
+		}
+	}
+	// Only the first frame waits for a detection (nothing is tracked yet;
+	// one more is allowed for a scene change): periodic re-detection no
+	// longer holds up the answer.
+	if tracked < len(res)-2 {
+		t.Errorf("only %d of %d frames answered from tracking", tracked, len(res))
+	}
+}

@@ -283,7 +283,7 @@ func (s *Session) run(w *worker) {
 		s.waiting[0] = queued{}
 		s.waiting = s.waiting[1:]
 	}
-	job := frameJob{effects: s.effects, output: s.output, rate: &s.rate, track: &s.track}
+	job := frameJob{effects: s.effects, output: s.output, rate: &s.rate, track: &s.track, engine: s.engine}
 	s.mu.Unlock()
 	if !ok {
 		s.finish()

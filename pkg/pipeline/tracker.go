@@ -28,6 +28,7 @@ type tracker struct {
 	thumb       []byte    // the previous frame, gray, thumbWidth x thumbHeight
 	moved       bool      // this frame differs from the previous one too much to track
 	searches    int       // detections in a row with no face tracked
+	bg          *redetection
 }
 
 // A thumbnail of each frame is compared with the previous one: a mean
@@ -65,6 +66,16 @@ type trackedFace struct {
 	margins [4]float64
 	smooth  *shapeFilter
 }
+
+// mustDetect reports whether this frame needs a detection before it can
+// be answered: nothing is tracked, the picture jumped, or every frame
+// detects.
+func (t *tracker) mustDetect(every int) bool {
+	return every <= 1 || len(t.faces) == 0 || t.moved
+}
+
+// redetectDue reports whether a periodic re-detection is due.
+func (t *tracker) redetectDue(every int) bool { return t.sinceDetect+1 >= every }
 
 // due reports whether this frame needs a fresh detection.
 // searchFiner says whether this detection should look for smaller faces
@@ -130,6 +141,10 @@ func (t *tracker) update(faces []landmarks.Face, detected, smooth bool, at time.
 		t.sinceDetect++
 		for i := range t.faces {
 			t.faces[i].shape = faces[i].Points
+		}
+		// Faces a background detection found, fitted on this frame.
+		for _, f := range faces[len(t.faces):] {
+			t.faces = append(t.faces, trackedFace{shape: f.Points, margins: marginsOf(f.Box, &f.Points), smooth: &shapeFilter{}})
 		}
 	}
 	if !smooth {

@@ -61,6 +61,7 @@ type frameJob struct {
 	still   bool
 	rate    *RateMeter
 	track   *tracker
+	engine  *Engine // for background detections
 }
 
 // process runs every stage on one frame. Client mistakes come back as
@@ -99,13 +100,25 @@ func (w *worker) process(q queued, job frameJob) (res Result) {
 		if px, err := w.thumb.DataPtrUint8(); err == nil {
 			track.compare(px)
 		}
-		if detected = track.due(w.cfg.RedetectEvery); !detected {
+		var fresh []image.Rectangle
+		if track.bg != nil {
+			if found, ok := track.bg.take(); ok {
+				fresh = track.merge(found)
+			}
+		}
+		if detected = track.mustDetect(w.cfg.RedetectEvery); !detected {
 			var ok bool
 			boxes, ok = track.boxes(image.Rect(0, 0, res.Width, res.Height))
 			detected = !ok
 		}
-		if detected {
+		switch {
+		case detected:
 			boxes, err = w.detect(track.searchFiner(), track.narrowest())
+		default:
+			boxes = append(boxes, fresh...)
+			if track.redetectDue(w.cfg.RedetectEvery) && w.startRedetect(job.engine, track, track.narrowest()) {
+				track.sinceDetect = -1 // update counts this frame
+			}
 		}
 	}
 	lap(&res.Timings.Detect)
