@@ -253,6 +253,18 @@ func TestSessionCaps(t *testing.T) {
 	dial := func(base, addr string) (*sioclient.Client, error) {
 		return sioclient.DialWith(base, sioclient.Options{Timeout: 5 * time.Second, Header: from(addr)})
 	}
+	// handshake starts an Engine.IO polling session for addr.
+	handshake := func(base, addr string) (*http.Response, string) {
+		req, _ := http.NewRequest("GET", base+"/socket.io/?EIO=4&transport=polling", nil)
+		req.Header = from(addr)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp, string(body)
+	}
 	t.Run("per address", func(t *testing.T) {
 		base := startServerWith(t, "--max-sessions-per-ip", "3", "--session-burst", "100", "--trusted-proxy", "127.0.0.1")
 		var held []*sioclient.Client
@@ -268,15 +280,8 @@ func TestSessionCaps(t *testing.T) {
 			c.Close()
 			t.Fatal("a 4th Socket.IO session from one address connected past the cap of 3")
 		}
-		req, _ := http.NewRequest("GET", base+"/socket.io/?EIO=4&transport=polling", nil)
-		req.Header = from("203.0.113.5")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 503 || !strings.Contains(string(body), "too_many_sessions") || resp.Header.Get("Retry-After") == "" {
+		resp, body := handshake(base, "203.0.113.5")
+		if resp.StatusCode != 503 || !strings.Contains(body, "too_many_sessions") || resp.Header.Get("Retry-After") == "" {
 			t.Errorf("polling handshake past the cap: %d %s (Retry-After %q)", resp.StatusCode, body, resp.Header.Get("Retry-After"))
 		}
 		if _, resp, err := dialWS(t, base, from("203.0.113.5")); err == nil || resp == nil || resp.StatusCode != 503 {
@@ -316,18 +321,11 @@ func TestSessionCaps(t *testing.T) {
 		base := startServerWith(t, "--session-burst", "5", "--session-rate", "0.01", "--trusted-proxy", "127.0.0.1")
 		var refused int
 		for i := 0; i < 8; i++ {
-			req, _ := http.NewRequest("GET", base+"/socket.io/?EIO=4&transport=polling", nil)
-			req.Header = from("203.0.113.5")
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
+			resp, body := handshake(base, "203.0.113.5")
 			switch {
 			case i < 5 && resp.StatusCode != 200:
 				t.Errorf("handshake %d within the burst: %d %s", i+1, resp.StatusCode, body)
-			case i >= 5 && (resp.StatusCode != 429 || !strings.Contains(string(body), "too_many_requests") || resp.Header.Get("Retry-After") == ""):
+			case i >= 5 && (resp.StatusCode != 429 || !strings.Contains(body, "too_many_requests") || resp.Header.Get("Retry-After") == ""):
 				t.Errorf("handshake %d past the burst: %d %s (Retry-After %q)", i+1, resp.StatusCode, body, resp.Header.Get("Retry-After"))
 			case i >= 5:
 				refused++

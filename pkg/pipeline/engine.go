@@ -99,9 +99,9 @@ type Engine struct {
 	predictor *landmarks.Predictor
 	log       zerolog.Logger
 
-	mu     sync.Mutex
-	wake   *sync.Cond
-	ready  []job    // sessions with a frame waiting and none running; oldest first
+	mu    sync.Mutex
+	wake  *sync.Cond
+	ready []job // sessions with a frame waiting and none running; oldest first
 	// background are detections beside the answer path (redetect.go),
 	// taken when no live frame waits, before photos.
 	background []job
@@ -214,25 +214,19 @@ func (e *Engine) Close() {
 	e.predictor.Close()
 }
 
-// scheduleBackground queues a job that yields to live frames.
-func (e *Engine) scheduleBackground(j job) bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return false
-	}
-	e.background = append(e.background, j)
-	e.wake.Signal()
-	return true
-}
+// schedule queues a live job.
+func (e *Engine) schedule(j job) bool { return e.enqueue(&e.ready, j) }
 
-func (e *Engine) schedule(j job) bool {
+// scheduleBackground queues a job that yields to live frames.
+func (e *Engine) scheduleBackground(j job) bool { return e.enqueue(&e.background, j) }
+
+func (e *Engine) enqueue(queue *[]job, j job) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return false
 	}
-	e.ready = append(e.ready, j)
+	*queue = append(*queue, j)
 	e.wake.Signal()
 	return true
 }

@@ -20,6 +20,50 @@ import (
 // obama-480p.jpg (853x480), detected at full resolution.
 const portraitFaceWidth = 125
 
+// readPortrait decodes obama-480p.jpg (853x480); the caller closes it.
+func readPortrait(t testing.TB) gocv.Mat {
+	t.Helper()
+	raw, err := os.ReadFile(testmedia.Path("obama-480p.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := gocv.IMDecode(raw, gocv.IMReadColor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
+
+// liveRun sends frames to a new live session of e, landmarks only, one
+// at a time as a 30 fps camera captures them, and returns the answers.
+func liveRun(t testing.TB, e *pipeline.Engine, frames [][]byte) []pipeline.Result {
+	t.Helper()
+	c := newCollector()
+	s := e.NewSession(pipeline.SessionOptions{ID: t.Name(), Output: pipeline.OutputLandmarks}, c)
+	defer s.Close()
+	t0 := time.Unix(1e9, 0)
+	for i, jpg := range frames {
+		s.Submit(ctx, pipeline.Input{JPEG: jpg, Captured: t0.Add(time.Duration(i) * time.Second / 30)})
+		c.wait(t, 1)
+	}
+	res, _ := c.results()
+	for _, r := range res {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	return res
+}
+
+// facesPerFrame counts each answer's faces.
+func facesPerFrame(res []pipeline.Result) []int {
+	n := make([]int, len(res))
+	for i, r := range res {
+		n[i] = len(r.Faces)
+	}
+	return n
+}
+
 // portraitAt makes a w x h frame from the portrait. natural: the picture
 // as a camera at that resolution would frame it (the 640x480 centre crop
 // for 4:3, the whole picture for 16:9), scaled. Otherwise the portrait is
@@ -38,14 +82,7 @@ func portraitAt(t testing.TB, w, h int, natural bool) []byte {
 func portraitAtFrac(t testing.TB, w, h int, frac float64) []byte {
 	t.Helper()
 	natural := frac == 0
-	raw, err := os.ReadFile(testmedia.Path("obama-480p.jpg"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := gocv.IMDecode(raw, gocv.IMReadColor)
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := readPortrait(t)
 	defer src.Close()
 	out := gocv.NewMat()
 	defer out.Close()
@@ -111,23 +148,14 @@ func TestFacesAtEveryResolution(t *testing.T) {
 				if w := ref.Faces[0].Box.Dx(); !natural && (w < size.X/10 || w > size.X/6) {
 					t.Fatalf("the face is %d px wide, not about an eighth of %d", w, size.X)
 				}
-				c := newCollector()
-				s := e.NewSession(pipeline.SessionOptions{ID: name, Output: pipeline.OutputLandmarks}, c)
-				defer s.Close()
-				const frames = 12
-				t0 := time.Unix(1e9, 0)
-				var found []int
-				for i := 0; i < frames; i++ {
-					s.Submit(ctx, pipeline.Input{JPEG: jpg, Captured: t0.Add(time.Duration(i) * time.Second / 30)})
-					c.wait(t, 1)
+				frames := make([][]byte, 12)
+				for i := range frames {
+					frames[i] = jpg
 				}
-				res, _ := c.results()
+				res := liveRun(t, e, frames)
+				found := facesPerFrame(res)
 				worst, worstPx := 0.0, 0.0
 				for i, r := range res {
-					if r.Err != nil {
-						t.Fatal(r.Err)
-					}
-					found = append(found, len(r.Faces))
 					if len(r.Faces) == 1 {
 						px, rel := meanError(r.Faces[0], ref.Faces[0])
 						worst, worstPx = max(worst, rel), max(worstPx, px)
@@ -156,19 +184,11 @@ func TestFacesAtEveryResolution(t *testing.T) {
 func TestSmallerFaceFoundBySearchingHarder(t *testing.T) {
 	e := newEngine(t, nil)
 	jpg := portraitAtFrac(t, 1280, 720, 12)
-	c := newCollector()
-	s := e.NewSession(pipeline.SessionOptions{ID: "small", Output: pipeline.OutputLandmarks}, c)
-	defer s.Close()
-	t0 := time.Unix(1e9, 0)
-	for i := 0; i < 20; i++ {
-		s.Submit(ctx, pipeline.Input{JPEG: jpg, Captured: t0.Add(time.Duration(i) * time.Second / 30)})
-		c.wait(t, 1)
+	frames := make([][]byte, 20)
+	for i := range frames {
+		frames[i] = jpg
 	}
-	res, _ := c.results()
-	var found []int
-	for _, r := range res {
-		found = append(found, len(r.Faces))
-	}
+	found := facesPerFrame(liveRun(t, e, frames))
 	t.Logf("faces per frame: %v", found)
 	for i, n := range found {
 		if i >= 1 && n != 1 {
@@ -182,14 +202,7 @@ func TestSmallerFaceFoundBySearchingHarder(t *testing.T) {
 // face) by alpha, 0 to 1.
 func twoPlaces(t testing.TB, alpha float64) []byte {
 	t.Helper()
-	raw, err := os.ReadFile(testmedia.Path("obama-480p.jpg"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := gocv.IMDecode(raw, gocv.IMReadColor)
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := readPortrait(t)
 	defer src.Close()
 	x := (src.Cols() - 640) / 2
 	crop := src.Region(image.Rect(x, 0, x+640, 480))
@@ -226,19 +239,10 @@ func TestFaceEnteringIsFound(t *testing.T) {
 	for i := range frames {
 		frames[i] = twoPlaces(t, min(1, max(0, float64(i-before+1)/fade)))
 	}
-	c := newCollector()
-	s := e.NewSession(pipeline.SessionOptions{ID: "enter", Output: pipeline.OutputLandmarks}, c)
-	defer s.Close()
-	t0 := time.Unix(1e9, 0)
-	for i, jpg := range frames {
-		s.Submit(ctx, pipeline.Input{JPEG: jpg, Captured: t0.Add(time.Duration(i) * time.Second / 30)})
-		c.wait(t, 1)
-	}
-	res, _ := c.results()
-	var found []int
+	res := liveRun(t, e, frames)
+	found := facesPerFrame(res)
 	tracked := 0
 	for _, r := range res {
-		found = append(found, len(r.Faces))
 		if r.Tracked {
 			tracked++
 		}
