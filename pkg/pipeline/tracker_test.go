@@ -3,7 +3,6 @@ package pipeline_test
 import (
 	"math"
 	"testing"
-	"time"
 
 	"github.com/livetryon/server/internal/testmedia"
 	"github.com/livetryon/server/pkg/landmarks"
@@ -16,20 +15,9 @@ import (
 func landmarksOf(t *testing.T, clip [][]byte, redetectEvery int, smooth bool) [][]landmarks.Face {
 	t.Helper()
 	e := newEngine(t, func(c *pipeline.Config) { c.Workers = 1; c.RedetectEvery = redetectEvery; c.NoSmoothing = !smooth })
-	c := newCollector()
-	s := e.NewSession(pipeline.SessionOptions{ID: "t", Output: pipeline.OutputLandmarks}, c)
-	defer s.Close()
-	t0 := time.Unix(1e9, 0)
-	for i, f := range clip {
-		s.Submit(ctx, pipeline.Input{JPEG: f, Captured: t0.Add(time.Duration(i) * time.Second / 30)})
-		c.wait(t, 1)
-	}
-	res, _ := c.results()
+	res := liveRun(t, e, clip)
 	out := make([][]landmarks.Face, len(res))
 	for i, r := range res {
-		if r.Err != nil {
-			t.Fatal(r.Err)
-		}
 		out[i] = r.Faces
 	}
 	return out
