@@ -3,9 +3,11 @@ package pipeline_test
 import (
 	"context"
 	"image"
+	"runtime"
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"gocv.io/x/gocv"
 
@@ -118,6 +120,30 @@ func BenchmarkLandmarks(b *testing.B) {
 		}
 	}
 	reportMsPerFrame(b)
+}
+
+// BenchmarkLandmarksParallel: the shape predictor on every CPU at once, as
+// the workers run it under load; ms/frame is per fit, so against
+// BenchmarkLandmarks it shows what fitting side by side costs each fit.
+func BenchmarkLandmarksParallel(b *testing.B) {
+	f := newStageFixture(b)
+	pred, err := landmarks.LoadPredictor(landmarks.DefaultModelPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pred.Close()
+	g, _ := cvimage.Gray(f.gray)
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := pred.Predict(g, f.faces[0].Box); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	// Wall time per fit times the fits in flight: each fit's own time.
+	b.ReportMetric(float64(time.Since(start).Microseconds())/1000/float64(b.N)*float64(runtime.GOMAXPROCS(0)), "ms/fit")
 }
 
 // BenchmarkLipstick: the lipstick effect and the FPS overlay on one face.
