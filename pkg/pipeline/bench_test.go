@@ -122,6 +122,32 @@ func BenchmarkLandmarks(b *testing.B) {
 	reportMsPerFrame(b)
 }
 
+// BenchmarkLandmarksColdCache: the shape predictor after 64 MB of other
+// memory has been touched, as decoding, encoding and other sessions do
+// between fits in the server; ms/fit counts the fit alone.
+func BenchmarkLandmarksColdCache(b *testing.B) {
+	f := newStageFixture(b)
+	pred, err := landmarks.LoadPredictor(landmarks.DefaultModelPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pred.Close()
+	g, _ := cvimage.Gray(f.gray)
+	other := make([]byte, 64<<20)
+	var fitting time.Duration
+	for b.Loop() {
+		for i := 0; i < len(other); i += 64 { // a cache line each
+			other[i]++
+		}
+		start := time.Now()
+		if _, err := pred.Predict(g, f.faces[0].Box); err != nil {
+			b.Fatal(err)
+		}
+		fitting += time.Since(start)
+	}
+	b.ReportMetric(float64(fitting.Microseconds())/1000/float64(b.N), "ms/fit")
+}
+
 // BenchmarkLandmarksParallel: the shape predictor on every CPU at once, as
 // the workers run it under load; ms/frame is per fit, so against
 // BenchmarkLandmarks it shows what fitting side by side costs each fit.
