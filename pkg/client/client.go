@@ -276,7 +276,11 @@ func (c *Client) submit(f *Frame, ack any, in pipeline.Input) {
 // acknowledgement if it has one.
 func (c *Client) Refuse(f *Frame, ack any, e *frame.Error) {
 	c.refusals.add(e.Code, e.Message, time.Now())
-	c.observer.Frame(c.transport, OutcomeRefused, e.Code, nil)
+	// Without a frame it is a message the transport could not read: not
+	// counted among frames.
+	if f != nil {
+		c.observer.Frame(c.transport, OutcomeRefused, e.Code, nil)
+	}
 	body := &ErrorBody{Code: e.Code, Message: e.Message}
 	m := Message{Frame: f, Ack: ack, Error: body}
 	if f != nil {
