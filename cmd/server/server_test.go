@@ -30,6 +30,15 @@ func TestFlags(t *testing.T) {
 		{[]string{"--jpeg-quality", "0"}, "--jpeg-quality"},
 		{[]string{"--workers", "0"}, "--workers"},
 		{[]string{"stray"}, "unexpected argument"},
+		{[]string{"--min-face", "0"}, "--min-face"},
+		{[]string{"--outbox-limit", "100"}, "--outbox-limit"},
+		{[]string{"--outbox-grace", "0s"}, "--outbox-grace"},
+		{[]string{"--max-sessions", "0"}, "--max-sessions"},
+		{[]string{"--max-sessions-per-ip", "0"}, "--max-sessions-per-ip"},
+		{[]string{"--session-rate", "0"}, "--session-rate"},
+		{[]string{"--session-burst", "0"}, "--session-burst"},
+		{[]string{"--photo-queue", "0"}, "--photo-queue"},
+		{[]string{"--shutdown-timeout", "0s"}, "--shutdown-timeout"},
 	} {
 		if _, err := parseFlags(tc.args); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: error %v, want one naming %q", tc.args, err, tc.want)
