@@ -619,3 +619,31 @@ func TestMetrics(t *testing.T) {
 		return metricValue(t, base, `tryon_sessions{transport="ws"}`) == 0
 	})
 }
+
+// TestMetricsAreDocumented: every tryon_ metric family /metrics serves is
+// in README's table, so operators can find what each means.
+func TestMetricsAreDocumented(t *testing.T) {
+	base := startServer(t)
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	readme, err := os.ReadFile(testmedia.RepoPath("README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	families := regexp.MustCompile(`(?m)^# TYPE (tryon_[a-z_]+) `).FindAllStringSubmatch(string(body), -1)
+	if len(families) < 10 {
+		t.Fatalf("only %d tryon_ metric families", len(families))
+	}
+	for _, f := range families {
+		name := strings.TrimSuffix(f[1], "_total")
+		// README lists some in groups: tryon_pipeline_frames_{processed,refused,dropped}_total.
+		group := regexp.MustCompile(`_(processed|refused|dropped)$`).ReplaceAllString(name, "_{processed,refused,dropped}")
+		if !strings.Contains(string(readme), name) && !strings.Contains(string(readme), group) {
+			t.Errorf("%s is not in README's metrics table", f[1])
+		}
+	}
+}
