@@ -80,6 +80,7 @@ func parseFlags(args []string) (Config, error) {
 	fs.IntVar(&c.Pipeline.Workers, "workers", def.Workers, "frames processed in parallel (default: the number of CPUs)")
 	fs.Float64Var(&c.Pipeline.MinFace, "min-face", def.MinFace, "the smallest face to find, as a fraction of the frame's width; frames are scaled for detection to suit it, whatever their resolution")
 	fs.IntVar(&c.Pipeline.DetectWidth, "detect-width", 0, "scale frames to this width for face detection instead of choosing it from --min-face (0); a width at or above the frame's detects at full resolution")
+	fs.IntVar(&c.Pipeline.LandmarkCascades, "landmark-cascades", def.LandmarkCascades, "fit faces with only this many of the 68-point model's 15 regression cascades, faster but less steady when tracking; 0 uses all")
 	fs.IntVar(&c.Pipeline.RedetectEvery, "redetect-every", def.RedetectEvery, "run the face detector on every n-th frame of a client and track faces by their landmarks in between; 1 detects on every frame")
 	fs.BoolVar(&c.Pipeline.NoSmoothing, "no-smoothing", false, "turn off the temporal filter on landmarks (One Euro)")
 	fs.IntVar(&c.Pipeline.JPEGQuality, "jpeg-quality", def.JPEGQuality, "JPEG quality of answered frames, 1..100")
@@ -155,6 +156,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("--redetect-every %d: want 1 or more", p.RedetectEvery)
 	case p.DetectWidth < 0:
 		return fmt.Errorf("--detect-width %d: want 0 or more", p.DetectWidth)
+	case p.LandmarkCascades < 0:
+		return fmt.Errorf("--landmark-cascades %d: want 0 (all) or more", p.LandmarkCascades)
 	case !(p.MinFace >= 0.02 && p.MinFace <= 1):
 		return fmt.Errorf("--min-face %v: want 0.02..1 (a fraction of the frame's width)", p.MinFace)
 	case p.JPEGQuality < 1 || p.JPEGQuality > 100:

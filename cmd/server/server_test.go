@@ -31,6 +31,7 @@ func TestFlags(t *testing.T) {
 		{[]string{"--workers", "0"}, "--workers"},
 		{[]string{"stray"}, "unexpected argument"},
 		{[]string{"--min-face", "0"}, "--min-face"},
+		{[]string{"--landmark-cascades", "-1"}, "--landmark-cascades"},
 		{[]string{"--outbox-limit", "100"}, "--outbox-limit"},
 		{[]string{"--outbox-grace", "0s"}, "--outbox-grace"},
 		{[]string{"--max-sessions", "0"}, "--max-sessions"},

@@ -3,7 +3,10 @@
 // shape_predictor::operator() is const and safe to share.
 #include "dlib.h"
 
+#include <algorithm>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <exception>
 #include <vector>
 
@@ -96,11 +99,40 @@ int tryon_detect(tryon_detector *d, tryon_gray img, int upsample, int *boxes, in
 	}
 }
 
-tryon_predictor *tryon_predictor_load(const char *path, char *err, int errlen) {
+tryon_predictor *tryon_predictor_load(const char *path, int cascades, char *err, int errlen) {
 	try {
 		auto *p = new tryon_predictor();
 		try {
-			dlib::deserialize(path) >> p->sp;
+			if (cascades <= 0) {
+				dlib::deserialize(path) >> p->sp;
+			} else {
+				// shape_predictor's parts are private; read them in the
+				// order its deserialize does, keep the first cascades, and
+				// hand them back through a stream.
+				std::ifstream in(path, std::ios::binary);
+				if (!in) throw dlib::serialization_error("cannot open the model");
+				int version = 0;
+				dlib::matrix<float, 0, 1> initial;
+				std::vector<std::vector<dlib::impl::regression_tree>> forests;
+				std::vector<std::vector<unsigned long>> anchors;
+				std::vector<std::vector<dlib::vector<float, 2>>> deltas;
+				dlib::deserialize(version, in);
+				dlib::deserialize(initial, in);
+				dlib::deserialize(forests, in);
+				dlib::deserialize(anchors, in);
+				dlib::deserialize(deltas, in);
+				size_t keep = std::min(static_cast<size_t>(cascades), forests.size());
+				forests.resize(keep);
+				anchors.resize(keep);
+				deltas.resize(keep);
+				std::stringstream ss;
+				dlib::serialize(version, ss);
+				dlib::serialize(initial, ss);
+				dlib::serialize(forests, ss);
+				dlib::serialize(anchors, ss);
+				dlib::serialize(deltas, ss);
+				dlib::deserialize(p->sp, ss);
+			}
 		} catch (...) {
 			delete p;
 			throw;

@@ -114,7 +114,13 @@ type Predictor struct {
 
 // LoadPredictor reads a 68-point shape_predictor model, such as
 // DefaultModelPath.
-func LoadPredictor(path string) (*Predictor, error) {
+func LoadPredictor(path string) (*Predictor, error) { return LoadPredictorCascades(path, 0) }
+
+// LoadPredictorCascades is LoadPredictor keeping only the model's first
+// cascades regression cascades (all when 0 or more than it has). Each
+// cascade refines the shape the previous ones left; the fit's cost and
+// the model's memory grow with their number.
+func LoadPredictorCascades(path string, cascades int) (*Predictor, error) {
 	if _, err := os.Stat(path); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("%w: %s", ErrModelMissing, path)
@@ -124,7 +130,7 @@ func LoadPredictor(path string) (*Predictor, error) {
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
 	var msg [256]C.char
-	c := C.tryon_predictor_load(cpath, &msg[0], C.int(len(msg)))
+	c := C.tryon_predictor_load(cpath, C.int(cascades), &msg[0], C.int(len(msg)))
 	if c == nil {
 		return nil, fmt.Errorf("landmarks: load %s: %s", path, C.GoString(&msg[0]))
 	}

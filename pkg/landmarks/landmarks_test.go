@@ -89,9 +89,22 @@ func readGray(t testing.TB, path string) (*image.Gray, gocv.Mat) {
 // TestAccuracyAgainstDlibReference checks recall and landmark error on the 25
 // faces of dlib's test photos. dlib's Python binding reaches 25/25 and a mean
 // error of 1.7% of the inter-ocular distance.
+// TestAccuracyAgainstDlibReference fits dlib's reference faces with the
+// whole model and with its first 10 cascades (--landmark-cascades 10).
 func TestAccuracyAgainstDlibReference(t *testing.T) {
+	t.Run("all cascades", func(t *testing.T) { testAccuracy(t, sharedPredictor(t)) })
+	t.Run("10 cascades", func(t *testing.T) {
+		pred, err := landmarks.LoadPredictorCascades(landmarks.DefaultModelPath, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pred.Close()
+		testAccuracy(t, pred)
+	})
+}
+
+func testAccuracy(t *testing.T, pred *landmarks.Predictor) {
 	set := loadReference(t)
-	pred := sharedPredictor(t)
 	det, err := landmarks.NewDetector()
 	if err != nil {
 		t.Fatal(err)

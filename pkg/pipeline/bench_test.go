@@ -127,25 +127,29 @@ func BenchmarkLandmarks(b *testing.B) {
 // between fits in the server; ms/fit counts the fit alone.
 func BenchmarkLandmarksColdCache(b *testing.B) {
 	f := newStageFixture(b)
-	pred, err := landmarks.LoadPredictor(landmarks.DefaultModelPath)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer pred.Close()
 	g, _ := cvimage.Gray(f.gray)
 	other := make([]byte, 64<<20)
-	var fitting time.Duration
-	for b.Loop() {
-		for i := 0; i < len(other); i += 64 { // a cache line each
-			other[i]++
-		}
-		start := time.Now()
-		if _, err := pred.Predict(g, f.faces[0].Box); err != nil {
-			b.Fatal(err)
-		}
-		fitting += time.Since(start)
+	for _, cascades := range []int{0, 10} { // all 15, and --landmark-cascades 10
+		b.Run("cascades="+strconv.Itoa(cascades), func(b *testing.B) {
+			pred, err := landmarks.LoadPredictorCascades(landmarks.DefaultModelPath, cascades)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer pred.Close()
+			var fitting time.Duration
+			for b.Loop() {
+				for i := 0; i < len(other); i += 64 { // a cache line each
+					other[i]++
+				}
+				start := time.Now()
+				if _, err := pred.Predict(g, f.faces[0].Box); err != nil {
+					b.Fatal(err)
+				}
+				fitting += time.Since(start)
+			}
+			b.ReportMetric(float64(fitting.Microseconds())/1000/float64(b.N), "ms/fit")
+		})
 	}
-	b.ReportMetric(float64(fitting.Microseconds())/1000/float64(b.N), "ms/fit")
 }
 
 // BenchmarkLandmarksParallel: the shape predictor on every CPU at once, as
