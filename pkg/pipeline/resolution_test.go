@@ -278,3 +278,27 @@ func TestFaceEnteringIsFound(t *testing.T) {
 		t.Errorf("only %d of %d frames answered from tracking", tracked, len(res))
 	}
 }
+
+// TestResolutionSwitch: the page switches the camera from 640x480 to
+// 1280x960 in the middle of a session, showing the same picture. The
+// first frame of the new size is detected afresh, not tracked with boxes
+// in the old frame's pixels: the face is where it is, twice as large.
+func TestResolutionSwitch(t *testing.T) {
+	e := newEngine(t, nil)
+	small, large := portraitAt(t, 640, 480, true), portraitAt(t, 1280, 960, true)
+	frames := [][]byte{small, small, small, small, small, small, large, large, large, large}
+	res := liveRun(t, e, frames)
+	for i, r := range res {
+		if len(r.Faces) != 1 {
+			t.Fatalf("frame %d: %d faces", i+1, len(r.Faces))
+		}
+	}
+	before, after := res[5].Faces[0].Box, res[6].Faces[0].Box
+	t.Logf("box before %v, after %v (tracked: %v)", before, after, res[6].Tracked)
+	if res[6].Tracked {
+		t.Error("the first frame of the new size was tracked from boxes of the old one")
+	}
+	if c := after.Min.Add(after.Max).Div(2); !c.In(image.Rect(before.Min.X*2-40, before.Min.Y*2-40, before.Max.X*2+40, before.Max.Y*2+40)) {
+		t.Errorf("the face's box %v is not where the old one %v, doubled, puts it", after, before)
+	}
+}

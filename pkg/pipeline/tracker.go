@@ -24,10 +24,11 @@ import (
 type tracker struct {
 	faces       []trackedFace
 	sinceDetect int
-	last        time.Time // when the previous frame was submitted
-	thumb       []byte    // the previous frame, gray, thumbWidth x thumbHeight
-	moved       bool      // this frame differs from the previous one too much to track
-	searches    int       // detections in a row with no face tracked
+	last        time.Time   // when the previous frame was submitted
+	thumb       []byte      // the previous frame, gray, thumbWidth x thumbHeight
+	moved       bool        // this frame differs from the previous one too much to track
+	size        image.Point // the previous frame's size
+	searches    int         // detections in a row with no face tracked
 	bg          *redetection
 }
 
@@ -42,10 +43,13 @@ const (
 )
 
 // compare records the frame's thumbnail and whether it jumped from the
-// previous one.
-func (t *tracker) compare(thumb []byte) {
-	t.moved = false
-	if len(t.thumb) == len(thumb) {
+// previous one. A frame of another size (the page switched the camera's
+// resolution) has jumped too: the tracked faces' boxes are in the old
+// frame's pixels.
+func (t *tracker) compare(thumb []byte, size image.Point) {
+	t.moved = t.size != (image.Point{}) && size != t.size
+	t.size = size
+	if len(t.thumb) == len(thumb) && !t.moved {
 		sum := 0
 		for i, v := range thumb {
 			d := int(v) - int(t.thumb[i])

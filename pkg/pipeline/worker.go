@@ -98,7 +98,7 @@ func (w *worker) process(q queued, job frameJob) (res Result) {
 	default:
 		gocv.Resize(w.gray, &w.thumb, image.Pt(thumbWidth, thumbHeight), 0, 0, gocv.InterpolationArea)
 		if px, err := w.thumb.DataPtrUint8(); err == nil {
-			track.compare(px)
+			track.compare(px, image.Pt(res.Width, res.Height))
 		}
 		var fresh []image.Rectangle
 		if track.bg != nil {
