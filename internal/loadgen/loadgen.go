@@ -45,9 +45,9 @@ type Config struct {
 	// Size is the frames' size: Source framed as a camera with that aspect
 	// would frame it (the largest centred region of that aspect), scaled,
 	// so the face keeps its share of the frame's width. Zero: 640x480.
-	Size    image.Point
-	Quality              int    // JPEG quality of the frames sent, 1..100
-	Variants             int    // distinct stamped frames to cycle through (at most frameid.Modulo)
+	Size     image.Point
+	Quality  int // JPEG quality of the frames sent, 1..100
+	Variants int // distinct stamped frames to cycle through (at most frameid.Modulo)
 	// AnswerTimeout ends a closed loop's wait for an answer that never comes.
 	AnswerTimeout time.Duration
 	ServerPID     int // if set, the server's resident memory is sampled
