@@ -34,7 +34,15 @@ bin/loadgen --url http://127.0.0.1:$port --transport "$transport" --clients "$cl
 load=$!
 
 mats() { curl -s "http://127.0.0.1:$pprof_port/debug/pprof/gocv.io/x/gocv.Mat?debug=1" | sed -n 's/.*total \([0-9]*\).*/\1/p' | head -1; }
-stat() { curl -s http://127.0.0.1:$port/api/v1/stats | python3 -c "import json,sys; s=json.load(sys.stdin); print(s['frames_processed'], s['frames_dropped'], s['clients']['outbox_bytes'])"; }
+# number KEY: the first "KEY":N in the stats JSON.
+stat() {
+	local json
+	json=$(curl -s http://127.0.0.1:$port/api/v1/stats)
+	for key in frames_processed frames_dropped outbox_bytes; do
+		printf '%s ' "$(grep -o "\"$key\":[0-9]*" <<<"$json" | head -1 | cut -d: -f2)"
+	done
+	echo
+}
 
 echo "soak: $clients clients x $fps fps over $transport for $duration; server pid $server; logs in $out"
 printf '%8s %10s %6s %12s %10s %10s\n' elapsed rss_mb mats processed dropped outbox_b | tee "$out/samples.txt"

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"image"
 	"io"
 	"net"
 	"net/http"
@@ -21,7 +20,6 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	"gocv.io/x/gocv"
 
 	"github.com/livetryon/server/internal/sioclient"
 	"github.com/livetryon/server/internal/testmedia"
@@ -342,32 +340,13 @@ func TestSessionCaps(t *testing.T) {
 	})
 }
 
-// scaledJPEG is the webcam portrait scaled to w x h.
-func scaledJPEG(t *testing.T, w, h int) []byte {
-	t.Helper()
-	src, err := gocv.IMDecode(testmedia.WebcamJPEG(t), gocv.IMReadColor)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	dst := gocv.NewMat()
-	defer dst.Close()
-	gocv.Resize(src, &dst, image.Pt(w, h), 0, 0, gocv.InterpolationLinear)
-	buf, err := gocv.IMEncode(gocv.JPEGFileExt, dst)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer buf.Close()
-	return append([]byte(nil), buf.GetBytes()...)
-}
-
 // TestPhotosYieldToLiveClients: 20 concurrent 1080p photo requests, which
 // once took a live client from 30 fps to 1, now wait in a bounded queue
 // behind live frames: past it they get 503 busy with Retry-After, the rest
 // are answered, and the live client beside them keeps being answered.
 func TestPhotosYieldToLiveClients(t *testing.T) {
 	base := startServerWith(t, "--photo-queue", "3")
-	photo := scaledJPEG(t, 1920, 1080)
+	photo := testmedia.PortraitAt(t, 1920, 1080)
 	stop := make(chan struct{})
 	defer close(stop)
 	live := liveClient(t, base, testmedia.WebcamJPEG(t), stop)

@@ -1,5 +1,5 @@
 // Package cvimage shares pixel buffers between gocv Mats and Go image types
-// without copying.
+// without copying, and frames pictures as cameras would.
 package cvimage
 
 import (
@@ -20,4 +20,26 @@ func Gray(m gocv.Mat) (*image.Gray, error) {
 		return nil, fmt.Errorf("cvimage: %w", err)
 	}
 	return &image.Gray{Pix: pix, Stride: m.Cols(), Rect: image.Rect(0, 0, m.Cols(), m.Rows())}, nil
+}
+
+// CameraFrame frames src as a camera of the given size would: the largest
+// centred region of its aspect, scaled to it, so a face keeps its share of
+// the frame's width. The caller closes the result.
+func CameraFrame(src gocv.Mat, size image.Point) gocv.Mat {
+	w, h := src.Cols(), src.Rows()
+	if w*size.Y > h*size.X { // src is wider: crop its sides
+		w = h * size.X / size.Y
+	} else {
+		h = w * size.Y / size.X
+	}
+	x, y := (src.Cols()-w)/2, (src.Rows()-h)/2
+	region := src.Region(image.Rect(x, y, x+w, y+h))
+	defer region.Close()
+	out := gocv.NewMat()
+	interp := gocv.InterpolationArea
+	if size.X > w {
+		interp = gocv.InterpolationCubic
+	}
+	gocv.Resize(region, &out, size, 0, 0, interp)
+	return out
 }

@@ -26,6 +26,7 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/livetryon/server/internal/cvimage"
 	"github.com/livetryon/server/internal/frameid"
 	"github.com/livetryon/server/pkg/frame"
 )
@@ -123,10 +124,14 @@ func makeFrames(cfg Config) ([]variant, int, error) {
 		return nil, 0, fmt.Errorf("cannot read %s", cfg.Source)
 	}
 	defer src.Close()
-	frame := cameraFrame(src, cfg.Size)
+	size := cfg.Size
+	if size == (image.Point{}) {
+		size = image.Pt(640, 480)
+	}
+	frame := cvimage.CameraFrame(src, size)
 	defer frame.Close()
 	var f []variant
-	size := 0
+	largest := 0
 	for i := 0; i < cfg.Variants; i++ {
 		img := frame.Clone()
 		frameid.Stamp(&img, i)
@@ -137,34 +142,10 @@ func makeFrames(cfg Config) ([]variant, int, error) {
 		}
 		jpg := append([]byte(nil), buf.GetBytes()...)
 		buf.Close()
-		size = max(size, len(jpg))
+		largest = max(largest, len(jpg))
 		f = append(f, variant{jpeg: jpg, dataURL: "data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(jpg)})
 	}
-	return f, size, nil
-}
-
-// cameraFrame frames src as a camera of the given size would: the largest
-// centred region of its aspect, scaled to it. A zero size is 640x480.
-func cameraFrame(src gocv.Mat, size image.Point) gocv.Mat {
-	if size == (image.Point{}) {
-		size = image.Pt(640, 480)
-	}
-	w, h := src.Cols(), src.Rows()
-	if w*size.Y > h*size.X { // src is wider: crop its sides
-		w = h * size.X / size.Y
-	} else {
-		h = w * size.Y / size.X
-	}
-	x, y := (src.Cols()-w)/2, (src.Rows()-h)/2
-	region := src.Region(image.Rect(x, y, x+w, y+h))
-	defer region.Close()
-	out := gocv.NewMat()
-	interp := gocv.InterpolationArea
-	if size.X > w {
-		interp = gocv.InterpolationCubic
-	}
-	gocv.Resize(region, &out, size, 0, 0, interp)
-	return out
+	return f, largest, nil
 }
 
 // Run performs the load and returns its report.

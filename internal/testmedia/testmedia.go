@@ -58,6 +58,25 @@ func WebcamJPEGQuality(t testing.TB, quality int) []byte {
 	return append([]byte(nil), buf.GetBytes()...)
 }
 
+// PortraitAt is obama-480p.jpg as a w x h camera would frame it
+// (cvimage.CameraFrame), as a JPEG of quality 90.
+func PortraitAt(t testing.TB, w, h int) []byte {
+	t.Helper()
+	img := gocv.IMRead(Path("obama-480p.jpg"), gocv.IMReadColor)
+	if img.Empty() {
+		t.Fatal("cannot read testdata/obama-480p.jpg")
+	}
+	defer img.Close()
+	frame := cvimage.CameraFrame(img, image.Pt(w, h))
+	defer frame.Close()
+	buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, frame, []int{gocv.IMWriteJpegQuality, 90})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer buf.Close()
+	return append([]byte(nil), buf.GetBytes()...)
+}
+
 // DeclareSize returns a copy of a baseline JPEG whose frame header declares
 // w x h pixels, for tests of the header checks (the image data is left as
 // it is).

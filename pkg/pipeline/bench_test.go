@@ -108,11 +108,7 @@ func BenchmarkDetect(b *testing.B) {
 // BenchmarkLandmarks: the 68-point shape predictor on one face.
 func BenchmarkLandmarks(b *testing.B) {
 	f := newStageFixture(b)
-	pred, err := landmarks.LoadPredictor(landmarks.DefaultModelPath)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer pred.Close()
+	pred := loadPredictor(b, 0)
 	g, _ := cvimage.Gray(f.gray)
 	for b.Loop() {
 		if _, err := pred.Predict(g, f.faces[0].Box); err != nil {
@@ -120,6 +116,18 @@ func BenchmarkLandmarks(b *testing.B) {
 		}
 	}
 	reportMsPerFrame(b)
+}
+
+// loadPredictor loads the model with its first cascades (all when 0),
+// closed when b ends.
+func loadPredictor(b *testing.B, cascades int) *landmarks.Predictor {
+	b.Helper()
+	pred, err := landmarks.LoadPredictorCascades(landmarks.DefaultModelPath, cascades)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(pred.Close)
+	return pred
 }
 
 // BenchmarkLandmarksColdCache: the shape predictor after 64 MB of other
@@ -131,11 +139,7 @@ func BenchmarkLandmarksColdCache(b *testing.B) {
 	other := make([]byte, 64<<20)
 	for _, cascades := range []int{0, 10} { // all 15, and --landmark-cascades 10
 		b.Run("cascades="+strconv.Itoa(cascades), func(b *testing.B) {
-			pred, err := landmarks.LoadPredictorCascades(landmarks.DefaultModelPath, cascades)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer pred.Close()
+			pred := loadPredictor(b, cascades)
 			var fitting time.Duration
 			for b.Loop() {
 				for i := 0; i < len(other); i += 64 { // a cache line each
@@ -157,11 +161,7 @@ func BenchmarkLandmarksColdCache(b *testing.B) {
 // BenchmarkLandmarks it shows what fitting side by side costs each fit.
 func BenchmarkLandmarksParallel(b *testing.B) {
 	f := newStageFixture(b)
-	pred, err := landmarks.LoadPredictor(landmarks.DefaultModelPath)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer pred.Close()
+	pred := loadPredictor(b, 0)
 	g, _ := cvimage.Gray(f.gray)
 	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {

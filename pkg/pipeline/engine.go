@@ -55,11 +55,12 @@ type Config struct {
 	// caches of a busy server). But fewer converge less, and tracking, which
 	// places each box from the last fit, drifts: on the shared webcam clip
 	// the worst frame is 23% of the inter-ocular distance off fresh
-	// detection with 12, against under 8% with all 15. So all is the default.
+	// detection with 12, against 6% with all 15. So all is the default.
 	LandmarkCascades int
 	// RedetectEvery runs the face detector on every n-th frame of a client
 	// and tracks faces from their landmarks in between; 1 detects on every
-	// frame. New faces appear within n frames.
+	// frame. While faces are tracked the detection runs beside the answer
+	// path (redetect.go), so a new face appears within n+3 frames.
 	RedetectEvery int
 	// NoSmoothing turns off the One Euro filter on landmarks, which keeps a
 	// still face's effects still without making a moving face's lag.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"image"
 	"os"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -19,9 +20,19 @@ import (
 // ctx is for Submit calls that have no deadline of their own.
 var ctx = context.Background()
 
+// newEngine starts an engine with the default config, changed by mod.
+// TRYON_TEST_LANDMARK_CASCADES=N runs the tests with --landmark-cascades N,
+// to see what fewer cascades cost (docs/BENCHMARKS.md).
 func newEngine(t testing.TB, mod func(*pipeline.Config)) *pipeline.Engine {
 	t.Helper()
 	cfg := pipeline.DefaultConfig()
+	if v := os.Getenv("TRYON_TEST_LANDMARK_CASCADES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			t.Fatalf("TRYON_TEST_LANDMARK_CASCADES=%q: %v", v, err)
+		}
+		cfg.LandmarkCascades = n
+	}
 	if mod != nil {
 		mod(&cfg)
 	}

@@ -148,18 +148,8 @@ func (w *worker) startRedetect(e *Engine, track *tracker, tracked int) bool {
 	if !track.bg.start() {
 		return false
 	}
-	target := DetectWidth(*w.cfg, w.gray.Cols(), false, tracked)
-	job := &detectJob{small: gocv.NewMat(), scale: float64(w.gray.Cols()) / float64(target), into: track.bg}
-	if target == w.gray.Cols() {
-		w.gray.CopyTo(&job.small)
-	} else {
-		size := image.Pt(target, int(float64(w.gray.Rows())/job.scale+0.5))
-		interp := gocv.InterpolationArea
-		if target > w.gray.Cols() {
-			interp = gocv.InterpolationLinear
-		}
-		gocv.Resize(w.gray, &job.small, size, 0, 0, interp)
-	}
+	job := &detectJob{small: gocv.NewMat(), into: track.bg}
+	job.scale = scaleForDetection(w.gray, &job.small, DetectWidth(*w.cfg, w.gray.Cols(), false, tracked))
 	if !e.scheduleBackground(job) {
 		job.cancel()
 		return false

@@ -11,6 +11,7 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/livetryon/server/internal/cvimage"
 	"github.com/livetryon/server/internal/testmedia"
 	"github.com/livetryon/server/pkg/landmarks"
 	"github.com/livetryon/server/pkg/pipeline"
@@ -72,37 +73,25 @@ func facesPerFrame(res []pipeline.Result) []int {
 func portraitAt(t testing.TB, w, h int, natural bool) []byte {
 	t.Helper()
 	if natural {
-		return portraitAtFrac(t, w, h, 0)
+		return testmedia.PortraitAt(t, w, h)
 	}
 	return portraitAtFrac(t, w, h, 8)
 }
 
-// portraitAtFrac is portraitAt with the face 1/frac of the frame's width,
-// or as a camera frames it when frac is 0.
+// portraitAtFrac is the portrait shrunk or grown so its face is 1/frac of
+// a w x h frame's width, in the middle of a gray frame.
 func portraitAtFrac(t testing.TB, w, h int, frac float64) []byte {
 	t.Helper()
-	natural := frac == 0
 	src := readPortrait(t)
 	defer src.Close()
 	out := gocv.NewMat()
 	defer out.Close()
-	if natural {
-		region := src.Region(image.Rect(0, 0, src.Cols(), src.Rows()))
-		if w*3 == h*4 { // 4:3: the centre crop
-			x := (src.Cols() - 640) / 2
-			region.Close()
-			region = src.Region(image.Rect(x, 0, x+640, 480))
-		}
-		defer region.Close()
-		gocv.Resize(region, &out, image.Pt(w, h), 0, 0, gocv.InterpolationArea)
-	} else {
-		k := float64(w) / frac / portraitFaceWidth
-		scaled := gocv.NewMat()
-		defer scaled.Close()
-		gocv.Resize(src, &scaled, image.Pt(int(float64(src.Cols())*k), int(float64(src.Rows())*k)), 0, 0, gocv.InterpolationArea)
-		top, left := (h-scaled.Rows())/2, (w-scaled.Cols())/2
-		gocv.CopyMakeBorder(scaled, &out, top, h-scaled.Rows()-top, left, w-scaled.Cols()-left, gocv.BorderConstant, color.RGBA{128, 128, 128, 0})
-	}
+	k := float64(w) / frac / portraitFaceWidth
+	scaled := gocv.NewMat()
+	defer scaled.Close()
+	gocv.Resize(src, &scaled, image.Pt(int(float64(src.Cols())*k), int(float64(src.Rows())*k)), 0, 0, gocv.InterpolationArea)
+	top, left := (h-scaled.Rows())/2, (w-scaled.Cols())/2
+	gocv.CopyMakeBorder(scaled, &out, top, h-scaled.Rows()-top, left, w-scaled.Cols()-left, gocv.BorderConstant, color.RGBA{128, 128, 128, 0})
 	buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, out, []int{gocv.IMWriteJpegQuality, 90})
 	if err != nil {
 		t.Fatal(err)
@@ -301,4 +290,43 @@ func TestResolutionSwitch(t *testing.T) {
 	if c := after.Min.Add(after.Max).Div(2); !c.In(image.Rect(before.Min.X*2-40, before.Min.Y*2-40, before.Max.X*2+40, before.Max.Y*2+40)) {
 		t.Errorf("the face's box %v is not where the old one %v, doubled, puts it", after, before)
 	}
+}
+
+// TestMinDetectableFace checks the constant the detection scale rests on:
+// the portrait shrunk step by step, its face is found by dlib's HOG at
+// every size down to MinDetectableFace px wide (it is lost a few pixels
+// below).
+func TestMinDetectableFace(t *testing.T) {
+	src := readPortrait(t)
+	defer src.Close()
+	gray := gocv.NewMat()
+	defer gray.Close()
+	gocv.CvtColor(src, &gray, gocv.ColorBGRToGray)
+	det, err := landmarks.NewDetector()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer det.Close()
+	small := gocv.NewMat()
+	defer small.Close()
+	smallestFound := 0
+	for face := portraitFaceWidth; face >= 40; face -= 2 {
+		w := src.Cols() * face / portraitFaceWidth
+		gocv.Resize(gray, &small, image.Pt(w, src.Rows()*face/portraitFaceWidth), 0, 0, gocv.InterpolationArea)
+		g, err := cvimage.Gray(small)
+		if err != nil {
+			t.Fatal(err)
+		}
+		boxes, err := det.Detect(g, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case len(boxes) == 1:
+			smallestFound = face
+		case face >= pipeline.MinDetectableFace:
+			t.Errorf("a %d px face (frame %d wide) is not found; MinDetectableFace is %d", face, w, pipeline.MinDetectableFace)
+		}
+	}
+	t.Logf("the smallest face found is %d px wide; MinDetectableFace is %d", smallestFound, pipeline.MinDetectableFace)
 }

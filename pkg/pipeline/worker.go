@@ -187,7 +187,8 @@ func (w *worker) decode(in Input) (gocv.Mat, error) {
 
 // MinDetectableFace is the narrowest face, as wide as dlib's box, that
 // its HOG detector finds without upsampling. Measured on the portrait
-// scaled down step by step: found at 59 px, not at 56.
+// scaled down step by step: found at 59 px, not at 57
+// (TestMinDetectableFace).
 const MinDetectableFace = 60
 
 // DetectWidth is the width a frame frameWidth wide is scaled to for face
@@ -206,8 +207,8 @@ func DetectWidth(cfg Config, frameWidth int, finer bool, tracked int) int {
 		width = max(width, min(width*3/2, frameWidth))
 	}
 	if tracked > 0 {
-		// With a margin of a pyramid step (1.2), so a face at the edge of
-		// the detector's reach is not lost at one re-detection and found
+		// A quarter more, about a step of the detector's pyramid, so a face
+		// at the edge of its reach is not lost at one re-detection and found
 		// again at the next.
 		need := int(math.Ceil(MinDetectableFace * 1.25 * float64(frameWidth) / float64(tracked)))
 		width = max(width, min(need, frameWidth))
@@ -219,30 +220,35 @@ func DetectWidth(cfg Config, frameWidth int, finer bool, tracked int) int {
 // for large frames, up for small ones.
 func (w *worker) detect(finer bool, tracked int) ([]image.Rectangle, error) {
 	target := DetectWidth(*w.cfg, w.gray.Cols(), finer, tracked)
-	if target == w.gray.Cols() {
-		full, err := cvimage.Gray(w.gray)
-		if err != nil {
-			return nil, err
-		}
-		return w.detector.Detect(full, 0)
+	src, scale := w.gray, 1.0
+	if target != w.gray.Cols() {
+		src, scale = w.small, scaleForDetection(w.gray, &w.small, target)
 	}
-	scale := float64(w.gray.Cols()) / float64(target)
-	size := image.Pt(target, int(float64(w.gray.Rows())/scale+0.5))
-	interp := gocv.InterpolationArea // averaging: no aliasing when shrinking
-	if target > w.gray.Cols() {
-		interp = gocv.InterpolationLinear
-	}
-	gocv.Resize(w.gray, &w.small, size, 0, 0, interp)
-	small, err := cvimage.Gray(w.small)
+	g, err := cvimage.Gray(src)
 	if err != nil {
 		return nil, err
 	}
-	boxes, err := w.detector.Detect(small, 0)
+	boxes, err := w.detector.Detect(g, 0)
 	for i, b := range boxes {
-		boxes[i] = image.Rect(int(float64(b.Min.X)*scale), int(float64(b.Min.Y)*scale),
-			int(float64(b.Max.X)*scale), int(float64(b.Max.Y)*scale))
+		boxes[i] = scaleRect(b, scale)
 	}
 	return boxes, err
+}
+
+// scaleForDetection writes gray scaled to width into dst and returns the
+// frame's pixels per dst pixel.
+func scaleForDetection(gray gocv.Mat, dst *gocv.Mat, width int) float64 {
+	scale := float64(gray.Cols()) / float64(width)
+	if width == gray.Cols() {
+		gray.CopyTo(dst)
+		return 1
+	}
+	interp := gocv.InterpolationArea // averaging: no aliasing when shrinking
+	if width > gray.Cols() {
+		interp = gocv.InterpolationLinear
+	}
+	gocv.Resize(gray, dst, image.Pt(width, int(float64(gray.Rows())/scale+0.5)), 0, 0, interp)
+	return scale
 }
 
 // stillUpsampleMaxSide is the largest photo side that is upsampled for
