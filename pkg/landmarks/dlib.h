@@ -25,8 +25,11 @@ void tryon_detector_free(tryon_detector *d);
 int tryon_detect(tryon_detector *d, tryon_gray img, int upsample, int *boxes, int max, char *err, int errlen);
 
 // Loads a serialized shape_predictor, keeping its first cascades regression
-// cascades (all when 0); NULL on error, with the message in err.
+// cascades (all when 0), into the flat form the fits use (dlib.cpp);
+// NULL on error, with the message in err.
 tryon_predictor *tryon_predictor_load(const char *path, int cascades, char *err, int errlen);
+// Loads the model as dlib's own shape_predictor, for tests to compare with.
+tryon_predictor *tryon_predictor_load_dlib(const char *path, char *err, int errlen);
 void tryon_predictor_free(tryon_predictor *p);
 int tryon_predictor_parts(const tryon_predictor *p);
 

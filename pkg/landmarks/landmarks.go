@@ -13,7 +13,7 @@ package landmarks
 
 /*
 #cgo pkg-config: dlib-1
-#cgo CXXFLAGS: -std=c++14 -O2 -DNDEBUG
+#cgo CXXFLAGS: -std=c++14 -O3 -DNDEBUG
 #include <stdlib.h>
 #include "dlib.h"
 */
@@ -121,6 +121,20 @@ func LoadPredictor(path string) (*Predictor, error) { return LoadPredictorCascad
 // cascade refines the shape the previous ones left; the fit's cost and
 // the model's memory grow with their number.
 func LoadPredictorCascades(path string, cascades int) (*Predictor, error) {
+	return loadPredictor(path, func(cpath *C.char, msg *C.char, n C.int) *C.tryon_predictor {
+		return C.tryon_predictor_load(cpath, C.int(cascades), msg, n)
+	})
+}
+
+// loadDlibPredictor loads the model as dlib's own shape_predictor, which
+// the compact form LoadPredictor gives is tested against.
+func loadDlibPredictor(path string) (*Predictor, error) {
+	return loadPredictor(path, func(cpath *C.char, msg *C.char, n C.int) *C.tryon_predictor {
+		return C.tryon_predictor_load_dlib(cpath, msg, n)
+	})
+}
+
+func loadPredictor(path string, load func(cpath, msg *C.char, n C.int) *C.tryon_predictor) (*Predictor, error) {
 	if _, err := os.Stat(path); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("%w: %s", ErrModelMissing, path)
@@ -130,7 +144,7 @@ func LoadPredictorCascades(path string, cascades int) (*Predictor, error) {
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
 	var msg [256]C.char
-	c := C.tryon_predictor_load(cpath, C.int(cascades), &msg[0], C.int(len(msg)))
+	c := load(cpath, &msg[0], C.int(len(msg)))
 	if c == nil {
 		return nil, fmt.Errorf("landmarks: load %s: %s", path, C.GoString(&msg[0]))
 	}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"gocv.io/x/gocv"
 
@@ -39,7 +40,7 @@ type referenceSet struct {
 	} `xml:"images>image"`
 }
 
-func loadReference(t *testing.T) referenceSet {
+func loadReference(t testing.TB) referenceSet {
 	t.Helper()
 	f, err := os.Open(filepath.Join(facesDir, "testing_with_face_landmarks.xml"))
 	if err != nil {
@@ -242,4 +243,104 @@ func meanError(a, b landmarks.Shape) float64 {
 		sum += math.Hypot(float64(a[i].X-b[i].X), float64(a[i].Y-b[i].Y))
 	}
 	return sum / float64(len(a))
+}
+
+// TestFlatPredictorMatchesDlib fits every reference face with the flat
+// predictor the server uses and with dlib's own, from the same boxes, and
+// from the boxes moved half off the photo (feature pixels outside it):
+// the points must be the same to the pixel. Any rounding of the model's
+// values would not do: a fit is a cascade of comparisons, and a shape
+// nudged by a thousandth of a pixel samples another pixel now and then
+// and ends elsewhere.
+func TestFlatPredictorMatchesDlib(t *testing.T) {
+	flat := sharedPredictor(t)
+	reference, err := landmarks.LoadDlibPredictor(landmarks.DefaultModelPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reference.Close()
+	det, err := landmarks.NewDetector()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer det.Close()
+
+	var fits, differ int
+	for _, img := range loadReference(t).Images {
+		gray, mat := readGray(t, filepath.Join(facesDir, img.File))
+		boxes, err := det.Detect(gray, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, box := range boxes {
+			off := box.Dx() / 2
+			for _, b := range []image.Rectangle{box, box.Sub(image.Pt(box.Min.X+off, 0)), box.Add(image.Pt(0, gray.Rect.Dy()-box.Max.Y+off))} {
+				got, err := flat.Predict(gray, b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := reference.Predict(gray, b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fits++
+				if got != want {
+					differ++
+					t.Errorf("%s, box %v: points differ from dlib's", img.File, b)
+				}
+			}
+		}
+		mat.Close()
+	}
+	t.Logf("%d fits, %d differ from dlib's", fits, differ)
+	if fits != 3*25 {
+		t.Errorf("compared %d fits, want 3 for each of the 25 faces", fits)
+	}
+}
+
+// BenchmarkPredict fits one reference face with the flat predictor and
+// with dlib's own, warm (the same fit over and over) and cold (64 MB of
+// other memory touched between fits, as decoding, encoding and other
+// sessions do in the server); ms/fit counts the fit alone.
+func BenchmarkPredict(b *testing.B) {
+	reference, err := landmarks.LoadDlibPredictor(landmarks.DefaultModelPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer reference.Close()
+	predictors := []struct {
+		name string
+		pred *landmarks.Predictor
+	}{{"flat", sharedPredictor(b)}, {"dlib", reference}}
+
+	img := loadReference(b).Images[0]
+	gray, mat := readGray(b, filepath.Join(facesDir, img.File))
+	defer mat.Close()
+	r := img.Boxes[0]
+	box := image.Rect(r.Left, r.Top, r.Left+r.Width, r.Top+r.Height)
+	other := make([]byte, 64<<20)
+	for _, cold := range []bool{false, true} {
+		for _, p := range predictors {
+			name := p.name + "/warm"
+			if cold {
+				name = p.name + "/cold"
+			}
+			b.Run(name, func(b *testing.B) {
+				var fitting time.Duration
+				for b.Loop() {
+					if cold {
+						for i := 0; i < len(other); i += 64 { // a cache line each
+							other[i]++
+						}
+					}
+					start := time.Now()
+					if _, err := p.pred.Predict(gray, box); err != nil {
+						b.Fatal(err)
+					}
+					fitting += time.Since(start)
+				}
+				b.ReportMetric(float64(fitting.Microseconds())/1000/float64(b.N), "ms/fit")
+			})
+		}
+	}
 }

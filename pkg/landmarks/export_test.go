@@ -1,0 +1,4 @@
+package landmarks
+
+// LoadDlibPredictor is dlib's own shape_predictor, for comparing fits.
+var LoadDlibPredictor = loadDlibPredictor
