@@ -60,7 +60,8 @@ type Config struct {
 	// RedetectEvery runs the face detector on every n-th frame of a client
 	// and tracks faces from their landmarks in between; 1 detects on every
 	// frame. While faces are tracked the detection runs beside the answer
-	// path (redetect.go), so a new face appears within n+3 frames.
+	// path (redetect.go), so a new face is in the answers at most n frames
+	// after the detector can see it (TestFaceEnteringIsFound).
 	RedetectEvery int
 	// NoSmoothing turns off the One Euro filter on landmarks, which keeps a
 	// still face's effects still without making a moving face's lag.

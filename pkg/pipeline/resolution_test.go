@@ -218,54 +218,97 @@ func twoPlaces(t testing.TB, alpha float64) []byte {
 // TestFaceEnteringIsFound: while one face is tracked, frames are answered
 // from tracking and re-detection runs beside them. A second face fades in
 // over 8 frames, too gradually for the scene-change test to call for a
-// detection on the answer path: it is found within RedetectEvery+3 frames
-// of being whole (the next background detection, its run, and the frame
-// that merges it), and both are kept after. The first face is never lost.
+// detection on the answer path. The frames are sent at 30 fps, as a
+// camera would, with the fade starting at each of the RedetectEvery
+// phases of the re-detection cycle. The bound: the second face is in the
+// answers at most RedetectEvery frames after the first frame on which the
+// detector can see it (a detection on every frame, run on the same clip,
+// says which that is): 167 ms at 30 fps with the default 5, whose worst
+// case is a detection that started on the frame just before. Two frames
+// more are allowed for a busy machine, where the detection beside the
+// answers may take longer than a frame. Both faces are kept after, the
+// first is never lost, and no frame but the first waits for a detection.
 func TestFaceEnteringIsFound(t *testing.T) {
+	fresh := newEngine(t, func(c *pipeline.Config) { c.RedetectEvery = 1 })
 	e := newEngine(t, nil)
-	const before, fade, after = 10, 8, 20
-	frames := make([][]byte, before+fade+after)
-	for i := range frames {
-		frames[i] = twoPlaces(t, min(1, max(0, float64(i-before+1)/fade)))
+	every := pipeline.DefaultConfig().RedetectEvery
+	const fade, after = 8, 10
+	worst := 0
+	for phase := range every {
+		before := 10 + phase
+		frames := make([][]byte, before+fade+after)
+		for i := range frames {
+			frames[i] = twoPlaces(t, min(1, max(0, float64(i-before+1)/fade)))
+		}
+		visible := firstWithFaces(facesPerFrame(liveRun(t, fresh, frames)), 2)
+		res := pacedRun(t, e, frames, time.Second/30)
+		found := facesPerFrame(res)
+		first := firstWithFaces(found, 2)
+		t.Logf("fade from frame %d: faces per frame %v; visible to the detector from frame %d, found at %d", before+1, found, visible+1, first+1)
+		for i, n := range found[1:before] {
+			if n != 1 {
+				t.Fatalf("frame %d: %d faces before the second entered", i+2, n)
+			}
+		}
+		if visible < 0 || first < 0 {
+			t.Fatalf("the second face was never found (visible to the detector from %d, found at %d)", visible+1, first+1)
+		}
+		worst = max(worst, first-visible)
+		for i := first; i < len(found); i++ {
+			if found[i] != 2 {
+				t.Errorf("frame %d: %d faces after both were found", i+1, found[i])
+			}
+		}
+		tracked := 0
+		for _, r := range res {
+			if r.Tracked {
+				tracked++
+			}
+		}
+		// Only the first frame waits for a detection (nothing is tracked
+		// yet; one more is allowed for a scene change).
+		if tracked < len(res)-2 {
+			t.Errorf("only %d of %d frames answered from tracking", tracked, len(res))
+		}
 	}
-	res := liveRun(t, e, frames)
-	found := facesPerFrame(res)
-	tracked := 0
+	t.Logf("a face entering was found at worst %d frames after it became visible to the detector (%.0f ms at 30 fps; bound %d frames)", worst, float64(worst)*1000/30, every)
+	if worst > every+2 {
+		t.Errorf("a face entering took %d frames to be found; the bound is %d (+2 on a busy machine)", worst, every)
+	}
+}
+
+// firstWithFaces is the index of the first frame with n faces, or -1.
+func firstWithFaces(found []int, n int) int {
+	for i, f := range found {
+		if f == n {
+			return i
+		}
+	}
+	return -1
+}
+
+// pacedRun is liveRun with the frames sent at a camera's pace, each one
+// interval after the previous (or as soon as the previous is answered, if
+// later): what runs beside the answers has the time it would have.
+func pacedRun(t testing.TB, e *pipeline.Engine, frames [][]byte, interval time.Duration) []pipeline.Result {
+	t.Helper()
+	c := newCollector()
+	s := e.NewSession(pipeline.SessionOptions{ID: t.Name(), Output: pipeline.OutputLandmarks}, c)
+	defer s.Close()
+	start := time.Now()
+	for i, jpg := range frames {
+		at := start.Add(time.Duration(i) * interval)
+		time.Sleep(time.Until(at))
+		s.Submit(ctx, pipeline.Input{JPEG: jpg, Captured: at})
+		c.wait(t, 1)
+	}
+	res, _ := c.results()
 	for _, r := range res {
-		if r.Tracked {
-			tracked++
+		if r.Err != nil {
+			t.Fatal(r.Err)
 		}
 	}
-	whole := before + fade - 1 // the first frame with the second face whole
-	t.Logf("faces per frame (the second face fades in from frame %d, whole at %d): %v; %d of %d frames answered from tracking", before+1, whole+1, found, tracked, len(res))
-	for i, n := range found[1:before] {
-		if n != 1 {
-			t.Fatalf("frame %d: %d faces before the second entered", i+2, n)
-		}
-	}
-	first := -1
-	for i := before; i < len(found); i++ {
-		if found[i] == 2 {
-			first = max(0, i-whole)
-			break
-		}
-	}
-	bound := pipeline.DefaultConfig().RedetectEvery + 3
-	if first < 0 || first > bound {
-		t.Fatalf("the second face was found %d frames after it was whole (-1: never); the bound is %d", first, bound)
-	}
-	t.Logf("the second face was found %d frames after it was whole (%.0f ms at 30 fps)", first, float64(first)*1000/30)
-	for i := whole + first; i < len(found); i++ {
-		if found[i] != 2 {
-			t.Errorf("frame %d: %d faces after both were found", i+1, found[i])
-		}
-	}
-	// Only the first frame waits for a detection (nothing is tracked yet;
-	// one more is allowed for a scene change): periodic re-detection no
-	// longer holds up the answer.
-	if tracked < len(res)-2 {
-		t.Errorf("only %d of %d frames answered from tracking", tracked, len(res))
-	}
+	return res
 }
 
 // TestResolutionSwitch: the page switches the camera from 640x480 to

@@ -81,7 +81,6 @@ func (t *tracker) mustDetect(every int) bool {
 // redetectDue reports whether a periodic re-detection is due.
 func (t *tracker) redetectDue(every int) bool { return t.sinceDetect+1 >= every }
 
-// due reports whether this frame needs a fresh detection.
 // searchFiner says whether this detection should look for smaller faces
 // than usual: while no face is tracked, every other frame does, so a face
 // under the usual minimum is found within two frames and an empty scene
@@ -104,10 +103,6 @@ func (t *tracker) narrowest() int {
 		}
 	}
 	return n
-}
-
-func (t *tracker) due(every int) bool {
-	return every <= 1 || len(t.faces) == 0 || t.moved || t.sinceDetect+1 >= every
 }
 
 // boxes places a box for each tracked face in a frame of the given size. A

@@ -20,12 +20,12 @@ func TestTrackerRedetectsWhenThePictureJumps(t *testing.T) {
 		noisy[i] += byte(i % 5) // up to 4 levels of noise
 	}
 	tr.compare(noisy, image.Pt(640, 480))
-	if tr.due(5) {
+	if tr.mustDetect(5) {
 		t.Fatal("noise alone forced a detection")
 	}
 	shifted := append(noisy[7:], noisy[:7]...) // the picture moved sideways
 	tr.compare(shifted, image.Pt(640, 480))
-	if !tr.due(5) {
+	if !tr.mustDetect(5) {
 		t.Fatal("a jump did not force a detection")
 	}
 }
