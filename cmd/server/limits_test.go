@@ -423,6 +423,13 @@ type process struct {
 // once it serves.
 func startProcess(t *testing.T, flags ...string) *process {
 	t.Helper()
+	return startProcessEnv(t, nil, flags...)
+}
+
+// startProcessEnv is startProcess with env added to the test's own
+// environment, less its GOGC and GOMEMLIMIT.
+func startProcessEnv(t *testing.T, env []string, flags ...string) *process {
+	t.Helper()
 	bin, err := buildServer()
 	if err != nil {
 		t.Fatal(err)
@@ -436,6 +443,12 @@ func startProcess(t *testing.T, flags ...string) *process {
 	p := &process{base: "http://" + addr, logs: &syncBuffer{}, exited: make(chan struct{})}
 	p.cmd = exec.Command(bin, append([]string{"--addr", addr, "--log-format", "json"}, flags...)...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "GOGC=") && !strings.HasPrefix(kv, "GOMEMLIMIT=") {
+			p.cmd.Env = append(p.cmd.Env, kv)
+		}
+	}
+	p.cmd.Env = append(p.cmd.Env, env...)
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -623,6 +636,27 @@ func TestMetricsAreDocumented(t *testing.T) {
 		group := regexp.MustCompile(`_(processed|refused|dropped)$`).ReplaceAllString(name, "_{processed,refused,dropped}")
 		if !strings.Contains(string(readme), name) && !strings.Contains(string(readme), group) {
 			t.Errorf("%s is not in README's metrics table", f[1])
+		}
+	}
+}
+
+// TestGarbageCollectorSettings: the server collects at GOGC=400 under a
+// 1 GiB soft memory limit (cmd/server/gc.go says why), and GOGC and
+// GOMEMLIMIT in the environment still win, as the runtime reports them.
+func TestGarbageCollectorSettings(t *testing.T) {
+	for _, tc := range []struct {
+		env            []string
+		percent, limit float64
+	}{
+		{nil, 400, 1 << 30},
+		{[]string{"GOGC=50", "GOMEMLIMIT=300MiB"}, 50, 300 << 20},
+	} {
+		p := startProcessEnv(t, tc.env)
+		if got := metricValue(t, p.base, "go_gc_gogc_percent"); got != tc.percent {
+			t.Errorf("env %q: go_gc_gogc_percent %v, want %v", tc.env, got, tc.percent)
+		}
+		if got := metricValue(t, p.base, "go_gc_gomemlimit_bytes"); got != tc.limit {
+			t.Errorf("env %q: go_gc_gomemlimit_bytes %v, want %v", tc.env, got, tc.limit)
 		}
 	}
 }
