@@ -175,7 +175,7 @@ struct flat_predictor {
 };
 
 struct tryon_predictor {
-	flat_predictor sp;
+	flat_predictor flat;
 	// dlib's own predictor instead, when set: the reference the compact
 	// one is tested against.
 	std::unique_ptr<dlib::shape_predictor> reference;
@@ -188,6 +188,20 @@ static void set_err(char *err, int errlen, const char *msg) {
 }
 
 static gray_view view(tryon_gray img) { return gray_view{img.pix, img.rows, img.cols, img.stride}; }
+
+// new_predictor makes a predictor and loads it with load, or returns NULL
+// with load's message in err.
+template <typename loader>
+static tryon_predictor *new_predictor(loader load, char *err, int errlen) {
+	try {
+		std::unique_ptr<tryon_predictor> p(new tryon_predictor());
+		load(*p);
+		return p.release();
+	} catch (const std::exception &e) {
+		set_err(err, errlen, e.what());
+		return nullptr;
+	}
+}
 
 extern "C" {
 
@@ -231,42 +245,22 @@ int tryon_detect(tryon_detector *d, tryon_gray img, int upsample, int *boxes, in
 }
 
 tryon_predictor *tryon_predictor_load(const char *path, int cascades, char *err, int errlen) {
-	try {
-		auto *p = new tryon_predictor();
-		try {
-			p->sp.load(path, cascades);
-		} catch (...) {
-			delete p;
-			throw;
-		}
-		return p;
-	} catch (const std::exception &e) {
-		set_err(err, errlen, e.what());
-		return nullptr;
-	}
+	return new_predictor([&](tryon_predictor &p) { p.flat.load(path, cascades); }, err, errlen);
 }
 
 tryon_predictor *tryon_predictor_load_dlib(const char *path, char *err, int errlen) {
-	try {
-		auto *p = new tryon_predictor();
-		p->reference.reset(new dlib::shape_predictor());
-		try {
-			dlib::deserialize(path) >> *p->reference;
-		} catch (...) {
-			delete p;
-			throw;
-		}
-		return p;
-	} catch (const std::exception &e) {
-		set_err(err, errlen, e.what());
-		return nullptr;
-	}
+	return new_predictor(
+	    [&](tryon_predictor &p) {
+		    p.reference.reset(new dlib::shape_predictor());
+		    dlib::deserialize(path) >> *p.reference;
+	    },
+	    err, errlen);
 }
 
 void tryon_predictor_free(tryon_predictor *p) { delete p; }
 
 int tryon_predictor_parts(const tryon_predictor *p) {
-	return static_cast<int>(p->reference ? p->reference->num_parts() : p->sp.num_parts());
+	return static_cast<int>(p->reference ? p->reference->num_parts() : p->flat.num_parts());
 }
 
 int tryon_predict(const tryon_predictor *p, tryon_gray img, const int *box, int *points, int max_parts, char *err, int errlen) {
@@ -277,7 +271,7 @@ int tryon_predict(const tryon_predictor *p, tryon_gray img, const int *box, int 
 			dlib::full_object_detection shape = (*p->reference)(view(img), r);
 			for (unsigned long i = 0; i < shape.num_parts(); i++) parts.push_back(shape.part(i));
 		} else {
-			p->sp.fit(view(img), r, parts);
+			p->flat.fit(view(img), r, parts);
 		}
 		int n = static_cast<int>(parts.size());
 		for (int i = 0; i < n && i < max_parts; i++) {

@@ -39,12 +39,36 @@ func readPortrait(t testing.TB) gocv.Mat {
 // at a time as a 30 fps camera captures them, and returns the answers.
 func liveRun(t testing.TB, e *pipeline.Engine, frames [][]byte) []pipeline.Result {
 	t.Helper()
+	return sendFrames(t, e, frames, 0)
+}
+
+// pacedRun is liveRun with the frames sent at a camera's pace, each one
+// interval after the previous (or as soon as the previous is answered, if
+// later): what runs beside the answers has the time it would have.
+func pacedRun(t testing.TB, e *pipeline.Engine, frames [][]byte, interval time.Duration) []pipeline.Result {
+	t.Helper()
+	return sendFrames(t, e, frames, interval)
+}
+
+// sendFrames sends each frame when the previous one is answered and, with
+// an interval, not before its time; without, the frames are stamped 1/30 s
+// apart all the same.
+func sendFrames(t testing.TB, e *pipeline.Engine, frames [][]byte, interval time.Duration) []pipeline.Result {
+	t.Helper()
 	c := newCollector()
 	s := e.NewSession(pipeline.SessionOptions{ID: t.Name(), Output: pipeline.OutputLandmarks}, c)
 	defer s.Close()
-	t0 := time.Unix(1e9, 0)
+	start := time.Unix(1e9, 0)
+	if interval > 0 {
+		start = time.Now()
+	}
 	for i, jpg := range frames {
-		s.Submit(ctx, pipeline.Input{JPEG: jpg, Captured: t0.Add(time.Duration(i) * time.Second / 30)})
+		at := start.Add(time.Duration(i) * time.Second / 30)
+		if interval > 0 {
+			at = start.Add(time.Duration(i) * interval)
+			time.Sleep(time.Until(at))
+		}
+		s.Submit(ctx, pipeline.Input{JPEG: jpg, Captured: at})
 		c.wait(t, 1)
 	}
 	res, _ := c.results()
@@ -285,30 +309,6 @@ func firstWithFaces(found []int, n int) int {
 		}
 	}
 	return -1
-}
-
-// pacedRun is liveRun with the frames sent at a camera's pace, each one
-// interval after the previous (or as soon as the previous is answered, if
-// later): what runs beside the answers has the time it would have.
-func pacedRun(t testing.TB, e *pipeline.Engine, frames [][]byte, interval time.Duration) []pipeline.Result {
-	t.Helper()
-	c := newCollector()
-	s := e.NewSession(pipeline.SessionOptions{ID: t.Name(), Output: pipeline.OutputLandmarks}, c)
-	defer s.Close()
-	start := time.Now()
-	for i, jpg := range frames {
-		at := start.Add(time.Duration(i) * interval)
-		time.Sleep(time.Until(at))
-		s.Submit(ctx, pipeline.Input{JPEG: jpg, Captured: at})
-		c.wait(t, 1)
-	}
-	res, _ := c.results()
-	for _, r := range res {
-		if r.Err != nil {
-			t.Fatal(r.Err)
-		}
-	}
-	return res
 }
 
 // TestResolutionSwitch: the page switches the camera from 640x480 to
