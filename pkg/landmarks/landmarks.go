@@ -14,6 +14,8 @@ package landmarks
 /*
 #cgo pkg-config: dlib-1
 #cgo CXXFLAGS: -std=c++14 -O3 -DNDEBUG
+// -O3 vectorises the shape predictor's sums of 136-float leaves, which
+// -O2 leaves scalar: a fit takes half the time (docs/BENCHMARKS.md).
 #include <stdlib.h>
 #include "dlib.h"
 */
@@ -127,7 +129,7 @@ func LoadPredictorCascades(path string, cascades int) (*Predictor, error) {
 }
 
 // loadDlibPredictor loads the model as dlib's own shape_predictor, which
-// the compact form LoadPredictor gives is tested against.
+// the flat form LoadPredictor gives is tested against.
 func loadDlibPredictor(path string) (*Predictor, error) {
 	return loadPredictor(path, func(cpath *C.char, msg *C.char, n C.int) *C.tryon_predictor {
 		return C.tryon_predictor_load_dlib(cpath, msg, n)
