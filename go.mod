@@ -86,3 +86,5 @@ tool github.com/go-task/task/v3/cmd/task
 replace github.com/zishang520/engine.io-go-parser => ./third_party/engine.io-go-parser
 
 replace github.com/zishang520/socket.io/v2 => ./third_party/socket.io
+
+replace gocv.io/x/gocv => ./third_party/gocv

@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"gocv.io/x/gocv"
 
+	"github.com/livetryon/server/internal/cvjpeg"
 	"github.com/livetryon/server/internal/testmedia"
 )
 
@@ -149,7 +150,7 @@ func decodeDataURL(t *testing.T, s string) gocv.Mat {
 	if err != nil {
 		t.Fatalf("not a JPEG data URL: %v", err)
 	}
-	m, err := gocv.IMDecode(jpg, gocv.IMReadColor)
+	m, err := cvjpeg.Decode(jpg)
 	if err != nil || m.Empty() {
 		t.Fatalf("answer does not decode: %v", err)
 	}

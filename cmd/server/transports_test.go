@@ -22,6 +22,7 @@ import (
 	"github.com/gorilla/websocket"
 	"gocv.io/x/gocv"
 
+	"github.com/livetryon/server/internal/cvjpeg"
 	"github.com/livetryon/server/internal/frameid"
 	"github.com/livetryon/server/internal/testmedia"
 )
@@ -105,7 +106,7 @@ func (c *wsClient) expect(event string) wsMessage {
 
 func decodeJPEG(t *testing.T, b []byte) gocv.Mat {
 	t.Helper()
-	m, err := gocv.IMDecode(b, gocv.IMReadColor)
+	m, err := cvjpeg.Decode(b)
 	if err != nil || m.Empty() {
 		t.Fatalf("answer is not a JPEG (%d bytes): %v", len(b), err)
 	}
@@ -549,7 +550,7 @@ func TestWatchDoesNotSlowTheSender(t *testing.T) {
 // stampedFrames are n webcam frames, each with its number in its pixels.
 func stampedFrames(t *testing.T, n int) [][]byte {
 	t.Helper()
-	src, err := gocv.IMDecode(testmedia.WebcamJPEG(t), gocv.IMReadColor)
+	src, err := cvjpeg.Decode(testmedia.WebcamJPEG(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -558,12 +559,12 @@ func stampedFrames(t *testing.T, n int) [][]byte {
 	for i := range out {
 		img := src.Clone()
 		frameid.Stamp(&img, i)
-		buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, img, []int{gocv.IMWriteJpegQuality, 80})
+		buf, err := cvjpeg.Encode(img, cvjpeg.Options{Quality: 80})
 		img.Close()
 		if err != nil {
 			t.Fatal(err)
 		}
-		out[i] = append([]byte(nil), buf.GetBytes()...)
+		out[i] = append([]byte(nil), buf.Bytes()...)
 		buf.Close()
 	}
 	return out

@@ -3,9 +3,14 @@
 package cvimage
 
 import (
+	"bytes"
 	"fmt"
 	"image"
+	"image/color"
+	"image/png"
+	"os"
 
+	"github.com/livetryon/server/internal/cvjpeg"
 	"gocv.io/x/gocv"
 )
 
@@ -42,4 +47,69 @@ func CameraFrame(src gocv.Mat, size image.Point) gocv.Mat {
 	}
 	gocv.Resize(region, &out, size, 0, 0, interp)
 	return out
+}
+
+// ReadFile reads a JPEG or PNG file into a new BGR Mat (CV_8UC3): JPEG
+// through libjpeg-turbo (cvjpeg), PNG through Go's image/png, the two
+// formats the repository's media and golden images use.
+func ReadFile(path string) (gocv.Mat, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return gocv.Mat{}, err
+	}
+	if bytes.HasPrefix(b, []byte{0xFF, 0xD8}) {
+		m, err := cvjpeg.Decode(b)
+		if err != nil {
+			return gocv.Mat{}, fmt.Errorf("%s: %w", path, err)
+		}
+		return m, nil
+	}
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		return gocv.Mat{}, fmt.Errorf("%s: not a JPEG, and as PNG: %w", path, err)
+	}
+	return FromImage(img), nil
+}
+
+// FromImage copies any image.Image into a new BGR Mat.
+func FromImage(img image.Image) gocv.Mat {
+	r := img.Bounds()
+	pix := make([]byte, 0, r.Dx()*r.Dy()*3)
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			c := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
+			pix = append(pix, c.B, c.G, c.R)
+		}
+	}
+	m, err := gocv.NewMatFromBytes(r.Dy(), r.Dx(), gocv.MatTypeCV8UC3, pix)
+	if err != nil { // only for a size that does not match pix, which it does
+		panic(err)
+	}
+	return m
+}
+
+// WritePNG writes a BGR Mat as a PNG file.
+func WritePNG(path string, m gocv.Mat) error {
+	c := m.Clone() // continuous, even for a Region
+	defer c.Close()
+	if c.Type() != gocv.MatTypeCV8UC3 {
+		return fmt.Errorf("cvimage: WritePNG wants CV_8UC3, got %v", c.Type())
+	}
+	pix, err := c.DataPtrUint8()
+	if err != nil {
+		return err
+	}
+	img := image.NewNRGBA(image.Rect(0, 0, c.Cols(), c.Rows()))
+	for i, o := 0, 0; i+2 < len(pix); i, o = i+3, o+4 {
+		img.Pix[o], img.Pix[o+1], img.Pix[o+2], img.Pix[o+3] = pix[i+2], pix[i+1], pix[i], 0xFF
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := png.Encode(f, img); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

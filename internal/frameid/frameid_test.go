@@ -3,13 +3,12 @@ package frameid
 import (
 	"testing"
 
-	"gocv.io/x/gocv"
-
+	"github.com/livetryon/server/internal/cvjpeg"
 	"github.com/livetryon/server/internal/testmedia"
 )
 
 func TestStampSurvivesJPEG(t *testing.T) {
-	src, err := gocv.IMDecode(testmedia.WebcamJPEG(t), gocv.IMReadColor)
+	src, err := cvjpeg.Decode(testmedia.WebcamJPEG(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -17,12 +16,12 @@ func TestStampSurvivesJPEG(t *testing.T) {
 	for _, id := range []int{0, 1, 2, 511, 512, 777, Modulo - 1, Modulo + 5} {
 		img := src.Clone()
 		Stamp(&img, id)
-		buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, img, []int{gocv.IMWriteJpegQuality, 30})
+		buf, err := cvjpeg.Encode(img, cvjpeg.Options{Quality: 30})
 		img.Close()
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, ok := Read(buf.GetBytes())
+		got, ok := Read(buf.Bytes())
 		buf.Close()
 		if !ok || got != id%Modulo {
 			t.Errorf("stamped %d, read %d (ok %v)", id, got, ok)

@@ -24,9 +24,8 @@ import (
 	"sync"
 	"time"
 
-	"gocv.io/x/gocv"
-
 	"github.com/livetryon/server/internal/cvimage"
+	"github.com/livetryon/server/internal/cvjpeg"
 	"github.com/livetryon/server/internal/frameid"
 	"github.com/livetryon/server/pkg/frame"
 )
@@ -119,8 +118,8 @@ type variant struct {
 // makeFrames encodes the source once per variant, each with its number
 // stamped in.
 func makeFrames(cfg Config) ([]variant, int, error) {
-	src := gocv.IMRead(cfg.Source, gocv.IMReadColor)
-	if src.Empty() {
+	src, err := cvimage.ReadFile(cfg.Source)
+	if err != nil {
 		return nil, 0, fmt.Errorf("cannot read %s", cfg.Source)
 	}
 	defer src.Close()
@@ -135,12 +134,12 @@ func makeFrames(cfg Config) ([]variant, int, error) {
 	for i := 0; i < cfg.Variants; i++ {
 		img := frame.Clone()
 		frameid.Stamp(&img, i)
-		buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, img, []int{gocv.IMWriteJpegQuality, cfg.Quality})
+		buf, err := cvjpeg.Encode(img, cvjpeg.Options{Quality: cfg.Quality})
 		img.Close()
 		if err != nil {
 			return nil, 0, err
 		}
-		jpg := append([]byte(nil), buf.GetBytes()...)
+		jpg := append([]byte(nil), buf.Bytes()...)
 		buf.Close()
 		largest = max(largest, len(jpg))
 		f = append(f, variant{jpeg: jpg, dataURL: "data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(jpg)})

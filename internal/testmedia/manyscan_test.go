@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"gocv.io/x/gocv"
+	"github.com/livetryon/server/internal/cvjpeg"
 )
 
 // BenchmarkDecodeManyScanJPEG is what the hostile file would cost if it
@@ -15,7 +15,7 @@ func BenchmarkDecodeManyScanJPEG(b *testing.B) {
 		jpg := ManyScanJPEG(b, scans)
 		b.Run(fmt.Sprintf("scans=%d", scans), func(b *testing.B) {
 			for b.Loop() {
-				m, err := gocv.IMDecode(jpg, gocv.IMReadColor)
+				m, err := cvjpeg.Decode(jpg)
 				if err != nil || m.Empty() {
 					b.Fatal("does not decode", err)
 				}

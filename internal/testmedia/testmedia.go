@@ -17,6 +17,7 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/livetryon/server/internal/cvimage"
+	"github.com/livetryon/server/internal/cvjpeg"
 	"github.com/livetryon/server/pkg/landmarks"
 )
 
@@ -42,39 +43,39 @@ func WebcamJPEG(t testing.TB) []byte {
 // WebcamJPEGQuality is WebcamJPEG at another JPEG quality (1..100).
 func WebcamJPEGQuality(t testing.TB, quality int) []byte {
 	t.Helper()
-	img := gocv.IMRead(Path("obama-480p.jpg"), gocv.IMReadColor)
-	if img.Empty() {
+	img, err := cvimage.ReadFile(Path("obama-480p.jpg"))
+	if err != nil {
 		t.Fatal("cannot read testdata/obama-480p.jpg")
 	}
 	defer img.Close()
 	x := (img.Cols() - 640) / 2
 	crop := img.Region(image.Rect(x, 0, x+640, 480))
 	defer crop.Close()
-	buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, crop, []int{gocv.IMWriteJpegQuality, quality})
+	buf, err := cvjpeg.Encode(crop, cvjpeg.Options{Quality: quality})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer buf.Close()
-	return append([]byte(nil), buf.GetBytes()...)
+	return append([]byte(nil), buf.Bytes()...)
 }
 
 // PortraitAt is obama-480p.jpg as a w x h camera would frame it
 // (cvimage.CameraFrame), as a JPEG of quality 90.
 func PortraitAt(t testing.TB, w, h int) []byte {
 	t.Helper()
-	img := gocv.IMRead(Path("obama-480p.jpg"), gocv.IMReadColor)
-	if img.Empty() {
+	img, err := cvimage.ReadFile(Path("obama-480p.jpg"))
+	if err != nil {
 		t.Fatal("cannot read testdata/obama-480p.jpg")
 	}
 	defer img.Close()
 	frame := cvimage.CameraFrame(img, image.Pt(w, h))
 	defer frame.Close()
-	buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, frame, []int{gocv.IMWriteJpegQuality, 90})
+	buf, err := cvjpeg.Encode(frame, cvjpeg.Options{Quality: 90})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer buf.Close()
-	return append([]byte(nil), buf.GetBytes()...)
+	return append([]byte(nil), buf.Bytes()...)
 }
 
 // DeclareSize returns a copy of a baseline JPEG whose frame header declares
@@ -99,12 +100,12 @@ func ManyScanJPEG(t testing.TB, scans int) []byte {
 	t.Helper()
 	img := gocv.NewMatWithSize(1080, 1920, gocv.MatTypeCV8UC3)
 	defer img.Close()
-	buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, img, []int{gocv.IMWriteJpegProgressive, 1, gocv.IMWriteJpegQuality, 80})
+	buf, err := cvjpeg.Encode(img, cvjpeg.Options{Quality: 80, Progressive: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer buf.Close()
-	jpg := buf.GetBytes()
+	jpg := buf.Bytes()
 	out := append([]byte(nil), jpg[:len(jpg)-2]...) // without EOI
 	// An AC scan of band 63 of component 1, with no entropy-coded data.
 	scan := []byte{0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x3F, 0x3F, 0x00}
@@ -133,7 +134,7 @@ func Faces(t testing.TB, jpg []byte) []landmarks.Face {
 	t.Helper()
 	facesMu.Lock()
 	defer facesMu.Unlock()
-	img, err := gocv.IMDecode(jpg, gocv.IMReadGrayScale)
+	img, err := cvjpeg.DecodeGray(jpg, 1)
 	if err != nil || img.Empty() {
 		t.Fatalf("decode: %v", err)
 	}
@@ -198,8 +199,8 @@ func LipPoint(f landmarks.Face) image.Point {
 // only the photo.
 func PanZoomClip(t testing.TB, n int) [][]byte {
 	t.Helper()
-	src := gocv.IMRead(Path("obama-480p.jpg"), gocv.IMReadColor)
-	if src.Empty() {
+	src, err := cvimage.ReadFile(Path("obama-480p.jpg"))
+	if err != nil {
 		t.Fatal("cannot read testdata/obama-480p.jpg")
 	}
 	defer src.Close()
@@ -215,11 +216,11 @@ func PanZoomClip(t testing.TB, n int) [][]byte {
 		crop := src.Region(image.Rect(x, y, x+w, y+h))
 		gocv.Resize(crop, &out, image.Pt(640, 480), 0, 0, gocv.InterpolationArea)
 		crop.Close()
-		buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, out, []int{gocv.IMWriteJpegQuality, 85})
+		buf, err := cvjpeg.Encode(out, cvjpeg.Options{Quality: 85})
 		if err != nil {
 			t.Fatal(err)
 		}
-		clip = append(clip, append([]byte(nil), buf.GetBytes()...))
+		clip = append(clip, append([]byte(nil), buf.Bytes()...))
 		buf.Close()
 	}
 	return clip
@@ -258,7 +259,7 @@ func SharedWebcamClip(step int) [][]byte {
 // seed), encoded at quality 80: a person holding still before a camera.
 func StillClip(t testing.TB, n int) [][]byte {
 	t.Helper()
-	base, err := gocv.IMDecode(WebcamJPEGQuality(t, 95), gocv.IMReadColor)
+	base, err := cvjpeg.Decode(WebcamJPEGQuality(t, 95))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,12 +273,12 @@ func StillClip(t testing.TB, n int) [][]byte {
 		for j, v := range pix {
 			np[j] = uint8(max(0, min(255, int(v)+int(math.Round(rng.NormFloat64()*4)))))
 		}
-		buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, noisy, []int{gocv.IMWriteJpegQuality, 80})
+		buf, err := cvjpeg.Encode(noisy, cvjpeg.Options{Quality: 80})
 		noisy.Close()
 		if err != nil {
 			t.Fatal(err)
 		}
-		clip = append(clip, append([]byte(nil), buf.GetBytes()...))
+		clip = append(clip, append([]byte(nil), buf.Bytes()...))
 		buf.Close()
 	}
 	return clip

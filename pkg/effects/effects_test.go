@@ -11,6 +11,8 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/livetryon/server/internal/cvimage"
+	"github.com/livetryon/server/internal/cvjpeg"
 	"github.com/livetryon/server/internal/testmedia"
 	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/landmarks"
@@ -32,7 +34,7 @@ func portrait(t testing.TB) (gocv.Mat, []landmarks.Face) {
 	if len(faces) != 1 {
 		t.Fatalf("want one face, got %d", len(faces))
 	}
-	img, err := gocv.IMDecode(jpg, gocv.IMReadColor)
+	img, err := cvjpeg.Decode(jpg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,8 +179,8 @@ func checkGolden(t *testing.T, img gocv.Mat, area image.Rectangle, name string) 
 	defer got.Close()
 	path := filepath.Join(testdata, "golden", name)
 	if *update {
-		if !gocv.IMWrite(path, got) {
-			t.Fatalf("cannot write %s", path)
+		if err := cvimage.WritePNG(path, got); err != nil {
+			t.Fatal(err)
 		}
 		t.Logf("wrote %s", path)
 		return
@@ -186,7 +188,10 @@ func checkGolden(t *testing.T, img gocv.Mat, area image.Rectangle, name string) 
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("golden %s missing; run go test ./pkg/effects -run Golden -update", path)
 	}
-	want := gocv.IMRead(path, gocv.IMReadColor)
+	want, err := cvimage.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer want.Close()
 	if want.Rows() != got.Rows() || want.Cols() != got.Cols() {
 		t.Fatalf("size %dx%d, golden %dx%d", got.Cols(), got.Rows(), want.Cols(), want.Rows())
@@ -211,7 +216,7 @@ func checkGolden(t *testing.T, img gocv.Mat, area image.Rectangle, name string) 
 	t.Logf("%s: mean diff %.3f, %.2f%% pixels off by > 24", name, mean, 100*frac)
 	if mean > 1.5 || frac > 0.02 {
 		out := filepath.Join(t.TempDir(), name)
-		gocv.IMWrite(out, got)
+		cvimage.WritePNG(out, got)
 		t.Errorf("%s differs from golden: mean %.3f, %.2f%% pixels off (output in %s)", name, mean, 100*frac, out)
 	}
 }

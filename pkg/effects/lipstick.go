@@ -1,7 +1,7 @@
 // Package effects draws try-on effects onto BGR frames from face landmarks.
 //
 // Each effect is one type in its own file. Effects draw in place on a
-// gocv.Mat of type CV_8UC3 (BGR, continuous, as gocv.IMDecode returns) and
+// gocv.Mat of type CV_8UC3 (BGR, continuous, as cvjpeg.Decode returns) and
 // touch only the pixels they change.
 package effects
 

@@ -16,6 +16,7 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/livetryon/server/internal/cvimage"
+	"github.com/livetryon/server/internal/cvjpeg"
 	"github.com/livetryon/server/pkg/landmarks"
 )
 
@@ -77,9 +78,13 @@ func sharedPredictor(t testing.TB) *landmarks.Predictor {
 
 func readGray(t testing.TB, path string) (*image.Gray, gocv.Mat) {
 	t.Helper()
-	m := gocv.IMRead(path, gocv.IMReadGrayScale)
-	if m.Empty() {
-		t.Fatalf("cannot read %s", path)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := cvjpeg.DecodeGray(b, 1)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
 	}
 	g, err := cvimage.Gray(m)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/livetryon/server/internal/cvimage"
+	"github.com/livetryon/server/internal/cvjpeg"
 	"github.com/livetryon/server/internal/testmedia"
 	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/frame"
@@ -38,7 +39,7 @@ func newStageFixture(b *testing.B) *stageFixture {
 	b.Helper()
 	f := &stageFixture{jpg: testmedia.WebcamJPEG(b)}
 	f.dataURL = testmedia.DataURL(f.jpg)
-	f.img, _ = gocv.IMDecode(f.jpg, gocv.IMReadColor)
+	f.img, _ = cvjpeg.Decode(f.jpg)
 	f.gray = gocv.NewMat()
 	gocv.CvtColor(f.img, &f.gray, gocv.ColorBGRToGray)
 	f.faces = testmedia.Faces(b, f.jpg)
@@ -67,7 +68,7 @@ func BenchmarkDecode(b *testing.B) {
 		if _, _, err := frame.CheckJPEG(jpg, frame.DefaultLimits); err != nil {
 			b.Fatal(err)
 		}
-		img, _ := gocv.IMDecode(jpg, gocv.IMReadColor)
+		img, _ := cvjpeg.Decode(jpg)
 		gocv.CvtColor(img, &gray, gocv.ColorBGRToGray)
 		img.Close()
 	}
@@ -192,9 +193,9 @@ func BenchmarkLipstick(b *testing.B) {
 // BenchmarkEncode: JPEG encoding of the answer at the default quality 80.
 func BenchmarkEncode(b *testing.B) {
 	f := newStageFixture(b)
-	params := []int{gocv.IMWriteJpegQuality, pipeline.DefaultConfig().JPEGQuality}
+	opts := cvjpeg.Options{Quality: pipeline.DefaultConfig().JPEGQuality}
 	for b.Loop() {
-		buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, f.img, params)
+		buf, err := cvjpeg.Encode(f.img, opts)
 		if err != nil {
 			b.Fatal(err)
 		}

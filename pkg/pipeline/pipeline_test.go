@@ -9,8 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"gocv.io/x/gocv"
-
+	"github.com/livetryon/server/internal/cvjpeg"
 	"github.com/livetryon/server/internal/testmedia"
 	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/frame"
@@ -104,12 +103,12 @@ func TestFrameRoundTrip(t *testing.T) {
 	if r.Tag != 1 || r.Width != 640 || r.Height != 480 || len(r.Faces) != 1 {
 		t.Fatalf("tag %v size %dx%d faces %d; want 1, 640x480, 1 face", r.Tag, r.Width, r.Height, len(r.Faces))
 	}
-	out, err := gocv.IMDecode(jpgs[0], gocv.IMReadColor)
+	out, err := cvjpeg.Decode(jpgs[0])
 	if err != nil || out.Cols() != 640 || out.Rows() != 480 {
 		t.Fatalf("answer does not decode to 640x480: %v", err)
 	}
 	defer out.Close()
-	orig, _ := gocv.IMDecode(in, gocv.IMReadColor)
+	orig, _ := cvjpeg.Decode(in)
 	defer orig.Close()
 	// The lips are redder than they came in; the forehead is as it was.
 	lip := testmedia.LipPoint(r.Faces[0])

@@ -12,6 +12,7 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/livetryon/server/internal/cvimage"
+	"github.com/livetryon/server/internal/cvjpeg"
 	"github.com/livetryon/server/internal/testmedia"
 	"github.com/livetryon/server/pkg/landmarks"
 	"github.com/livetryon/server/pkg/pipeline"
@@ -28,7 +29,7 @@ func readPortrait(t testing.TB) gocv.Mat {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := gocv.IMDecode(raw, gocv.IMReadColor)
+	src, err := cvjpeg.Decode(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,12 +117,12 @@ func portraitAtFrac(t testing.TB, w, h int, frac float64) []byte {
 	gocv.Resize(src, &scaled, image.Pt(int(float64(src.Cols())*k), int(float64(src.Rows())*k)), 0, 0, gocv.InterpolationArea)
 	top, left := (h-scaled.Rows())/2, (w-scaled.Cols())/2
 	gocv.CopyMakeBorder(scaled, &out, top, h-scaled.Rows()-top, left, w-scaled.Cols()-left, gocv.BorderConstant, color.RGBA{128, 128, 128, 0})
-	buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, out, []int{gocv.IMWriteJpegQuality, 90})
+	buf, err := cvjpeg.Encode(out, cvjpeg.Options{Quality: 90})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer buf.Close()
-	return append([]byte(nil), buf.GetBytes()...)
+	return append([]byte(nil), buf.Bytes()...)
 }
 
 // meanError is the mean distance in pixels between two faces' 68 points,
@@ -231,12 +232,12 @@ func twoPlaces(t testing.TB, alpha float64) []byte {
 	out := gocv.NewMat()
 	defer out.Close()
 	gocv.Hconcat(crop, right, &out)
-	buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, out, []int{gocv.IMWriteJpegQuality, 90})
+	buf, err := cvjpeg.Encode(out, cvjpeg.Options{Quality: 90})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer buf.Close()
-	return append([]byte(nil), buf.GetBytes()...)
+	return append([]byte(nil), buf.Bytes()...)
 }
 
 // TestFaceEnteringIsFound: while one face is tracked, frames are answered

@@ -11,6 +11,7 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/livetryon/server/internal/cvimage"
+	"github.com/livetryon/server/internal/cvjpeg"
 	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/frame"
 	"github.com/livetryon/server/pkg/landmarks"
@@ -27,7 +28,8 @@ type worker struct {
 	small     gocv.Mat
 	thumb     gocv.Mat // for the tracker's scene-change test
 	jpeg      []byte   // base64 decoding scratch
-	params    []int
+	img       gocv.Mat // the decoded frame, reused while frames keep their size
+	encode    cvjpeg.Options
 }
 
 func newWorker(e *Engine) (*worker, error) {
@@ -42,7 +44,8 @@ func newWorker(e *Engine) (*worker, error) {
 		gray:      gocv.NewMat(),
 		small:     gocv.NewMat(),
 		thumb:     gocv.NewMat(),
-		params:    []int{gocv.IMWriteJpegQuality, e.cfg.JPEGQuality},
+		img:       gocv.NewMat(),
+		encode:    cvjpeg.Options{Quality: e.cfg.JPEGQuality},
 	}, nil
 }
 
@@ -51,6 +54,7 @@ func (w *worker) close() {
 	w.gray.Close()
 	w.small.Close()
 	w.thumb.Close()
+	w.img.Close()
 }
 
 // frameJob is what process needs besides the frame: the session's settings
@@ -80,14 +84,14 @@ func (w *worker) process(q queued, job frameJob) (res Result) {
 		time.Sleep(w.cfg.Delay)
 	}
 
-	img, err := w.decode(q.in)
-	if err != nil {
+	if err := w.decode(q.in); err != nil {
 		res.Err = asFrameError(err)
 		return res
 	}
-	defer img.Close()
+	img := &w.img
+	var err error
 	res.Width, res.Height = img.Cols(), img.Rows()
-	gocv.CvtColor(img, &w.gray, gocv.ColorBGRToGray)
+	gocv.CvtColor(*img, &w.gray, gocv.ColorBGRToGray)
 	lap(&res.Timings.Decode)
 
 	var boxes []image.Rectangle
@@ -146,43 +150,42 @@ func (w *worker) process(q queued, job frameJob) (res Result) {
 		return res
 	}
 	for _, e := range job.effects {
-		e.Apply(&img, res.Faces)
+		e.Apply(img, res.Faces)
 	}
 	if !still {
-		effects.DrawFPS(&img, res.FPS)
+		effects.DrawFPS(img, res.FPS)
 	}
 	lap(&res.Timings.Effects)
 
-	buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, img, w.params)
+	buf, err := cvjpeg.Encode(*img, w.encode)
 	if err != nil {
 		res.Err = asFrameError(fmt.Errorf("encode: %w", err))
 		return res
 	}
-	res.JPEG = buf.GetBytes() // OpenCV's memory, not copied; freed by Release
+	res.JPEG = buf.Bytes() // C memory, not copied; freed by Release
 	res.release = buf.Close
 	lap(&res.Timings.Encode)
 	return res
 }
 
-// decode checks the frame's size and declared dimensions, then decodes it.
-func (w *worker) decode(in Input) (gocv.Mat, error) {
+// decode checks the frame's size and declared dimensions, then decodes it
+// into w.img, whose buffer the frames of a session share.
+func (w *worker) decode(in Input) error {
 	jpg := in.JPEG
 	if in.DataURL != "" {
 		var err error
 		if jpg, err = frame.DecodeDataURL(in.DataURL, w.jpeg, w.cfg.Limits); err != nil {
-			return gocv.Mat{}, err
+			return err
 		}
 		w.jpeg = jpg[:0]
 	}
 	if _, _, err := frame.CheckJPEG(jpg, w.cfg.Limits); err != nil {
-		return gocv.Mat{}, err
+		return err
 	}
-	img, err := gocv.IMDecode(jpg, gocv.IMReadColor)
-	if err != nil || img.Empty() {
-		img.Close()
-		return gocv.Mat{}, &frame.Error{Code: frame.CodeDecodeFailed, Message: "JPEG data is corrupt and cannot be decoded"}
+	if err := cvjpeg.DecodeInto(jpg, &w.img); err != nil || w.img.Empty() {
+		return &frame.Error{Code: frame.CodeDecodeFailed, Message: "JPEG data is corrupt and cannot be decoded"}
 	}
-	return img, nil
+	return nil
 }
 
 // MinDetectableFace is the narrowest face, as wide as dlib's box, that

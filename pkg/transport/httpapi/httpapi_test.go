@@ -17,6 +17,7 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/livetryon/server/internal/cvjpeg"
 	"github.com/livetryon/server/internal/testmedia"
 	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/landmarks"
@@ -137,17 +138,17 @@ func TestNoFaceGivesEmptyList(t *testing.T) {
 // twoFaces is two webcam frames side by side: 1280x480 with a face in each half.
 func twoFaces(t testing.TB) []byte {
 	t.Helper()
-	one, _ := gocv.IMDecode(testmedia.WebcamJPEGQuality(t, 90), gocv.IMReadColor)
+	one, _ := cvjpeg.Decode(testmedia.WebcamJPEGQuality(t, 90))
 	defer one.Close()
 	both := gocv.NewMat()
 	defer both.Close()
 	gocv.Hconcat(one, one, &both)
-	buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, both, []int{gocv.IMWriteJpegQuality, 90})
+	buf, err := cvjpeg.Encode(both, cvjpeg.Options{Quality: 90})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer buf.Close()
-	return append([]byte(nil), buf.GetBytes()...)
+	return append([]byte(nil), buf.Bytes()...)
 }
 
 func TestTryOnTwoFaces(t *testing.T) {
@@ -161,12 +162,12 @@ func TestTryOnTwoFaces(t *testing.T) {
 	if code != 200 || hdr.Get("Content-Type") != "image/jpeg" || hdr.Get("X-Faces") != "2" {
 		t.Fatalf("tryon: %d %v %.200s", code, hdr, body)
 	}
-	out, err := gocv.IMDecode(body, gocv.IMReadColor)
+	out, err := cvjpeg.Decode(body)
 	if err != nil || out.Cols() != 1280 {
 		t.Fatalf("answer is not a 1280-wide JPEG: %v", err)
 	}
 	defer out.Close()
-	src, _ := gocv.IMDecode(in, gocv.IMReadColor)
+	src, _ := cvjpeg.Decode(in)
 	defer src.Close()
 	for i, f := range faces {
 		lip := testmedia.LipPoint(f)

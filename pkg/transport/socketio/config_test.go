@@ -9,6 +9,7 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/livetryon/server/internal/cvjpeg"
 	"github.com/livetryon/server/internal/sioclient"
 	"github.com/livetryon/server/internal/testmedia"
 )
@@ -50,7 +51,7 @@ func decodeImage(t *testing.T, dataURL any) gocv.Mat {
 	if err != nil {
 		t.Fatalf("not a data URL: %.40q", s)
 	}
-	m, err := gocv.IMDecode(jpg, gocv.IMReadColor)
+	m, err := cvjpeg.Decode(jpg)
 	if err != nil || m.Empty() {
 		t.Fatal("answer does not decode")
 	}
@@ -105,7 +106,7 @@ func TestConfigPerConnection(t *testing.T) {
 			t.Fatalf("image ack %v", a)
 		}
 	}
-	src, _ := gocv.IMDecode(jpg, gocv.IMReadColor)
+	src, _ := cvjpeg.Decode(jpg)
 	defer src.Close()
 	g := decodeImage(t, withGlasses["image"])
 	defer g.Close()

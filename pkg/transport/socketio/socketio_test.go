@@ -12,8 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"gocv.io/x/gocv"
-
+	"github.com/livetryon/server/internal/cvjpeg"
 	"github.com/livetryon/server/internal/testmedia"
 	"github.com/livetryon/server/pkg/client"
 	"github.com/livetryon/server/pkg/effects"
@@ -196,12 +195,12 @@ func checkLipstick(t *testing.T, name, file string, sent []byte) {
 	if err != nil {
 		t.Fatalf("%s: answer is not base64: %v", name, err)
 	}
-	out, err := gocv.IMDecode(jpg, gocv.IMReadColor)
+	out, err := cvjpeg.Decode(jpg)
 	if err != nil || out.Cols() != 640 || out.Rows() != 480 {
 		t.Fatalf("%s: answer does not decode to 640x480 (%v)", name, err)
 	}
 	defer out.Close()
-	in, _ := gocv.IMDecode(sent, gocv.IMReadColor)
+	in, _ := cvjpeg.Decode(sent)
 	defer in.Close()
 	faces := testmedia.Faces(t, sent)
 	if len(faces) != 1 {

@@ -1,0 +1,111 @@
+#include "jpeg.h"
+
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jpeglib.h>
+
+// error_mgr makes libjpeg's fatal errors return to the caller through
+// longjmp rather than exit the process, its default.
+struct error_mgr {
+	struct jpeg_error_mgr pub;
+	jmp_buf escape;
+	char *msg;
+};
+
+static void on_fatal(j_common_ptr c) {
+	struct error_mgr *e = (struct error_mgr *)c->err;
+	char buf[JMSG_LENGTH_MAX];
+	(*c->err->format_message)(c, buf);
+	snprintf(e->msg, TRYON_JPEG_MSG, "%s", buf);
+	longjmp(e->escape, 1);
+}
+
+// Warnings, such as a file cut short (libjpeg pads it with gray), are not
+// errors: OpenCV's decoder, which this replaces, ignored them too.
+static void on_message(j_common_ptr c, int level) {
+	(void)c;
+	(void)level;
+}
+
+int tryon_jpeg_decode(const unsigned char *src, size_t n, int components, int denom,
+                      unsigned char *dst, int *width, int *height, char *msg) {
+	int dst_width = *width, dst_height = *height;
+	struct jpeg_decompress_struct cinfo;
+	struct error_mgr err;
+	cinfo.err = jpeg_std_error(&err.pub);
+	err.pub.error_exit = on_fatal;
+	err.pub.emit_message = on_message;
+	err.msg = msg;
+	if (setjmp(err.escape)) {
+		jpeg_destroy_decompress(&cinfo);
+		return -1;
+	}
+	jpeg_create_decompress(&cinfo);
+	jpeg_mem_src(&cinfo, src, (unsigned long)n);
+	jpeg_read_header(&cinfo, TRUE);
+	// The same output as OpenCV's imdecode: libjpeg-turbo's BGR order, the
+	// accurate integer IDCT and fancy upsampling (libjpeg's defaults).
+	cinfo.out_color_space = components == 1 ? JCS_GRAYSCALE : JCS_EXT_BGR;
+	cinfo.scale_num = 1;
+	cinfo.scale_denom = (unsigned int)denom;
+	jpeg_calc_output_dimensions(&cinfo);
+	*width = (int)cinfo.output_width;
+	*height = (int)cinfo.output_height;
+	size_t stride = (size_t)cinfo.output_width * (size_t)components;
+	if (dst == NULL || *width != dst_width || *height != dst_height) {
+		jpeg_destroy_decompress(&cinfo);
+		return 1;
+	}
+	jpeg_start_decompress(&cinfo);
+	while (cinfo.output_scanline < cinfo.output_height) {
+		JSAMPROW row = dst + (size_t)cinfo.output_scanline * stride;
+		jpeg_read_scanlines(&cinfo, &row, 1);
+	}
+	jpeg_finish_decompress(&cinfo);
+	jpeg_destroy_decompress(&cinfo);
+	return 0;
+}
+
+int tryon_jpeg_encode(const unsigned char *pix, int width, int height, size_t stride,
+                      int components, int quality, int progressive,
+                      unsigned char **out, unsigned long *out_len, char *msg) {
+	struct jpeg_compress_struct cinfo;
+	struct error_mgr err;
+	*out = NULL;
+	*out_len = 0;
+	cinfo.err = jpeg_std_error(&err.pub);
+	err.pub.error_exit = on_fatal;
+	err.pub.emit_message = on_message;
+	err.msg = msg;
+	if (setjmp(err.escape)) {
+		jpeg_destroy_compress(&cinfo);
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	jpeg_create_compress(&cinfo);
+	jpeg_mem_dest(&cinfo, out, out_len);
+	cinfo.image_width = (JDIMENSION)width;
+	cinfo.image_height = (JDIMENSION)height;
+	cinfo.input_components = components;
+	cinfo.in_color_space = components == 1 ? JCS_GRAYSCALE : JCS_EXT_BGR;
+	// OpenCV's imencode settings, so the bytes are the same as before:
+	// libjpeg's defaults (4:2:0 chroma, Huffman tables not optimised) at
+	// the given quality, baseline tables.
+	jpeg_set_defaults(&cinfo);
+	jpeg_set_quality(&cinfo, quality, TRUE);
+	if (progressive) {
+		jpeg_simple_progression(&cinfo);
+	}
+	jpeg_start_compress(&cinfo, TRUE);
+	while (cinfo.next_scanline < cinfo.image_height) {
+		JSAMPROW row = (JSAMPROW)(pix + (size_t)cinfo.next_scanline * stride);
+		jpeg_write_scanlines(&cinfo, &row, 1);
+	}
+	jpeg_finish_compress(&cinfo);
+	jpeg_destroy_compress(&cinfo);
+	return 0;
+}

@@ -1,0 +1,26 @@
+// JPEG to and from pixel buffers through libjpeg(-turbo), with libjpeg's
+// errors turned into return codes instead of exit().
+#ifndef TRYON_JPEG_H
+#define TRYON_JPEG_H
+
+#include <stddef.h>
+
+#define TRYON_JPEG_MSG 200
+
+// tryon_jpeg_decode decodes src into dst, rows packed (stride = width *
+// components), BGR for 3 components and gray for 1, scaled by 1/denom
+// (1, 2, 4 or 8) with libjpeg's DCT scaling. dst is *width by *height
+// pixels, or NULL. It returns 0 on success; 1, having decoded nothing, when
+// the output is not dst's size; -1 on error, with a message. *width and
+// *height are the output's size on return.
+int tryon_jpeg_decode(const unsigned char *src, size_t n, int components, int denom,
+                      unsigned char *dst, int *width, int *height, char *msg);
+
+// tryon_jpeg_encode encodes packed BGR (components 3) or gray (1) pixels.
+// On success (0) *out is a malloc'd buffer of *out_len bytes the caller
+// frees with free(); on error (-1) msg says why.
+int tryon_jpeg_encode(const unsigned char *pix, int width, int height, size_t stride,
+                      int components, int quality, int progressive,
+                      unsigned char **out, unsigned long *out_len, char *msg);
+
+#endif

@@ -1,0 +1,5 @@
+#include "version.h"
+
+const char* openCVVersion() {
+    return CV_VERSION;
+}
