@@ -82,6 +82,7 @@ func parseFlags(args []string) (Config, error) {
 	fs.IntVar(&c.Pipeline.DetectWidth, "detect-width", 0, "scale frames to this width for face detection instead of choosing it from --min-face (0); a width at or above the frame's detects at full resolution")
 	fs.IntVar(&c.Pipeline.LandmarkCascades, "landmark-cascades", def.LandmarkCascades, "fit faces with only this many of the 68-point model's 15 regression cascades, faster but less steady when tracking; 0 uses all")
 	fs.IntVar(&c.Pipeline.RedetectEvery, "redetect-every", def.RedetectEvery, "run the face detector on every n-th frame of a client and track faces by their landmarks in between; 1 detects on every frame")
+	fs.DurationVar(&c.Pipeline.RedetectInterval, "redetect-interval", def.RedetectInterval, "and at least this long apart, by the frames' arrival, so a fast client does not pay for more detections than a 30 fps camera; 0 counts frames only")
 	fs.BoolVar(&c.Pipeline.NoSmoothing, "no-smoothing", false, "turn off the temporal filter on landmarks (One Euro)")
 	fs.IntVar(&c.Pipeline.JPEGQuality, "jpeg-quality", def.JPEGQuality, "JPEG quality of answered frames, 1..100")
 	fs.IntVar(&c.Pipeline.Limits.MaxBytes, "max-frame-bytes", frame.DefaultLimits.MaxBytes, "largest JPEG a client may send, in bytes")
@@ -154,6 +155,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("--workers %d: want at least 1", p.Workers)
 	case p.RedetectEvery < 1:
 		return fmt.Errorf("--redetect-every %d: want 1 or more", p.RedetectEvery)
+	case p.RedetectInterval < 0:
+		return fmt.Errorf("--redetect-interval %v: want 0 or more", p.RedetectInterval)
 	case p.DetectWidth < 0:
 		return fmt.Errorf("--detect-width %d: want 0 or more", p.DetectWidth)
 	case p.LandmarkCascades < 0:

@@ -45,6 +45,8 @@ func (s *Server) registerMetrics() {
 		counter("pipeline_frames_processed_total", "Frames and photos the workers answered.", func() float64 { return float64(s.engine.Stats().FramesProcessed) }),
 		counter("pipeline_frames_refused_total", "Frames and photos the workers refused as bad input.", func() float64 { return float64(s.engine.Stats().FramesRefused) }),
 		counter("pipeline_frames_dropped_total", "Frames a newer one replaced before a worker took them.", func() float64 { return float64(s.engine.Stats().FramesDropped) }),
+		counter("pipeline_detections_total", "Face detections on live frames' answer path: no face tracked, or a scene change.", func() float64 { return float64(s.engine.Stats().Detections) }),
+		counter("pipeline_background_detections_total", "Periodic face detections beside the answer path, while faces are tracked.", func() float64 { return float64(s.engine.Stats().BackgroundDetections) }),
 		counter("photos_total", "Photos answered by the photo API.", func() float64 { return float64(s.engine.Stats().Photos) }),
 		counter("photos_busy_total", "Photo requests refused because the photo queue was full.", func() float64 { return float64(s.engine.Stats().PhotosBusy) }),
 		gauge("workers", "Pipeline workers.", func() float64 { return float64(s.engine.Stats().Workers) }),

@@ -154,5 +154,6 @@ func (w *worker) startRedetect(e *Engine, track *tracker, tracked int) bool {
 		job.cancel()
 		return false
 	}
+	e.backgroundDetections.Add(1)
 	return true
 }

@@ -374,3 +374,48 @@ func TestMinDetectableFace(t *testing.T) {
 	}
 	t.Logf("the smallest face found is %d px wide; MinDetectableFace is %d", smallestFound, pipeline.MinDetectableFace)
 }
+
+// TestRedetectionIsPacedByTime: a client sending as fast as it is answered
+// gets a periodic detection every RedetectInterval, not every RedetectEvery
+// frames, which on loopback would be a detection every few milliseconds;
+// with the interval at 0, it gets one every RedetectEvery frames. The
+// bound is taken from the run's own duration, so a slow machine only
+// loosens it.
+func TestRedetectionIsPacedByTime(t *testing.T) {
+	frames := make([][]byte, 100)
+	for i := range frames {
+		frames[i] = portraitAt(t, 640, 480, true)
+	}
+	for _, interval := range []time.Duration{0, 150 * time.Millisecond} {
+		e := newEngine(t, func(c *pipeline.Config) { c.RedetectInterval = interval })
+		start := time.Now()
+		res := liveRun(t, e, frames)
+		elapsed := time.Since(start)
+		for i, n := range facesPerFrame(res) {
+			if n != 1 {
+				t.Fatalf("interval %v, frame %d: %d faces", interval, i+1, n)
+			}
+		}
+		st := e.Stats()
+		every := e.Config().RedetectEvery
+		t.Logf("interval %v: %d frames in %v, %d detections on the answer path, %d beside it",
+			interval, len(frames), elapsed.Round(time.Millisecond), st.Detections, st.BackgroundDetections)
+		if st.Detections != 1 {
+			t.Errorf("interval %v: %d detections on the answer path, want the first frame's only", interval, st.Detections)
+		}
+		if interval == 0 {
+			// One every `every` frames, less those skipped while the
+			// previous one was still running.
+			if want := uint64(len(frames) / every / 2); st.BackgroundDetections < want {
+				t.Errorf("no interval: %d background detections, want at least %d", st.BackgroundDetections, want)
+			}
+			continue
+		}
+		if most := uint64(elapsed/interval) + 1; st.BackgroundDetections > most {
+			t.Errorf("interval %v: %d background detections in %v, want at most %d", interval, st.BackgroundDetections, elapsed, most)
+		}
+		if elapsed > 3*interval && st.BackgroundDetections == 0 {
+			t.Errorf("interval %v: no background detection in %v", interval, elapsed)
+		}
+	}
+}

@@ -24,6 +24,7 @@ import (
 type tracker struct {
 	faces       []trackedFace
 	sinceDetect int
+	detectedAt  time.Time   // arrival of the frame the last detection started on
 	last        time.Time   // when the previous frame was submitted
 	thumb       []byte      // the previous frame, gray, thumbWidth x thumbHeight
 	moved       bool        // this frame differs from the previous one too much to track
@@ -78,8 +79,11 @@ func (t *tracker) mustDetect(every int) bool {
 	return every <= 1 || len(t.faces) == 0 || t.moved
 }
 
-// redetectDue reports whether a periodic re-detection is due.
-func (t *tracker) redetectDue(every int) bool { return t.sinceDetect+1 >= every }
+// redetectDue reports whether a periodic re-detection is due on a frame
+// that arrived at `at`: every frames and interval after the last one.
+func (t *tracker) redetectDue(every int, interval time.Duration, at time.Time) bool {
+	return t.sinceDetect+1 >= every && at.Sub(t.detectedAt) >= interval
+}
 
 // searchFiner says whether this detection should look for smaller faces
 // than usual: while no face is tracked, every other frame does, so a face

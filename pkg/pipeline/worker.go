@@ -118,10 +118,13 @@ func (w *worker) process(q queued, job frameJob) (res Result) {
 		switch {
 		case detected:
 			boxes, err = w.detect(track.searchFiner(), track.narrowest())
+			track.detectedAt = q.at
+			job.engine.detections.Add(1)
 		default:
 			boxes = append(boxes, fresh...)
-			if track.redetectDue(w.cfg.RedetectEvery) && w.startRedetect(job.engine, track, track.narrowest()) {
+			if track.redetectDue(w.cfg.RedetectEvery, w.cfg.RedetectInterval, q.at) && w.startRedetect(job.engine, track, track.narrowest()) {
 				track.sinceDetect = -1 // update counts this frame
+				track.detectedAt = q.at
 			}
 		}
 	}
