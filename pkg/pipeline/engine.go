@@ -61,7 +61,9 @@ type Config struct {
 	// and tracks faces from their landmarks in between; 1 detects on every
 	// frame. While faces are tracked the detection runs beside the answer
 	// path (redetect.go), so a new face is in the answers at most n frames
-	// after the detector can see it (TestFaceEnteringIsFound).
+	// after the detector can see it (TestFaceEnteringIsFound), or
+	// RedetectInterval and a frame for a client faster than n frames in
+	// that time.
 	RedetectEvery int
 	// RedetectInterval is the least time between two periodic detections
 	// of a session, by the frames' arrival: the n frames of RedetectEvery
