@@ -10,6 +10,7 @@ packages=(
   libopencv-core-dev    # OpenCV 4.6's core and imgproc, through gocv
   libopencv-imgproc-dev #   (third_party/gocv: only these two are linked)
   libjpeg62-turbo-dev   # libjpeg-turbo: JPEG decoding and encoding (internal/cvjpeg)
+  libvpx-dev            # libvpx: VP8 for WebRTC (pkg/vp8)
   libdlib-dev           # dlib 19.24: face detector and shape predictor
   libblas-dev           # dlib-1.pc links BLAS and LAPACK by their .so names
   liblapack-dev

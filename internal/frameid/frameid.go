@@ -55,7 +55,22 @@ func Read(jpg []byte) (id int, ok bool) {
 		return 0, false
 	}
 	defer m.Close()
-	const b = block / 4
+	return readGray(m, block/4)
+}
+
+// ReadImage decodes the stamp from a BGR picture, as a video decoder gives.
+func ReadImage(img gocv.Mat) (id int, ok bool) {
+	if img.Empty() || img.Type() != gocv.MatTypeCV8UC3 {
+		return 0, false
+	}
+	gray := gocv.NewMat()
+	defer gray.Close()
+	gocv.CvtColor(img, &gray, gocv.ColorBGRToGray)
+	return readGray(gray, block)
+}
+
+// readGray reads the stamp from a gray picture whose squares are b pixels.
+func readGray(m gocv.Mat, b int) (id int, ok bool) {
 	if m.Cols() < (Bits+1)*b || m.Rows() < b {
 		return 0, false
 	}

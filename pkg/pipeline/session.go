@@ -6,22 +6,43 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"gocv.io/x/gocv"
 
 	"github.com/livetryon/server/pkg/frame"
 	"github.com/livetryon/server/pkg/landmarks"
 )
 
 // Input is one frame as a client sent it: JPEG bytes, or a JPEG data URL
-// that a worker decodes (so base64 never runs on a transport's reader).
-// Exactly one of JPEG and DataURL is set. Tag is opaque to the pipeline and
-// comes back in the Result, for transports to match answers to requests.
+// that a worker decodes (so base64 never runs on a transport's reader), or
+// a picture a video track's decoder already made. Exactly one of JPEG,
+// DataURL and Image is set. Tag is opaque to the pipeline and comes back
+// in the Result, for transports to match answers to requests.
 type Input struct {
 	JPEG    []byte
 	DataURL string
-	Tag     any
+	// Image is a BGR picture (CV_8UC3). The session owns it from Submit on,
+	// whatever Submit returns, and closes it.
+	Image *gocv.Mat
+	Tag   any
 	// Captured is when the camera took the frame, if known; smoothing uses
 	// the time between frames. Zero means the time of Submit.
 	Captured time.Time
+}
+
+// release closes the input's picture, if it has one.
+func (in *Input) release() {
+	if in.Image != nil {
+		in.Image.Close()
+		in.Image = nil
+	}
+}
+
+// Encoder encodes a session's answered pictures for its transport instead
+// of as JPEG: a video codec, whose frames depend on the ones before. It is
+// called on a worker, for one frame at a time, in the order of the
+// answers, with the time the frame was captured (or submitted).
+type Encoder interface {
+	Encode(img gocv.Mat, captured time.Time) ([]byte, error)
 }
 
 // Output is what a session's answers carry.
@@ -56,6 +77,8 @@ type SessionOptions struct {
 	Output     Output
 	Queue      QueuePolicy
 	QueueDepth int // Ordered only; default 8
+	// Encoder, if set, encodes the answers instead of JPEG (Result.Encoded).
+	Encoder Encoder
 }
 
 // Receiver takes a session's results. Receive is called on a worker for
@@ -81,9 +104,13 @@ type Result struct {
 	Dropped bool
 	// Err is set when the frame was refused; nothing else is then.
 	Err *frame.Error
-	// JPEG is the answered frame, unless the output is OutputLandmarks. It
-	// points into memory owned by OpenCV and is valid until Release.
-	JPEG          []byte
+	// JPEG is the answered frame, unless the output is OutputLandmarks or
+	// the session has an Encoder. It points into C memory and is valid
+	// until Release.
+	JPEG []byte
+	// Encoded is the answered frame as the session's Encoder wrote it, in
+	// Go memory the receiver may keep.
+	Encoded       []byte
 	Width, Height int
 	Faces         []landmarks.Face
 	FPS           float64 // this session's answered frames per second
@@ -136,6 +163,7 @@ type Session struct {
 	closed    bool
 	effects   []Effect
 	output    Output
+	encoder   Encoder
 	dropped   uint64 // frames replaced before processing, in all
 	unlogged  uint64 // of those, not yet logged
 	lastLog   time.Time
@@ -170,6 +198,7 @@ func (e *Engine) NewSession(opts SessionOptions, to Receiver) *Session {
 		done:    make(chan struct{}),
 		effects: opts.Effects,
 		output:  opts.Output,
+		encoder: opts.Encoder,
 	}
 }
 
@@ -204,6 +233,7 @@ func (s *Session) Submit(ctx context.Context, in Input) error {
 		s.mu.Lock()
 		if s.closed {
 			s.mu.Unlock()
+			in.release()
 			return ErrClosed
 		}
 		var replaced *Input
@@ -223,8 +253,10 @@ func (s *Session) Submit(ctx context.Context, in Input) error {
 			case <-s.space:
 				continue
 			case <-s.done:
+				in.release()
 				return ErrClosed
 			case <-ctx.Done():
+				in.release()
 				return ctx.Err()
 			}
 		}
@@ -232,13 +264,14 @@ func (s *Session) Submit(ctx context.Context, in Input) error {
 		s.scheduled = true
 		s.mu.Unlock()
 		if replaced != nil {
+			replaced.release()
 			s.engine.dropped.Add(1)
 			s.to.Receive(Result{Tag: replaced.Tag, Dropped: true})
 		}
 		if schedule && !s.engine.schedule(s) {
 			s.mu.Lock()
 			s.scheduled = false
-			s.waiting = nil
+			s.releaseWaitingLocked()
 			s.mu.Unlock()
 			return ErrClosed
 		}
@@ -257,8 +290,16 @@ func (s *Session) Close() {
 	s.engine.sessions.Add(-1)
 	s.closed = true
 	close(s.done)
-	s.waiting = nil
+	s.releaseWaitingLocked()
 	s.logDropsLocked(time.Now(), true)
+}
+
+// releaseWaitingLocked discards the frames waiting, unanswered.
+func (s *Session) releaseWaitingLocked() {
+	for i := range s.waiting {
+		s.waiting[i].in.release()
+	}
+	s.waiting = nil
 }
 
 // logDropsLocked sums drops into at most one line a second per client.
@@ -283,7 +324,7 @@ func (s *Session) run(w *worker) {
 		s.waiting[0] = queued{}
 		s.waiting = s.waiting[1:]
 	}
-	job := frameJob{effects: s.effects, output: s.output, rate: &s.rate, track: &s.track, engine: s.engine}
+	job := frameJob{effects: s.effects, output: s.output, encoder: s.encoder, rate: &s.rate, track: &s.track, engine: s.engine}
 	s.mu.Unlock()
 	if !ok {
 		s.finish()

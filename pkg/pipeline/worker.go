@@ -62,6 +62,7 @@ func (w *worker) close() {
 type frameJob struct {
 	effects []Effect
 	output  Output
+	encoder Encoder // nil: JPEG
 	still   bool
 	rate    *RateMeter
 	track   *tracker
@@ -160,6 +161,17 @@ func (w *worker) process(q queued, job frameJob) (res Result) {
 	}
 	lap(&res.Timings.Effects)
 
+	if job.encoder != nil {
+		at := q.in.Captured
+		if at.IsZero() {
+			at = q.at
+		}
+		if res.Encoded, err = job.encoder.Encode(*img, at); err != nil {
+			res.Err = asFrameError(fmt.Errorf("encode: %w", err))
+		}
+		lap(&res.Timings.Encode)
+		return res
+	}
 	buf, err := cvjpeg.Encode(*img, w.encode)
 	if err != nil {
 		res.Err = asFrameError(fmt.Errorf("encode: %w", err))
@@ -172,8 +184,25 @@ func (w *worker) process(q queued, job frameJob) (res Result) {
 }
 
 // decode checks the frame's size and declared dimensions, then decodes it
-// into w.img, whose buffer the frames of a session share.
+// into w.img, whose buffer the frames of a session share. A picture that
+// comes decoded is checked against the same limits and taken as it is.
 func (w *worker) decode(in Input) error {
+	if in.Image != nil {
+		img := *in.Image
+		lim := w.cfg.Limits
+		*in.Image = gocv.Mat{}
+		if img.Ptr() == nil || img.Empty() || img.Type() != gocv.MatTypeCV8UC3 {
+			img.Close()
+			return &frame.Error{Code: frame.CodeDecodeFailed, Message: "the picture is not 8-bit BGR"}
+		}
+		if c, r := img.Cols(), img.Rows(); c > lim.MaxSide || r > lim.MaxSide || c*r > lim.MaxPixels {
+			img.Close()
+			return &frame.Error{Code: frame.CodeTooManyPixels, Message: fmt.Sprintf("picture of %dx%d pixels; the limit is %d pixels and %d per side", c, r, lim.MaxPixels, lim.MaxSide)}
+		}
+		w.img.Close()
+		w.img = img // moved, not copied: the worker owns it now
+		return nil
+	}
 	jpg := in.JPEG
 	if in.DataURL != "" {
 		var err error

@@ -1,0 +1,131 @@
+package pipeline_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"gocv.io/x/gocv"
+
+	"github.com/livetryon/server/internal/cvjpeg"
+	"github.com/livetryon/server/internal/frameid"
+	"github.com/livetryon/server/internal/testmedia"
+	"github.com/livetryon/server/pkg/effects"
+	"github.com/livetryon/server/pkg/pipeline"
+	"github.com/livetryon/server/pkg/vp8"
+)
+
+// vp8Encoder is the pipeline.Encoder a WebRTC session uses, at its
+// simplest: one encoder, made for the first picture's size.
+type vp8Encoder struct {
+	enc   *vp8.Encoder
+	start time.Time
+}
+
+func (v *vp8Encoder) Encode(img gocv.Mat, at time.Time) ([]byte, error) {
+	if v.enc == nil {
+		var err error
+		if v.enc, err = vp8.NewEncoder(img.Cols(), img.Rows(), vp8.EncoderOptions{Bitrate: 2_000_000}); err != nil {
+			return nil, err
+		}
+		v.start = at
+	}
+	frame, _, err := v.enc.Encode(nil, img, at.Sub(v.start), time.Second/30, false)
+	return frame, err
+}
+
+// A session fed decoded pictures, as a video track gives them, and
+// answering through an Encoder: the answers are VP8 frames of the
+// processed pictures, in order, lips recoloured.
+func TestVideoSessionRoundTrip(t *testing.T) {
+	e := newEngine(t, nil)
+	c := newCollector()
+	enc := &vp8Encoder{}
+	defer func() {
+		if enc.enc != nil {
+			enc.enc.Close()
+		}
+	}()
+	s := e.NewSession(pipeline.SessionOptions{ID: "video", Effects: []pipeline.Effect{effects.DefaultLipstick}, Encoder: enc}, c)
+	defer s.Close()
+	orig, err := cvjpeg.Decode(testmedia.WebcamJPEG(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer orig.Close()
+	const n = 10
+	start := time.Now()
+	for i := range n {
+		pic := orig.Clone()
+		frameid.Stamp(&pic, i)
+		if err := s.Submit(ctx, pipeline.Input{Image: &pic, Tag: i, Captured: start.Add(time.Duration(i) * time.Second / 30)}); err != nil {
+			t.Fatal(err)
+		}
+		c.wait(t, 1) // one at a time: every picture is answered
+	}
+	res, _ := c.results()
+	dec, err := vp8.NewDecoder(1920, 1920, 1920*1080)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Close()
+	out := gocv.NewMat()
+	defer out.Close()
+	for i, r := range res {
+		if r.Err != nil || r.JPEG != nil || len(r.Encoded) == 0 || len(r.Faces) != 1 {
+			t.Fatalf("answer %d: err %v, %d JPEG bytes, %d encoded, %d faces", i, r.Err, len(r.JPEG), len(r.Encoded), len(r.Faces))
+		}
+		if err := dec.Decode(r.Encoded, &out); err != nil {
+			t.Fatalf("answer %d does not decode: %v", i, err)
+		}
+		if id, ok := frameid.ReadImage(out); !ok || id != i {
+			t.Errorf("answer %d carries frame %d (ok %v)", i, id, ok)
+		}
+		lip := testmedia.LipPoint(r.Faces[0])
+		if testmedia.Redness(out, lip) <= testmedia.Redness(orig, lip)+10 {
+			t.Errorf("answer %d: lip at %v redness %d, was %d", i, lip, testmedia.Redness(out, lip), testmedia.Redness(orig, lip))
+		}
+	}
+}
+
+// The session owns a submitted picture: it is closed when the frame is
+// processed, replaced by a newer one, or refused because the session is
+// closed; and a picture over the limits is refused with a coded error.
+func TestSubmittedPicturesAreReleased(t *testing.T) {
+	e := newEngine(t, func(c *pipeline.Config) { c.Delay = 50 * time.Millisecond })
+	c := newCollector()
+	s := e.NewSession(pipeline.SessionOptions{ID: "pictures", Output: pipeline.OutputLandmarks}, c)
+	orig, err := cvjpeg.Decode(testmedia.WebcamJPEG(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer orig.Close()
+	pics := make([]gocv.Mat, 4)
+	for i := range pics {
+		pics[i] = orig.Clone()
+		if err := s.Submit(ctx, pipeline.Input{Image: &pics[i], Tag: i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.wait(t, 2) // the first, taken at once, and the last; the two between were replaced
+	for i := range pics {
+		if pics[i].Ptr() != nil {
+			t.Errorf("picture %d still open after the frames were answered or replaced", i)
+		}
+	}
+	huge := gocv.NewMatWithSize(4000, 4000, gocv.MatTypeCV8UC3)
+	s.Submit(ctx, pipeline.Input{Image: &huge, Tag: "huge"})
+	c.wait(t, 1)
+	res, _ := c.results()
+	if last := res[len(res)-1]; last.Err == nil || last.Err.Code != "too_many_pixels" {
+		t.Errorf("a 4000x4000 picture: %v, want too_many_pixels", last.Err)
+	}
+	s.Close()
+	late := orig.Clone()
+	if err := s.Submit(ctx, pipeline.Input{Image: &late}); !errors.Is(err, pipeline.ErrClosed) {
+		t.Errorf("Submit after Close: %v", err)
+	}
+	if late.Ptr() != nil {
+		t.Error("a picture refused by a closed session was not closed")
+	}
+}
