@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"gocv.io/x/gocv"
 
 	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/frame"
@@ -111,6 +112,9 @@ type Options struct {
 	ID        string // for logs and as the pipeline session's id
 	Transport string // "socketio", "ws", "http": for logs and SessionInfo
 	Limits    frame.Limits
+	// Encoder, if set, encodes the client's answers instead of JPEG, into
+	// Message.Video: a video track's codec.
+	Encoder pipeline.Encoder
 	Common
 }
 
@@ -173,7 +177,7 @@ func New(engine *pipeline.Engine, send Sender, opts Options) *Client {
 		skipped: func() { c.observer.Frame(c.transport, OutcomeSkipped, "", nil) },
 		slow:    func(held int) { c.tooSlow(send, held) },
 	})
-	c.session = engine.NewSession(pipeline.SessionOptions{ID: opts.ID, Effects: fx}, receiver{c})
+	c.session = engine.NewSession(pipeline.SessionOptions{ID: opts.ID, Effects: fx, Encoder: opts.Encoder}, receiver{c})
 	c.observer.Opened(c.transport)
 	return c
 }
@@ -263,6 +267,12 @@ func (c *Client) SubmitDataURL(f *Frame, ack any, dataURL string) {
 		return
 	}
 	c.submit(f, ack, pipeline.Input{DataURL: dataURL})
+}
+
+// SubmitImage hands a decoded BGR picture, as a video track gives, to the
+// pipeline, which owns it from here on.
+func (c *Client) SubmitImage(f *Frame, ack any, img *gocv.Mat, captured time.Time) {
+	c.submit(f, ack, pipeline.Input{Image: img, Captured: captured})
 }
 
 func (c *Client) submit(f *Frame, ack any, in pipeline.Input) {
@@ -382,7 +392,7 @@ func (rc receiver) Receive(r pipeline.Result) {
 		c.Refuse(t.frame, t.ack, r.Err)
 		return
 	}
-	m := Message{Frame: t.frame, Ack: t.ack}
+	m := Message{Frame: t.frame, Ack: t.ack, Video: r.Encoded}
 	if r.JPEG != nil {
 		// One copy into Go memory, shared by the outbox and the watchers,
 		// so OpenCV's buffer is freed at once.

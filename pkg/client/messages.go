@@ -96,6 +96,9 @@ type Message struct {
 	// Image is the processed JPEG of an answer (nil for landmarks output).
 	// It is the client layer's copy and is never changed: send it as is.
 	Image []byte
+	// Video is the answer as the client's Encoder wrote it (a VP8 frame),
+	// in place of Image.
+	Video []byte
 	// Reply describes an answered, dropped or refused frame.
 	Reply *FrameReply
 	// Landmarks are the faces of an answered frame. Transports send them as

@@ -1,0 +1,460 @@
+package webrtc_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"image"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pion/rtp/codecs"
+	pion "github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media"
+	"github.com/pion/webrtc/v4/pkg/media/samplebuilder"
+	"gocv.io/x/gocv"
+
+	"github.com/livetryon/server/internal/cvjpeg"
+	"github.com/livetryon/server/internal/frameid"
+	"github.com/livetryon/server/internal/testmedia"
+	"github.com/livetryon/server/pkg/effects"
+	"github.com/livetryon/server/pkg/landmarks"
+	"github.com/livetryon/server/pkg/pipeline"
+	"github.com/livetryon/server/pkg/transport/webrtc"
+	"github.com/livetryon/server/pkg/vp8"
+)
+
+func newServer(t *testing.T, opts webrtc.Options) (*webrtc.Server, string) {
+	t.Helper()
+	cfg := pipeline.DefaultConfig()
+	engine, err := pipeline.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(engine.Close)
+	opts.Common.Effects = func() []effects.Effect { return []effects.Effect{effects.DefaultLipstick} }
+	s, err := webrtc.New(engine, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	hs := httptest.NewServer(s.Handler())
+	t.Cleanup(hs.Close)
+	return s, hs.URL
+}
+
+// peerClient is the browser's side, played by pion: a VP8 camera track
+// from the portrait with frame numbers stamped in, a data channel, and
+// the processed track decoded as it arrives.
+type peerClient struct {
+	pc    *pion.PeerConnection
+	track *pion.TrackLocalStaticSample
+	dc    *pion.DataChannel
+
+	mu     sync.Mutex
+	ids    []int // frame numbers read back from the processed video, in order
+	last   gocv.Mat
+	events []envelope
+	lip    *image.Point // from the landmarks event
+	got    chan struct{}
+}
+
+type envelope struct {
+	Event string          `json:"event"`
+	Data  json.RawMessage `json:"data"`
+}
+
+func newPeerClient(t *testing.T) *peerClient {
+	t.Helper()
+	m := &pion.MediaEngine{}
+	if err := m.RegisterDefaultCodecs(); err != nil {
+		t.Fatal(err)
+	}
+	se := pion.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(true)
+	api := pion.NewAPI(pion.WithMediaEngine(m), pion.WithSettingEngine(se))
+	pc, err := api.NewPeerConnection(pion.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &peerClient{pc: pc, last: gocv.NewMat(), got: make(chan struct{}, 1000)}
+	t.Cleanup(func() {
+		pc.Close()
+		c.mu.Lock()
+		c.last.Close()
+		c.mu.Unlock()
+	})
+	c.track, err = pion.NewTrackLocalStaticSample(pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8}, "camera", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pc.AddTrack(c.track); err != nil {
+		t.Fatal(err)
+	}
+	c.dc, err = pc.CreateDataChannel("tryon", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.dc.OnMessage(func(m pion.DataChannelMessage) {
+		var env envelope
+		if json.Unmarshal(m.Data, &env) != nil {
+			t.Errorf("data channel message is not JSON: %q", m.Data)
+			return
+		}
+		c.mu.Lock()
+		c.events = append(c.events, env)
+		if env.Event == "landmarks" {
+			// The protocol's shape: {faces: [{box, points: [[x, y], ...]}]}.
+			var l struct {
+				Faces []struct{ Points [][2]int }
+			}
+			if json.Unmarshal(env.Data, &l) == nil && len(l.Faces) == 1 && len(l.Faces[0].Points) == landmarks.NumPoints {
+				var f landmarks.Face
+				for i, p := range l.Faces[0].Points {
+					f.Points[i] = image.Pt(p[0], p[1])
+				}
+				lip := testmedia.LipPoint(f)
+				c.lip = &lip
+			}
+		}
+		c.mu.Unlock()
+	})
+	pc.OnTrack(func(remote *pion.TrackRemote, _ *pion.RTPReceiver) {
+		dec, err := vp8.NewDecoder(1920, 1920, 1920*1080)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer dec.Close()
+		sb := samplebuilder.New(128, &codecs.VP8Packet{}, 90000)
+		img := gocv.NewMat()
+		defer img.Close()
+		for {
+			pkt, _, err := remote.ReadRTP()
+			if err != nil {
+				return
+			}
+			sb.Push(pkt)
+			for s := sb.Pop(); s != nil; s = sb.Pop() {
+				if dec.Decode(s.Data, &img) != nil {
+					continue
+				}
+				id, ok := frameid.ReadImage(img)
+				c.mu.Lock()
+				if ok {
+					c.ids = append(c.ids, id)
+				}
+				img.CopyTo(&c.last)
+				c.mu.Unlock()
+				select {
+				case c.got <- struct{}{}:
+				default:
+				}
+			}
+		}
+	})
+	return c
+}
+
+// connect posts the offer, JSON or WHIP, and applies the answer.
+func (c *peerClient) connect(t *testing.T, base string, whip bool) string {
+	t.Helper()
+	offer, err := c.pc.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gathered := pion.GatheringCompletePromise(c.pc)
+	if err := c.pc.SetLocalDescription(offer); err != nil {
+		t.Fatal(err)
+	}
+	<-gathered
+	sdp := c.pc.LocalDescription().SDP
+	var resp *http.Response
+	if whip {
+		resp, err = http.Post(base+"/api/v1/webrtc/offer", "application/sdp", strings.NewReader(sdp))
+	} else {
+		body, _ := json.Marshal(map[string]any{"sdp": sdp, "type": "offer", "config": map[string]any{"landmarks": true}})
+		resp, err = http.Post(base+"/api/v1/webrtc/offer", "application/json", bytes.NewReader(body))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var answer struct{ SDP, Type, ID string }
+	switch {
+	case whip && resp.StatusCode == http.StatusCreated && resp.Header.Get("Content-Type") == "application/sdp":
+		answer.SDP, answer.Type = string(raw), "answer"
+		answer.ID = strings.TrimPrefix(resp.Header.Get("Location"), "/api/v1/webrtc/sessions/")
+	case !whip && resp.StatusCode == http.StatusOK:
+		if err := json.Unmarshal(raw, &answer); err != nil {
+			t.Fatal(err)
+		}
+	default:
+		t.Fatalf("offer answered %d %s: %s", resp.StatusCode, resp.Header.Get("Content-Type"), raw)
+	}
+	if err := c.pc.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: answer.SDP}); err != nil {
+		t.Fatal(err)
+	}
+	return answer.ID
+}
+
+// camera sends the portrait at 30 fps, numbered from first, until stop.
+func (c *peerClient) camera(t *testing.T, first int, stop <-chan struct{}) *sync.WaitGroup {
+	t.Helper()
+	src, err := cvjpeg.Decode(testmedia.WebcamJPEG(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := vp8.NewEncoder(640, 480, vp8.EncoderOptions{Bitrate: 1_500_000, KeyframeInterval: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer src.Close()
+		defer enc.Close()
+		tick := time.NewTicker(time.Second / 30)
+		defer tick.Stop()
+		pic := gocv.NewMat()
+		defer pic.Close()
+		for i := first; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			src.CopyTo(&pic)
+			frameid.Stamp(&pic, i)
+			frame, _, err := enc.Encode(nil, pic, time.Duration(i)*time.Second/30, time.Second/30, false)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			c.track.WriteSample(media.Sample{Data: frame, Duration: time.Second / 30})
+		}
+	}()
+	return &wg
+}
+
+func (c *peerClient) waitFrames(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		c.mu.Lock()
+		have := len(c.ids)
+		c.mu.Unlock()
+		if have >= n {
+			return
+		}
+		select {
+		case <-c.got:
+		case <-deadline:
+			t.Fatalf("only %d processed frames came back in 30 s", have)
+		}
+	}
+}
+
+func (c *peerClient) sendConfig(t *testing.T, config string) {
+	t.Helper()
+	if err := c.dc.SendText(`{"event":"config","data":` + config + `}`); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A pion peer sends the portrait as VP8 at 30 fps: the processed track
+// comes back with the lips recoloured and the frame numbers only
+// increasing; a config on the data channel changes the colour; everything
+// is freed when the peer hangs up.
+func TestPeerRoundTrip(t *testing.T) {
+	liveCodecs := vp8.Live()
+	s, base := newServer(t, webrtc.Options{})
+	goroutines := runtime.NumGoroutine()
+	c := newPeerClient(t)
+	opened := make(chan struct{})
+	c.dc.OnOpen(func() { close(opened) })
+	c.connect(t, base, false)
+	stop := make(chan struct{})
+	wg := c.camera(t, 0, stop)
+	select {
+	case <-opened:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the data channel did not open")
+	}
+	c.waitFrames(t, 30)
+
+	orig, _ := cvjpeg.Decode(testmedia.WebcamJPEG(t))
+	defer orig.Close()
+	c.mu.Lock()
+	lipAt := c.lip
+	c.mu.Unlock()
+	if lipAt == nil {
+		t.Fatal("no landmarks event with one face on the data channel")
+	}
+	lip := *lipAt
+	redness := func() int {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return testmedia.Redness(c.last, lip)
+	}
+	if got, was := redness(), testmedia.Redness(orig, lip); got <= was+10 {
+		t.Errorf("lip at %v: redness %d in the processed video, %d in the camera's", lip, got, was)
+	}
+
+	// Blue lipstick, by a config message on the data channel.
+	c.sendConfig(t, `{"effects":[{"name":"lipstick","color":"#1030d0","strength":0.8}]}`)
+	blue := false
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !blue; {
+		<-c.got
+		c.mu.Lock()
+		blue = testmedia.Blueness(c.last, lip) > testmedia.Blueness(orig, lip)+10
+		c.mu.Unlock()
+	}
+	if !blue {
+		t.Error("the lips did not turn blue after the config message")
+	}
+	close(stop)
+	wg.Wait()
+
+	c.mu.Lock()
+	ids := append([]int(nil), c.ids...)
+	var kinds = map[string]int{}
+	for _, e := range c.events {
+		kinds[e.Event]++
+	}
+	c.mu.Unlock()
+	for i := 1; i < len(ids); i++ {
+		if ids[i] <= ids[i-1] {
+			t.Fatalf("frame numbers went back: ... %v ...", ids[max(0, i-3):min(len(ids), i+3)])
+		}
+	}
+	t.Logf("%d processed frames back (numbers %d..%d), data channel events %v", len(ids), ids[0], ids[len(ids)-1], kinds)
+	if kinds["session"] != 1 || kinds["config"] < 1 || kinds["answer"] == 0 || kinds["landmarks"] == 0 {
+		t.Errorf("data channel events %v: want one session, the config replies, answers and landmarks", kinds)
+	}
+
+	// Hanging up frees the session, its codecs and its goroutines.
+	c.pc.Close()
+	eventually(t, 15*time.Second, func() bool { return s.Sessions() == 0 && vp8.Live() == liveCodecs }, func() string {
+		return fmt.Sprintf("%d sessions and %d codecs left (%d before)", s.Sessions(), vp8.Live(), liveCodecs)
+	})
+	http.DefaultClient.CloseIdleConnections()
+	eventually(t, 15*time.Second, func() bool { return runtime.NumGoroutine() <= goroutines }, func() string {
+		buf := make([]byte, 1<<20)
+		return fmt.Sprintf("%d goroutines, %d before:\n%s", runtime.NumGoroutine(), goroutines, buf[:runtime.Stack(buf, true)])
+	})
+}
+
+// WHIP: an application/sdp offer gets 201, the answer and a Location; a
+// DELETE there hangs up.
+func TestWHIP(t *testing.T) {
+	s, base := newServer(t, webrtc.Options{})
+	c := newPeerClient(t)
+	id := c.connect(t, base, true)
+	stop := make(chan struct{})
+	wg := c.camera(t, 0, stop)
+	c.waitFrames(t, 5)
+	close(stop)
+	wg.Wait()
+	req, _ := http.NewRequest(http.MethodDelete, base+"/api/v1/webrtc/sessions/"+id, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		t.Errorf("DELETE answered %d", resp.StatusCode)
+	}
+	if s.Sessions() != 0 {
+		t.Errorf("%d sessions after DELETE", s.Sessions())
+	}
+	resp, _ = http.DefaultClient.Do(req)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a second DELETE answered %d, want 404", resp.StatusCode)
+	}
+}
+
+// Bad offers get a 4xx with a JSON error and leave nothing behind.
+func TestBadOffers(t *testing.T) {
+	s, base := newServer(t, webrtc.Options{})
+	// An offer with only a data channel: no video.
+	pc, _ := pion.NewPeerConnection(pion.Configuration{})
+	defer pc.Close()
+	pc.CreateDataChannel("x", nil)
+	o, _ := pc.CreateOffer(nil)
+	noVideo, _ := json.Marshal(map[string]string{"sdp": o.SDP, "type": "offer"})
+	for name, c := range map[string]struct {
+		ctype, body string
+		status      int
+	}{
+		"not JSON":       {"application/json", "hello", 400},
+		"not an offer":   {"application/json", `{"sdp":"v=0","type":"answer"}`, 400},
+		"malformed SDP":  {"application/json", `{"sdp":"this is not SDP","type":"offer"}`, 400},
+		"malformed WHIP": {"application/sdp", "v=0\r\nnonsense", 400},
+		"no video":       {"application/json", string(noVideo), 400},
+		"oversized":      {"application/json", `{"sdp":"` + strings.Repeat("a", 100<<10) + `","type":"offer"}`, 413},
+	} {
+		resp, err := http.Post(base+"/api/v1/webrtc/offer", c.ctype, strings.NewReader(c.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var e struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		if resp.StatusCode != c.status || json.Unmarshal(raw, &e) != nil || e.Error.Code == "" {
+			t.Errorf("%s: %d %s, want %d with a JSON error", name, resp.StatusCode, raw, c.status)
+		} else {
+			t.Logf("%s: %d %s: %s", name, resp.StatusCode, e.Error.Code, e.Error.Message)
+		}
+	}
+	if s.Sessions() != 0 {
+		t.Errorf("%d sessions after bad offers", s.Sessions())
+	}
+}
+
+// A peer that never connects (its offer answered, its ICE never started)
+// is closed after the timeout, with nothing left behind.
+func TestNeverConnectedIsClosed(t *testing.T) {
+	liveCodecs := vp8.Live()
+	s, base := newServer(t, webrtc.Options{ConnectTimeout: time.Second})
+	c := newPeerClient(t)
+	offer, _ := c.pc.CreateOffer(nil)
+	gathered := pion.GatheringCompletePromise(c.pc)
+	c.pc.SetLocalDescription(offer)
+	<-gathered
+	body, _ := json.Marshal(map[string]string{"sdp": c.pc.LocalDescription().SDP, "type": "offer"})
+	resp, err := http.Post(base+"/api/v1/webrtc/offer", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || s.Sessions() != 1 {
+		t.Fatalf("offer answered %d with %d sessions", resp.StatusCode, s.Sessions())
+	}
+	// The answer is never applied: no ICE ever reaches the server.
+	eventually(t, 10*time.Second, func() bool { return s.Sessions() == 0 && vp8.Live() == liveCodecs }, func() string {
+		return fmt.Sprintf("%d sessions, %d codecs", s.Sessions(), vp8.Live())
+	})
+}
+
+func eventually(t *testing.T, within time.Duration, ok func() bool, why func() string) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatal(why())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
