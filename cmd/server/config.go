@@ -50,6 +50,8 @@ type Config struct {
 	Watch           watch.Limits
 	HTTPSessionIdle time.Duration
 	HTTPMaxSessions int
+	ICEServers      []string // stun: and turn: URLs, a TURN one as turn:USER:SECRET@host:port
+	WebRTCUDPPort   int      // one UDP port for every WebRTC session; 0: an ephemeral port each
 	Sessions        admit.Limits
 	Outbox          client.OutboxLimits
 	ShutdownTimeout time.Duration
@@ -93,6 +95,8 @@ func parseFlags(args []string) (Config, error) {
 	fs.DurationVar(&c.Watch.Idle, "watch-idle", watch.DefaultLimits.Idle, "end an MJPEG viewer's stream after this long without a new frame")
 	fs.DurationVar(&c.HTTPSessionIdle, "http-session-idle", 60*time.Second, "end an HTTP-per-frame session after this long without a request")
 	fs.IntVar(&c.HTTPMaxSessions, "http-max-sessions", 256, "HTTP-per-frame sessions held at once")
+	fs.Var((*listFlag)(&c.ICEServers), "ice-server", "STUN or TURN servers for WebRTC, e.g. stun:stun.example.com:3478 or turn:USER:SECRET@turn.example.com:3478; a list, or repeat the flag")
+	fs.IntVar(&c.WebRTCUDPPort, "webrtc-udp-port", 0, "carry every WebRTC session's media on this one UDP port, so a firewall needs one rule; 0 gives each session an ephemeral port")
 	fs.IntVar(&c.Sessions.MaxSessions, "max-sessions", admit.DefaultLimits.MaxSessions, "sessions open at once, of every transport (Socket.IO, WebSocket, HTTP per frame)")
 	fs.IntVar(&c.Sessions.MaxPerAddress, "max-sessions-per-ip", admit.DefaultLimits.MaxPerAddress, "sessions one client address may hold at once (IPv6: per /64)")
 	fs.Float64Var(&c.Sessions.Rate, "session-rate", admit.DefaultLimits.Rate, "new sessions (handshakes) one client address may open a second, sustained")
@@ -181,6 +185,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("--watch-idle %v: want at least 1s", c.Watch.Idle)
 	case c.HTTPSessionIdle < time.Second:
 		return fmt.Errorf("--http-session-idle %v: want at least 1s", c.HTTPSessionIdle)
+	case c.WebRTCUDPPort < 0 || c.WebRTCUDPPort > 65535:
+		return fmt.Errorf("--webrtc-udp-port %d: want 0 to 65535", c.WebRTCUDPPort)
 	case c.HTTPMaxSessions < 1:
 		return fmt.Errorf("--http-max-sessions %d: want at least 1", c.HTTPMaxSessions)
 	case c.Sessions.MaxSessions < 1:
@@ -200,7 +206,8 @@ func (c Config) Validate() error {
 	case c.ShutdownTimeout < 100*time.Millisecond:
 		return fmt.Errorf("--shutdown-timeout %v: want at least 100ms", c.ShutdownTimeout)
 	}
-	return nil
+	_, err := iceServers(c.ICEServers)
+	return err
 }
 
 // Logs carry times to the microsecond. zerolog keeps this in a global, so it

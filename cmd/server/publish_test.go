@@ -193,6 +193,28 @@ func TestPublicListenerNeedsKey(t *testing.T) {
 			t.Errorf("Socket.IO polling handshake without key: %d %s", resp.StatusCode, body)
 		}
 	}
+	// A WebRTC offer without the key is refused before a PeerConnection
+	// is made; with it, the offer reaches the transport (which refuses
+	// this one, which has no video).
+	for _, key := range []string{"", "sesame-1234"} {
+		req, _ := http.NewRequest("POST", public+"/api/v1/webrtc/offer", strings.NewReader(`{"sdp":"v=0","type":"offer"}`))
+		req.Header.Set("Content-Type", "application/json")
+		if key != "" {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		switch {
+		case key == "" && (resp.StatusCode != 401 || !bytes.Contains(body, []byte(`"unauthorized"`))):
+			t.Errorf("WebRTC offer without key: %d %s", resp.StatusCode, body)
+		case key != "" && (resp.StatusCode != 400 || !bytes.Contains(body, []byte(`"bad_message"`))):
+			t.Errorf("WebRTC offer with the key: %d %s, want the transport's 400", resp.StatusCode, body)
+		}
+	}
 	if code := mustGet(t, public+"/?key=wrong-key-000"); code != 401 {
 		t.Errorf("page with a wrong key: %d, want 401", code)
 	}

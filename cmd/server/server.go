@@ -16,8 +16,12 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/livetryon/server/pkg/transport/webrtc"
+	pionwebrtc "github.com/pion/webrtc/v4"
 
 	"github.com/mdp/qrterminal/v3"
 	"github.com/rs/zerolog"
@@ -48,6 +52,7 @@ type Server struct {
 	socketIO  *socketio.Server
 	websocket *websocket.Server
 	frames    *httpframe.Server
+	webrtc    *webrtc.Server
 	api       *httpapi.Server
 	access    *publish.Access
 	gate      *admit.Gate
@@ -84,6 +89,15 @@ func NewServer(cfg Config) (*Server, error) {
 	s.socketIO = socketio.New(engine, socketio.Options{CORS: true, Allow: s.access.SocketIOAllowed, Common: clients})
 	s.websocket = websocket.New(engine, websocket.Options{Allow: s.access.RequestAllowed, CheckOrigin: s.access.OriginAllowed, Common: clients})
 	s.frames = httpframe.New(engine, httpframe.Options{Idle: cfg.HTTPSessionIdle, MaxSessions: cfg.HTTPMaxSessions, Common: clients})
+	ice, err := iceServers(cfg.ICEServers)
+	if err != nil {
+		engine.Close()
+		return nil, err
+	}
+	if s.webrtc, err = webrtc.New(engine, webrtc.Options{ICEServers: ice, UDPPort: cfg.WebRTCUDPPort, Common: clients}); err != nil {
+		engine.Close()
+		return nil, err
+	}
 	s.registerMetrics()
 	s.api = httpapi.New(engine, defaultEffects, log)
 	if s.tls, err = s.tlsConfig(); err != nil {
@@ -110,6 +124,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/socket.io/", s.socketIO.Handler())
 	mux.Handle("/ws", s.websocket.Handler())
 	mux.Handle("/api/v1/frames", s.frames.Handler())
+	mux.Handle("/api/v1/webrtc/", s.webrtc.Handler())
 	mux.HandleFunc("GET /api/v1/stats", s.serveStats)
 	mux.Handle("GET /metrics", s.metrics.Handler())
 	mux.Handle("/api/v1/", s.api.Handler()) // photos, and JSON 404s
@@ -151,16 +166,17 @@ func serveQR(w http.ResponseWriter, r *http.Request) {
 // Stats are the server's counters, for operators: GET /api/v1/stats.
 type Stats struct {
 	pipeline.Stats
-	HTTPSessions int             `json:"http_sessions"` // of Sessions, those of HTTP-per-frame clients
-	Watch        watch.Stats     `json:"watch"`
-	Admission    admit.Stats     `json:"admission"` // sessions of every transport, and those refused
-	Clients      metrics.Summary `json:"clients"`   // outboxes, slow clients, refusals
+	HTTPSessions   int             `json:"http_sessions"`   // of Sessions, those of HTTP-per-frame clients
+	WebRTCSessions int             `json:"webrtc_sessions"` // of Sessions, those of WebRTC clients
+	Watch          watch.Stats     `json:"watch"`
+	Admission      admit.Stats     `json:"admission"` // sessions of every transport, and those refused
+	Clients        metrics.Summary `json:"clients"`   // outboxes, slow clients, refusals
 }
 
 func (s *Server) serveStats(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	json.NewEncoder(w).Encode(Stats{Stats: s.engine.Stats(), HTTPSessions: s.frames.Sessions(), Watch: s.watch.Stats(),
+	json.NewEncoder(w).Encode(Stats{Stats: s.engine.Stats(), HTTPSessions: s.frames.Sessions(), WebRTCSessions: s.webrtc.Sessions(), Watch: s.watch.Stats(),
 		Admission: s.gate.Stats(), Clients: s.metrics.Summary()})
 }
 
@@ -263,6 +279,7 @@ func (s *Server) closeTransports() {
 	s.socketIO.Close()
 	s.websocket.Close()
 	s.frames.Close()
+	s.webrtc.Close()
 	s.watch.Close()
 }
 
@@ -342,4 +359,26 @@ func pageURL(scheme string, a net.Addr, key string) string {
 		u += "?key=" + key
 	}
 	return u
+}
+
+// iceServers parses --ice-server URLs; a TURN server's credentials come in
+// its URL, turn:USER:SECRET@host:port, and are handed to pion apart.
+func iceServers(urls []string) ([]pionwebrtc.ICEServer, error) {
+	var out []pionwebrtc.ICEServer
+	for _, u := range urls {
+		scheme, rest, ok := strings.Cut(u, ":")
+		if !ok || (scheme != "stun" && scheme != "stuns" && scheme != "turn" && scheme != "turns") || rest == "" {
+			return nil, fmt.Errorf("--ice-server %q: want stun:host:port or turn:USER:SECRET@host:port", u)
+		}
+		server := pionwebrtc.ICEServer{URLs: []string{u}}
+		if creds, host, ok := strings.Cut(rest, "@"); ok {
+			user, secret, ok := strings.Cut(creds, ":")
+			if !ok || user == "" || host == "" {
+				return nil, fmt.Errorf("--ice-server %q: credentials are USER:SECRET@", u)
+			}
+			server = pionwebrtc.ICEServer{URLs: []string{scheme + ":" + host}, Username: user, Credential: secret}
+		}
+		out = append(out, server)
+	}
+	return out, nil
 }

@@ -21,6 +21,11 @@ func TestFlags(t *testing.T) {
 	if cfg.Addr != "127.0.0.1:0" || cfg.LogLevel != "warn" || cfg.Pipeline.Workers != 1 {
 		t.Fatalf("flags not applied: %+v", cfg)
 	}
+	ice, err := iceServers([]string{"stun:stun.example.com:3478", "turn:alice:s3cret@turn.example.com:3478?transport=udp"})
+	if err != nil || len(ice) != 2 || ice[0].URLs[0] != "stun:stun.example.com:3478" || ice[1].Username != "alice" ||
+		ice[1].Credential != "s3cret" || ice[1].URLs[0] != "turn:turn.example.com:3478?transport=udp" {
+		t.Errorf("ICE servers %+v, %v", ice, err)
+	}
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -40,6 +45,10 @@ func TestFlags(t *testing.T) {
 		{[]string{"--session-burst", "0"}, "--session-burst"},
 		{[]string{"--photo-queue", "0"}, "--photo-queue"},
 		{[]string{"--shutdown-timeout", "0s"}, "--shutdown-timeout"},
+		{[]string{"--redetect-interval", "-1s"}, "--redetect-interval"},
+		{[]string{"--webrtc-udp-port", "70000"}, "--webrtc-udp-port"},
+		{[]string{"--ice-server", "http://example.com"}, "--ice-server"},
+		{[]string{"--ice-server", "turn:nobody@turn.example.com"}, "--ice-server"},
 	} {
 		if _, err := parseFlags(tc.args); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: error %v, want one naming %q", tc.args, err, tc.want)

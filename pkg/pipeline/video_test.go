@@ -107,18 +107,39 @@ func TestSubmittedPicturesAreReleased(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	c.wait(t, 2) // the first, taken at once, and the last; the two between were replaced
+	// Each was processed, or replaced by the next before a worker took it;
+	// either way it is answered, and closed before it is.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		c.mu.Lock()
+		n := len(c.res) + len(c.dropped)
+		c.mu.Unlock()
+		if n == len(pics) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d frames answered", n, len(pics))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	for i := range pics {
 		if pics[i].Ptr() != nil {
-			t.Errorf("picture %d still open after the frames were answered or replaced", i)
+			t.Errorf("picture %d still open after its frame was answered or replaced", i)
 		}
 	}
+
+	other := newCollector()
+	s2 := e.NewSession(pipeline.SessionOptions{ID: "huge", Output: pipeline.OutputLandmarks}, other)
+	defer s2.Close()
 	huge := gocv.NewMatWithSize(4000, 4000, gocv.MatTypeCV8UC3)
-	s.Submit(ctx, pipeline.Input{Image: &huge, Tag: "huge"})
-	c.wait(t, 1)
-	res, _ := c.results()
-	if last := res[len(res)-1]; last.Err == nil || last.Err.Code != "too_many_pixels" {
-		t.Errorf("a 4000x4000 picture: %v, want too_many_pixels", last.Err)
+	s2.Submit(ctx, pipeline.Input{Image: &huge, Tag: "huge"})
+	other.wait(t, 1)
+	res, _ := other.results()
+	if res[0].Err == nil || res[0].Err.Code != "too_many_pixels" {
+		t.Errorf("a 4000x4000 picture: %v, want too_many_pixels", res[0].Err)
+	}
+	if huge.Ptr() != nil {
+		t.Error("a refused picture was not closed")
 	}
 	s.Close()
 	late := orig.Clone()
