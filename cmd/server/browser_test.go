@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"net/url"
@@ -439,4 +440,63 @@ func median(v []float64) float64 {
 	s := append([]float64(nil), v...)
 	sort.Float64s(s)
 	return s[len(s)/2]
+}
+
+// TestBrowserWebRTC plays the WebRTC example in Chromium, its fake camera
+// showing the portrait still: the processed track plays in a <video>, with
+// the lipstick colour the page asked for on the data channel.
+func TestBrowserWebRTC(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test: skipped with -short")
+	}
+	base := startServer(t)
+	still := filepath.Join(t.TempDir(), "still.mjpeg")
+	frame := testmedia.WebcamJPEG(t)
+	if err := os.WriteFile(still, bytes.Repeat(frame, 30), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b := startBrowser(t, still)
+	b.run(t, chromedp.Navigate(base+"/examples/webrtc/?color=%232040ff"))
+	var got struct {
+		Shown    int    `json:"shown"`
+		Faces    int    `json:"faces"` // answers with a face
+		ConfigOK bool   `json:"configOK"`
+		Lip      []int  `json:"lip"`
+		Status   string `json:"status"`
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) && (got.Shown < 30 || got.Faces < 10 || got.Lip == nil) {
+		time.Sleep(200 * time.Millisecond)
+		b.run(t, chromedp.Evaluate(`({ shown: window.framesShown, faces: window.answersWithFace, configOK: window.configOK,
+			lip: window.lip, status: document.getElementById('status').textContent })`, &got))
+	}
+	t.Logf("webrtc example: %+v", got)
+	if got.Shown < 30 || got.Faces < 10 || !got.ConfigOK || got.Lip == nil {
+		t.Fatalf("webrtc example: %+v; want 30 frames shown in 30 s, 10 answers with a face, the settings accepted, landmarks", got)
+	}
+	// The camera shows a still portrait, so the lip point of any answer
+	// is on the lips in every frame, the camera's and the processed.
+	var px struct{ Answer, Camera []int }
+	b.run(t, chromedp.Evaluate(`(() => {
+		const at = (v) => {
+			const c = document.createElement('canvas');
+			c.width = v.videoWidth; c.height = v.videoHeight;
+			const g = c.getContext('2d');
+			g.drawImage(v, 0, 0);
+			const k = v.videoWidth / window.lipFrameWidth;
+			const d = g.getImageData(Math.round(window.lip[0] * k) - 1, Math.round(window.lip[1] * k) - 1, 3, 3).data;
+			let r = 0, gr = 0, bl = 0;
+			for (let i = 0; i < d.length; i += 4) { r += d[i]; gr += d[i + 1]; bl += d[i + 2]; }
+			return [Math.round(r / 9), Math.round(gr / 9), Math.round(bl / 9)];
+		};
+		return { answer: at(document.getElementById('answer')), camera: at(document.getElementById('camera')) };
+	})()`, &px))
+	blueness := func(rgb []int) int { return rgb[2] - (rgb[0]+rgb[1])/2 }
+	t.Logf("lip pixel (RGB): %v in the camera, %v in the processed video", px.Camera, px.Answer)
+	if len(px.Answer) != 3 || len(px.Camera) != 3 || blueness(px.Answer) <= blueness(px.Camera)+10 {
+		t.Errorf("the processed video's lips are not blue: %v, camera %v", px.Answer, px.Camera)
+	}
+	if errs := b.pageErrors(); len(errs) > 0 {
+		t.Errorf("page errors: %v", errs)
+	}
 }

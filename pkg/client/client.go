@@ -23,6 +23,7 @@ import (
 
 	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/frame"
+	"github.com/livetryon/server/pkg/landmarks"
 	"github.com/livetryon/server/pkg/pipeline"
 )
 
@@ -406,7 +407,7 @@ func (rc receiver) Receive(r pipeline.Result) {
 	c.mu.Unlock()
 	faces := r.Faces
 	if faces == nil {
-		faces = faces[:0:0] // "no faces" is an empty JSON list, not null
+		faces = []landmarks.Face{} // "no faces" is an empty JSON list, not null
 	}
 	m.Landmarks = &Landmarks{Frame: t.frame.Label(), Width: r.Width, Height: r.Height, Faces: faces}
 	m.WantLandmarks = wantLandmarks

@@ -336,10 +336,13 @@ func (s *Server) open(o offer) (*peer, string, error) {
 		}
 	})
 	pc.OnDataChannel(func(dc *pion.DataChannel) {
-		dc.OnOpen(func() {
-			p.dc.Store(dc)
-			p.client.Hello()
-		})
+		// Stored now, not on open: pion may hand over the page's first
+		// message (its settings, sent the moment its side opened) before it
+		// runs the open handler, and the reply must not be lost.
+		if !p.dc.CompareAndSwap(nil, dc) {
+			return // one data channel a session; others are ignored
+		}
+		dc.OnOpen(func() { p.client.Hello() })
 		dc.OnMessage(func(m pion.DataChannelMessage) { p.onMessage(m) })
 	})
 	pc.OnConnectionStateChange(func(st pion.PeerConnectionState) {
