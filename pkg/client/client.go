@@ -144,7 +144,8 @@ type Client struct {
 	out           *outbox
 	observer      Observer
 	frames        atomic.Uint64
-	slow          atomic.Bool // disconnected for not reading
+	slow          atomic.Bool  // disconnected for not reading
+	lastPicture   atomic.Int64 // unix ns of the last JPEG made for the watch stream (WantsPicture)
 
 	mu       sync.Mutex
 	settings Settings
@@ -217,6 +218,30 @@ func (c *Client) Info() SessionInfo {
 		info.Watch = "/watch/" + c.stream.ID()
 	}
 	return info
+}
+
+// WantsPicture says whether a transport whose answers are not JPEG (a
+// video track) should make a JPEG of this answer for the watch stream:
+// when someone watches, and once a second otherwise, so a viewer who
+// arrives sees a picture at once and the snapshot stays fresh.
+func (c *Client) WantsPicture() bool {
+	if c.stream == nil {
+		return false
+	}
+	if v, ok := c.stream.(interface{ Viewers() int }); ok && v.Viewers() > 0 {
+		return true
+	}
+	now := time.Now().UnixNano()
+	last := c.lastPicture.Load()
+	return now-last >= int64(time.Second) && c.lastPicture.CompareAndSwap(last, now)
+}
+
+// PublishPicture gives the watch stream a JPEG of an answer; jpeg must
+// not change afterwards.
+func (c *Client) PublishPicture(jpeg []byte) {
+	if c.stream != nil {
+		c.stream.Publish(jpeg)
+	}
 }
 
 // Hello queues the SessionInfo message, for transports that greet.

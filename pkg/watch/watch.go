@@ -101,6 +101,13 @@ func (h *Hub) OpenStream() client.Stream { return h.Open() }
 // ID is the stream's id, the {id} of its link.
 func (s *Stream) ID() string { return s.id }
 
+// Viewers is how many are watching now.
+func (s *Stream) Viewers() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.viewers
+}
+
 // Publish makes jpg the newest frame; jpg must never change afterwards.
 func (s *Stream) Publish(jpg []byte) {
 	s.mu.Lock()

@@ -38,6 +38,7 @@ import (
 	"github.com/pion/webrtc/v4/pkg/media/samplebuilder"
 	"gocv.io/x/gocv"
 
+	"github.com/livetryon/server/internal/cvjpeg"
 	"github.com/livetryon/server/pkg/client"
 	"github.com/livetryon/server/pkg/frame"
 	"github.com/livetryon/server/pkg/pipeline"
@@ -636,6 +637,13 @@ func (e *encoder) Encode(img gocv.Mat, captured time.Time) ([]byte, error) {
 	} else if rate != e.rate && (rate > e.rate*21/20 || rate < e.rate*19/20) {
 		if e.enc.SetBitrate(rate) == nil {
 			e.rate = rate
+		}
+	}
+	// Watchers (/watch/{id}) are served JPEG: made only when someone
+	// watches, and once a second for the snapshot.
+	if e.p.client.WantsPicture() {
+		if jpg, err := cvjpeg.EncodeBytes(img, cvjpeg.Options{Quality: 80}); err == nil {
+			e.p.client.PublishPicture(jpg)
 		}
 	}
 	pts := captured.Sub(e.start)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -18,16 +20,19 @@ import (
 	pion "github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
 	"github.com/pion/webrtc/v4/pkg/media/samplebuilder"
+	"github.com/rs/zerolog"
 	"gocv.io/x/gocv"
 
 	"github.com/livetryon/server/internal/cvjpeg"
 	"github.com/livetryon/server/internal/frameid"
 	"github.com/livetryon/server/internal/testmedia"
+	"github.com/livetryon/server/pkg/client"
 	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/landmarks"
 	"github.com/livetryon/server/pkg/pipeline"
 	"github.com/livetryon/server/pkg/transport/webrtc"
 	"github.com/livetryon/server/pkg/vp8"
+	"github.com/livetryon/server/pkg/watch"
 )
 
 func newServer(t *testing.T, opts webrtc.Options) (*webrtc.Server, string) {
@@ -39,12 +44,18 @@ func newServer(t *testing.T, opts webrtc.Options) (*webrtc.Server, string) {
 	}
 	t.Cleanup(engine.Close)
 	opts.Common.Effects = func() []effects.Effect { return []effects.Effect{effects.DefaultLipstick} }
+	hub := watch.NewHub(watch.DefaultLimits, zerolog.Nop())
+	t.Cleanup(hub.Close)
+	opts.Common.OpenStream = hub.OpenStream
 	s, err := webrtc.New(engine, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
-	hs := httptest.NewServer(s.Handler())
+	mux := http.NewServeMux()
+	mux.Handle("/api/v1/webrtc/", s.Handler())
+	mux.Handle("/watch/", hub.Handler())
+	hs := httptest.NewServer(mux)
 	t.Cleanup(hs.Close)
 	return s, hs.URL
 }
@@ -309,6 +320,22 @@ func TestPeerRoundTrip(t *testing.T) {
 		t.Errorf("lip at %v: redness %d in the processed video, %d in the camera's", lip, got, was)
 	}
 
+	// The session can be watched as MJPEG, as every transport's can.
+	watchPath := ""
+	c.mu.Lock()
+	for _, e := range c.events {
+		if e.Event == "session" {
+			var info client.SessionInfo
+			json.Unmarshal(e.Data, &info)
+			watchPath = info.Watch
+		}
+	}
+	c.mu.Unlock()
+	if !strings.HasPrefix(watchPath, "/watch/") {
+		t.Fatalf("session event names no watch link: %q", watchPath)
+	}
+	checkWatch(t, base+watchPath)
+
 	// Blue lipstick, by a config message on the data channel.
 	c.sendConfig(t, `{"effects":[{"name":"lipstick","color":"#1030d0","strength":0.8}]}`)
 	blue := false
@@ -456,5 +483,34 @@ func eventually(t *testing.T, within time.Duration, ok func() bool, why func() s
 			t.Fatal(why())
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// checkWatch reads two pictures of a watch stream: JPEGs of the processed
+// video, with the camera's frame numbers, the second newer.
+func checkWatch(t *testing.T, url string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	_, params, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("watch answered %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	mr := multipart.NewReader(resp.Body, params["boundary"])
+	last := -1
+	for i := 0; i < 2; i++ {
+		part, err := mr.NextPart()
+		if err != nil {
+			t.Fatalf("watch stream part %d: %v", i, err)
+		}
+		jpg, _ := io.ReadAll(part)
+		id, ok := frameid.Read(jpg)
+		if !ok || id <= last {
+			t.Fatalf("watch stream part %d: frame %d (ok %v) after %d", i, id, ok, last)
+		}
+		last = id
 	}
 }
