@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -52,6 +53,7 @@ type Config struct {
 	HTTPMaxSessions int
 	ICEServers      []string // stun: and turn: URLs, a TURN one as turn:USER:SECRET@host:port
 	WebRTCUDPPort   int      // one UDP port for every WebRTC session; 0: an ephemeral port each
+	WebRTCPorts     string   // MIN-MAX: the range those ephemeral ports come from
 	Sessions        admit.Limits
 	Outbox          client.OutboxLimits
 	ShutdownTimeout time.Duration
@@ -96,6 +98,7 @@ func parseFlags(args []string) (Config, error) {
 	fs.DurationVar(&c.HTTPSessionIdle, "http-session-idle", 60*time.Second, "end an HTTP-per-frame session after this long without a request")
 	fs.IntVar(&c.HTTPMaxSessions, "http-max-sessions", 256, "HTTP-per-frame sessions held at once")
 	fs.Var((*listFlag)(&c.ICEServers), "ice-server", "STUN or TURN servers for WebRTC, e.g. stun:stun.example.com:3478 or turn:USER:SECRET@turn.example.com:3478; a list, or repeat the flag")
+	fs.StringVar(&c.WebRTCPorts, "webrtc-ports", "", "the UDP port range WebRTC sessions take their ports from, MIN-MAX (without --webrtc-udp-port); empty: any")
 	fs.IntVar(&c.WebRTCUDPPort, "webrtc-udp-port", 0, "carry every WebRTC session's media on this one UDP port, so a firewall needs one rule; 0 gives each session an ephemeral port")
 	fs.IntVar(&c.Sessions.MaxSessions, "max-sessions", admit.DefaultLimits.MaxSessions, "sessions open at once, of every transport (Socket.IO, WebSocket, HTTP per frame)")
 	fs.IntVar(&c.Sessions.MaxPerAddress, "max-sessions-per-ip", admit.DefaultLimits.MaxPerAddress, "sessions one client address may hold at once (IPv6: per /64)")
@@ -206,8 +209,25 @@ func (c Config) Validate() error {
 	case c.ShutdownTimeout < 100*time.Millisecond:
 		return fmt.Errorf("--shutdown-timeout %v: want at least 100ms", c.ShutdownTimeout)
 	}
+	if _, _, err := portRange(c.WebRTCPorts); err != nil {
+		return err
+	}
 	_, err := iceServers(c.ICEServers)
 	return err
+}
+
+// portRange parses --webrtc-ports, MIN-MAX; empty is 0, 0 (any port).
+func portRange(v string) (min, max uint16, err error) {
+	if v == "" {
+		return 0, 0, nil
+	}
+	lo, hi, ok := strings.Cut(v, "-")
+	a, errA := strconv.ParseUint(strings.TrimSpace(lo), 10, 16)
+	b, errB := strconv.ParseUint(strings.TrimSpace(hi), 10, 16)
+	if !ok || errA != nil || errB != nil || a == 0 || a > b {
+		return 0, 0, fmt.Errorf("--webrtc-ports %q: want MIN-MAX, e.g. 50000-50100", v)
+	}
+	return uint16(a), uint16(b), nil
 }
 
 // Logs carry times to the microsecond. zerolog keeps this in a global, so it

@@ -94,7 +94,9 @@ func NewServer(cfg Config) (*Server, error) {
 		engine.Close()
 		return nil, err
 	}
-	if s.webrtc, err = webrtc.New(engine, webrtc.Options{ICEServers: ice, UDPPort: cfg.WebRTCUDPPort, Common: clients}); err != nil {
+	portMin, portMax, _ := portRange(cfg.WebRTCPorts) // checked with the flags
+	if s.webrtc, err = webrtc.New(engine, webrtc.Options{ICEServers: ice, UDPPort: cfg.WebRTCUDPPort, PortMin: portMin, PortMax: portMax,
+		Common: clients}); err != nil {
 		engine.Close()
 		return nil, err
 	}

@@ -47,6 +47,8 @@ func TestFlags(t *testing.T) {
 		{[]string{"--shutdown-timeout", "0s"}, "--shutdown-timeout"},
 		{[]string{"--redetect-interval", "-1s"}, "--redetect-interval"},
 		{[]string{"--webrtc-udp-port", "70000"}, "--webrtc-udp-port"},
+		{[]string{"--webrtc-ports", "60000-50000"}, "--webrtc-ports"},
+		{[]string{"--webrtc-ports", "abc"}, "--webrtc-ports"},
 		{[]string{"--ice-server", "http://example.com"}, "--ice-server"},
 		{[]string{"--ice-server", "turn:nobody@turn.example.com"}, "--ice-server"},
 	} {

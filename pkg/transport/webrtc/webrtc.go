@@ -155,11 +155,22 @@ type offer struct {
 	Config json.RawMessage `json:"config,omitempty"`
 }
 
-// Handler serves POST /api/v1/webrtc/offer and DELETE
-// /api/v1/webrtc/sessions/{id}.
+// Handler serves POST /api/v1/webrtc/offer, DELETE
+// /api/v1/webrtc/sessions/{id}, and GET /api/v1/webrtc/ice-servers, the
+// STUN and TURN servers a page should give its RTCPeerConnection.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/v1/webrtc/offer", s.serveOffer)
+	mux.HandleFunc("GET /api/v1/webrtc/ice-servers", func(w http.ResponseWriter, r *http.Request) {
+		servers := s.opts.ICEServers
+		if servers == nil {
+			servers = []pion.ICEServer{}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		// The shape of RTCConfiguration.iceServers: {urls, username, credential}.
+		json.NewEncoder(w).Encode(map[string]any{"iceServers": servers})
+	})
 	mux.HandleFunc("DELETE /api/v1/webrtc/sessions/{id}", func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		p := s.peers[r.PathValue("id")]

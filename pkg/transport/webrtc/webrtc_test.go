@@ -8,9 +8,11 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -74,6 +76,7 @@ type peerClient struct {
 	events []envelope
 	lip    *image.Point // from the landmarks event
 	got    chan struct{}
+	answer string // the server's SDP
 }
 
 type envelope struct {
@@ -210,6 +213,7 @@ func (c *peerClient) connect(t *testing.T, base string, whip bool) string {
 	default:
 		t.Fatalf("offer answered %d %s: %s", resp.StatusCode, resp.Header.Get("Content-Type"), raw)
 	}
+	c.answer = answer.SDP
 	if err := c.pc.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: answer.SDP}); err != nil {
 		t.Fatal(err)
 	}
@@ -512,5 +516,86 @@ func checkWatch(t *testing.T, url string) {
 			t.Fatalf("watch stream part %d: frame %d (ok %v) after %d", i, id, ok, last)
 		}
 		last = id
+	}
+}
+
+// The page gets the server's STUN and TURN servers in RTCConfiguration's
+// shape.
+func TestICEServersForThePage(t *testing.T) {
+	_, base := newServer(t, webrtc.Options{ICEServers: []pion.ICEServer{
+		{URLs: []string{"stun:stun.example.com:3478"}},
+		{URLs: []string{"turn:turn.example.com:3478"}, Username: "alice", Credential: "s3cret"},
+	}})
+	resp, err := http.Get(base + "/api/v1/webrtc/ice-servers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got struct {
+		ICEServers []struct {
+			URLs       []string `json:"urls"`
+			Username   string   `json:"username"`
+			Credential string   `json:"credential"`
+		} `json:"iceServers"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.ICEServers) != 2 || got.ICEServers[0].URLs[0] != "stun:stun.example.com:3478" ||
+		got.ICEServers[1].Username != "alice" || got.ICEServers[1].Credential != "s3cret" {
+		t.Errorf("ICE servers %+v", got)
+	}
+}
+
+// With --webrtc-udp-port every session's media goes through that one
+// port: each candidate the server offers has it, and frames flow; with
+// --webrtc-ports, the candidates' ports are in the range.
+func TestUDPPorts(t *testing.T) {
+	free := func() int {
+		conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		return conn.LocalAddr().(*net.UDPAddr).Port
+	}
+	port := free()
+	for _, tc := range []struct {
+		name     string
+		opts     webrtc.Options
+		min, max int
+	}{
+		{"one port", webrtc.Options{UDPPort: port}, port, port},
+		{"a range", webrtc.Options{PortMin: 40000, PortMax: 40100}, 40000, 40100},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, base := newServer(t, tc.opts)
+			for range 2 { // two sessions: with one port, they share it
+				c := newPeerClient(t)
+				c.connect(t, base, true)
+				n := 0
+				for _, line := range strings.Split(c.answer, "\n") {
+					if !strings.HasPrefix(line, "a=candidate:") {
+						continue
+					}
+					f := strings.Fields(line)
+					p, _ := strconv.Atoi(f[5])
+					if f[2] == "udp" || f[2] == "UDP" {
+						n++
+						if p < tc.min || p > tc.max {
+							t.Errorf("candidate port %d, want %d to %d: %s", p, tc.min, tc.max, line)
+						}
+					}
+				}
+				if n == 0 {
+					t.Fatalf("no UDP candidate in the answer:\n%s", c.answer)
+				}
+				stop := make(chan struct{})
+				wg := c.camera(t, 0, stop)
+				c.waitFrames(t, 5)
+				close(stop)
+				wg.Wait()
+			}
+		})
 	}
 }
