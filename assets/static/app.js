@@ -3,9 +3,10 @@
 // client module frontends can use (tryon-client.js); settings go as config
 // messages. See docs/protocol.md.
 import { connect } from './tryon-client.js';
+import { connectWebRTC, webrtcStats } from './webrtc.js';
 {
   const $ = (id) => document.getElementById(id);
-  const video = $('preview'), output = $('output'), canvas = $('capture');
+  const video = $('preview'), output = $('output'), outputVideo = $('output-video'), canvas = $('capture');
   const ctx = canvas.getContext('2d');
   const ui = {
     lipstick: $('lipstick'), color: $('color'), strength: $('strength'), glasses: $('glasses'),
@@ -76,13 +77,36 @@ import { connect } from './tryon-client.js';
   }
 
   // ---- connection ----
+  let cameraReady = null; // resolves once the camera plays
   async function openTransport() {
     const name = ui.transport.value;
     if (client) { client.onClose = null; client.close(); client = null; }
     state.inFlight.clear(); state.lastSent.clear();
+    const webrtc = name === 'webrtc';
+    output.hidden = webrtc;
+    outputVideo.hidden = !webrtc;
+    $('stat-frames').hidden = webrtc;
+    $('stat-webrtc').hidden = !webrtc;
     setStatus(`connecting (${name})…`);
     try {
-      const c = await connect({ transport: name });
+      let c;
+      if (webrtc) {
+        if (!(await cameraReady)) { setStatus('WebRTC needs the camera'); return; }
+        // The camera's own track goes up; the page's canvas is not used.
+        c = await connectWebRTC({ track: video.srcObject.getVideoTracks()[0], video: outputVideo, onAnswer: onTrackAnswer,
+          relayOnly: new URLSearchParams(location.search).get('relay') === '1' })
+          .catch((err) => {
+            // No route for UDP (a phone on a mobile network through the
+            // public link, with no TURN server): the WebSocket still works.
+            showMessage(`${err.message}: switched to WebSocket. Over the public link WebRTC needs a TURN server (--ice-server; see README).`);
+            state.fallback = true;
+            ui.transport.value = 'ws';
+            return null;
+          });
+        if (!c) return openTransport();
+      } else {
+        c = await connect({ transport: name });
+      }
       c.onError = (err) => { state.errors++; if (err.code !== 'dropped') showMessage(`The server refused: ${err.message} (${err.code})`); };
       c.onSession = showWatchLink;
       c.onClose = (why) => { if (client === c) { setStatus(`disconnected (${why})`); state.inFlight.clear(); state.lastSent.clear(); } };
@@ -114,6 +138,17 @@ import { connect } from './tryon-client.js';
     client.configure({ effects }).then((reply) => {
       if (reply && !reply.ok) showMessage(`Setting refused: ${reply.error.field}: ${reply.error.message}`);
     });
+  }
+
+  // Answers of the WebRTC transport: the picture is in the video track,
+  // the data channel says how the frame went.
+  function onTrackAnswer(reply) {
+    const now = performance.now();
+    state.answered.push(now);
+    state.answeredTotal = (state.answeredTotal || 0) + 1;
+    state.faces = reply.faces;
+    if (reply.dropped !== undefined) state.dropped = reply.dropped;
+    if (reply.timings) state.serverMs = reply.timings.total;
   }
 
   function onAnswer(id, reply) {
@@ -159,7 +194,7 @@ import { connect } from './tryon-client.js';
 
   function tick() {
     requestAnimationFrame(tick);
-    if (!state.running || !client || !client.connected) return;
+    if (!state.running || !client || !client.connected || client.transport === 'webrtc') return;
     const now = performance.now();
     // Forget answers that never came (a lost connection), so sending resumes.
     for (const [id, t] of state.inFlight) {
@@ -185,7 +220,8 @@ import { connect } from './tryon-client.js';
       sent: state.sent.length, answered: state.answered.length,
       rttMedian: rtts.length ? rtts[Math.floor(rtts.length / 2)] : null,
       dropped: state.dropped, faces: state.faces, errors: state.errors, inFlight: state.inFlight.size,
-      transport: state.transport, watch: state.watch, answeredTotal: state.answeredTotal || 0,
+      transport: state.transport, watch: state.watch, answeredTotal: state.answeredTotal || 0, fallback: !!state.fallback,
+      webrtc: state.webrtc || null,
       bytesUpPerFrame: state.frames ? Math.round(state.bytesUp / state.frames) : null,
       bytesDownPerFrame: state.frames ? Math.round(state.bytesDown / state.frames) : null,
     };
@@ -200,13 +236,32 @@ import { connect } from './tryon-client.js';
     $('stat-transport').textContent = s.transport || '–';
     $('stat-up').textContent = s.bytesUpPerFrame === null ? '–' : (s.bytesUpPerFrame / 1024).toFixed(1);
     $('stat-down').textContent = s.bytesDownPerFrame === null ? '–' : (s.bytesDownPerFrame / 1024).toFixed(1);
+    if (client && client.transport === 'webrtc') {
+      const pc = client.pc;
+      webrtcStats(pc, state.webrtcPrev).then((w) => {
+        state.webrtcPrev = w;
+        if (w.fps === undefined) return;
+        // Capture to display, estimated: the network's round trip (up and
+        // down), the server's time for the frame, the jitter buffer.
+        const latency = (w.rtt || 0) + (state.serverMs || 0) + (w.jitterDelay || 0);
+        state.webrtc = { fps: w.fps, kbpsIn: w.kbpsIn, kbpsOut: w.kbpsOut, latency };
+        $('stat-fps-in').textContent = w.fps.toFixed(0);
+        $('stat-kbps-in').textContent = w.kbpsIn.toFixed(0);
+        $('stat-kbps-out').textContent = w.kbpsOut.toFixed(0);
+        $('stat-latency').textContent = latency.toFixed(0);
+      });
+    }
   }, 500);
 
   // ---- controls ----
   const applyMirror = () => video.classList.toggle('mirrored', ui.mirror.checked);
   ui.mirror.addEventListener('change', applyMirror);
-  ui.resolution.addEventListener('change', startCamera);
-  ui.camera.addEventListener('change', startCamera);
+  // A new camera stream replaces the WebRTC track in place.
+  const restartCamera = () => startCamera().then((ok) => {
+    if (ok && client && client.replaceTrack) client.replaceTrack(video.srcObject.getVideoTracks()[0]);
+  });
+  ui.resolution.addEventListener('change', restartCamera);
+  ui.camera.addEventListener('change', restartCamera);
   ui.transport.addEventListener('change', () => { state.bytesUp = state.bytesDown = state.frames = 0; openTransport(); });
   for (const el of [ui.lipstick, ui.color, ui.strength, ui.glasses]) el.addEventListener('input', sendConfig);
   ui.toggle.addEventListener('click', () => {
@@ -214,9 +269,17 @@ import { connect } from './tryon-client.js';
     ui.toggle.textContent = state.running ? 'Pause' : 'Resume';
   });
   ui.snapshot.addEventListener('click', () => {
-    if (!output.src) return;
+    let href = output.src;
+    if (!output.hidden && !href) return;
+    if (output.hidden) { // WebRTC: the picture is the video's current frame
+      if (!outputVideo.videoWidth) return;
+      const c = document.createElement('canvas');
+      c.width = outputVideo.videoWidth; c.height = outputVideo.videoHeight;
+      c.getContext('2d').drawImage(outputVideo, 0, 0);
+      href = c.toDataURL('image/jpeg', 0.92);
+    }
     const a = document.createElement('a');
-    a.href = output.src;
+    a.href = href;
     a.download = `tryon-${new Date().toISOString().replace(/[:.]/g, '-')}.jpg`;
     a.click();
   });
@@ -229,6 +292,7 @@ import { connect } from './tryon-client.js';
   }
 
   applyMirror();
+  cameraReady = startCamera();
   openTransport();
-  startCamera().then(() => requestAnimationFrame(tick));
+  cameraReady.then(() => requestAnimationFrame(tick));
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
@@ -46,7 +47,7 @@ type browser struct {
 	errors []string
 }
 
-func startBrowser(t *testing.T, clip string) *browser {
+func startBrowser(t *testing.T, clip string, extra ...chromedp.ExecAllocatorOption) *browser {
 	t.Helper()
 	chromium, err := exec.LookPath("chromium")
 	if err != nil {
@@ -75,6 +76,7 @@ func startBrowser(t *testing.T, clip string) *browser {
 			chromedp.Flag("use-file-for-fake-video-capture", clip),
 		)
 	}
+	opts = append(opts, extra...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	t.Cleanup(func() {
@@ -136,6 +138,12 @@ type pageStats struct {
 	Dropped       int      `json:"dropped"`
 	Faces         int      `json:"faces"`
 	Errors        int      `json:"errors"`
+	Fallback      bool     `json:"fallback"`
+	WebRTC        *struct {
+		FPS     float64 `json:"fps"`
+		KbpsIn  float64 `json:"kbpsIn"`
+		Latency float64 `json:"latency"`
+	} `json:"webrtc"`
 }
 
 func (b *browser) stats(t *testing.T) pageStats {
@@ -498,5 +506,54 @@ func TestBrowserWebRTC(t *testing.T) {
 	}
 	if errs := b.pageErrors(); len(errs) > 0 {
 		t.Errorf("page errors: %v", errs)
+	}
+
+	// The page itself, with WebRTC chosen: the processed track plays in
+	// place of the answered JPEGs, with the page's colour, and the stats
+	// show the received frame rate, the bitrate and the latency.
+	b.run(t, chromedp.Navigate(base+"/?transport=webrtc&color=%232040ff&strength=0.8"))
+	st := b.waitAnswered(t, 30, 30*time.Second)
+	for deadline := time.Now().Add(10 * time.Second); st.WebRTC == nil && time.Now().Before(deadline); st = b.stats(t) {
+		time.Sleep(250 * time.Millisecond)
+	}
+	t.Logf("page stats over WebRTC: %+v, %+v", st, st.WebRTC)
+	if st.Transport != "webrtc" || st.Faces != 1 || st.WebRTC == nil || st.WebRTC.FPS <= 0 || st.WebRTC.KbpsIn <= 0 || st.WebRTC.Latency <= 0 {
+		t.Fatalf("page stats %+v: want transport webrtc, one face, received fps, bitrate and latency shown", st)
+	}
+	faces := testmedia.Faces(t, frame)
+	if len(faces) != 1 {
+		t.Fatalf("%d faces in the still", len(faces))
+	}
+	lip := testmedia.LipPoint(faces[0])
+	var rgb []int
+	b.run(t, chromedp.Evaluate(fmt.Sprintf(`(() => {
+		const v = document.getElementById('output-video');
+		const c = document.createElement('canvas');
+		c.width = v.videoWidth; c.height = v.videoHeight;
+		const g = c.getContext('2d');
+		g.drawImage(v, 0, 0);
+		const k = v.videoWidth / 640;
+		const d = g.getImageData(Math.round(%d * k), Math.round(%d * k), 1, 1).data;
+		return [d[0], d[1], d[2]];
+	})()`, lip.X, lip.Y), &rgb))
+	t.Logf("lip pixel (RGB) in the page's processed video: %v", rgb)
+	if len(rgb) != 3 || rgb[2]-(rgb[0]+rgb[1])/2 < 30 {
+		t.Errorf("the page's processed video has no blue lips at %v: %v", lip, rgb)
+	}
+	if errs := b.pageErrors(); len(errs) > 0 {
+		t.Errorf("page errors: %v", errs)
+	}
+
+	// Where no route for the media exists (here the page may use only a
+	// TURN relay, and has none), the page says so and goes on over the
+	// WebSocket.
+	blocked := b
+	blocked.run(t, chromedp.Navigate(base+"/?transport=webrtc&relay=1"))
+	st = blocked.waitAnswered(t, 5, 40*time.Second)
+	var message string
+	blocked.run(t, chromedp.Evaluate(`document.getElementById('message').textContent`, &message))
+	t.Logf("with no route for the media: stats %+v, message %q", st, message)
+	if st.Transport != "ws" || !st.Fallback || !strings.Contains(message, "switched to WebSocket") {
+		t.Errorf("with no route for the media: transport %q, fallback %v, message %q; want the WebSocket, said so", st.Transport, st.Fallback, message)
 	}
 }
