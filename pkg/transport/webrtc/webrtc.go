@@ -354,7 +354,10 @@ func (s *Server) open(o offer) (*peer, string, error) {
 		if !p.dc.CompareAndSwap(nil, dc) {
 			return // one data channel a session; others are ignored
 		}
-		dc.OnOpen(func() { p.client.Hello() })
+		dc.OnOpen(func() {
+			p.flushEarly(dc)
+			p.client.Hello()
+		})
 		dc.OnMessage(func(m pion.DataChannelMessage) { p.onMessage(m) })
 	})
 	pc.OnConnectionStateChange(func(st pion.PeerConnectionState) {
@@ -407,6 +410,10 @@ type peer struct {
 	needKey   atomic.Bool // the peer asked for a key frame, or missed a frame
 	closeOnce sync.Once
 	done      chan struct{}
+
+	earlyMu sync.Mutex
+	early   []string // messages for the data channel before pion reported it open
+	opened  bool
 
 	// Send's state: the outbox calls it from one goroutine.
 	lastSeq     uint64
@@ -590,17 +597,45 @@ func (p *peer) sendVideo(b []byte) {
 	p.track.WriteSample(media.Sample{Data: frameData, Duration: d})
 }
 
+// maxEarly bounds the messages held for a data channel not yet open.
+const maxEarly = 16
+
 func (p *peer) text(event string, data any) {
 	dc := p.dc.Load()
-	if dc == nil || dc.ReadyState() != pion.DataChannelStateOpen || dc.BufferedAmount() > maxDataChannelBuffer {
-		return // not open yet, or not read: dropped rather than queued
+	if dc == nil {
+		return // no data channel: the page asked for none
 	}
 	raw, err := json.Marshal(data)
 	if err != nil {
 		return
 	}
 	msg, _ := json.Marshal(envelope{Event: event, Data: raw})
-	dc.SendText(string(msg))
+	// pion may deliver the page's first message (its settings) before it
+	// reports the channel open; the reply waits for the open, a few at most.
+	p.earlyMu.Lock()
+	if !p.opened {
+		if len(p.early) < maxEarly {
+			p.early = append(p.early, string(msg))
+		}
+		p.earlyMu.Unlock()
+		return
+	}
+	p.earlyMu.Unlock()
+	if dc.BufferedAmount() > maxDataChannelBuffer {
+		return // the page does not read: dropped rather than queued
+	}
+	dc.SendText(string(msg)) // an error means the session is ending
+}
+
+// flushEarly sends what waited for the channel to open, in order.
+func (p *peer) flushEarly(dc *pion.DataChannel) {
+	p.earlyMu.Lock()
+	defer p.earlyMu.Unlock()
+	p.opened = true
+	for _, m := range p.early {
+		dc.SendText(m)
+	}
+	p.early = nil
 }
 
 // encoder is the session's pipeline.Encoder: VP8 at the bitrate congestion

@@ -1,0 +1,230 @@
+// Command rtclatency measures capture-to-display latency of a WebRTC
+// try-on server, in headless Chromium on this machine.
+//
+// It makes a Y4M clip of the portrait with each frame's number drawn in
+// its bottom-left corner, plays it as Chromium's fake camera, sends the
+// camera to the server over WebRTC and reads the numbers back from the
+// processed video as it is displayed (requestVideoFrameCallback). Each
+// number is drawn as 11 squares, a bit each: a square of fine checks for 1,
+// flat for 0, so the number survives effects, video coding and even an
+// edge-detection filter (aiortc's "edges" example). A frame's latency is
+// the time the processed video displayed it minus the time the camera
+// captured it (the local preview's captureTime, or its display time where
+// Chromium gives none).
+//
+//	rtclatency --url http://127.0.0.1:9990                           # this server
+//	rtclatency --url http://127.0.0.1:8080 --offer-path /offer --transform edges   # aiortc's example
+//
+// The signalling goes through this program, not the page, so a server
+// without CORS (aiortc's) is measured the same way.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"image"
+	"image/color"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"gocv.io/x/gocv"
+
+	"github.com/livetryon/server/internal/cvimage"
+)
+
+func main() {
+	url := flag.String("url", "http://127.0.0.1:9990", "the server")
+	offerPath := flag.String("offer-path", "/api/v1/webrtc/offer", "where offers are POSTed: /offer for aiortc's example")
+	transform := flag.String("transform", "", `sent as "video_transform" with the offer (aiortc's example: none, edges, cartoon, rotate)`)
+	duration := flag.Duration("duration", 20*time.Second, "how long to measure, after 3 s of warm-up")
+	source := flag.String("source", "testdata/obama-480p.jpg", "the picture the clip is made of")
+	asJSON := flag.Bool("json", false, "print the result as JSON")
+	flag.Parse()
+	res, err := run(*url, *offerPath, *transform, *source, *duration)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "rtclatency:", err)
+		os.Exit(1)
+	}
+	if *asJSON {
+		json.NewEncoder(os.Stdout).Encode(res)
+		return
+	}
+	fmt.Printf("%s%s: %d frames displayed in %v (%.1f fps), %d matched to the camera's\n", *url, *offerPath, res.Displayed, *duration, res.FPS, res.Matched)
+	fmt.Printf("capture to display (%s): p50 %.1f ms, p95 %.1f ms, max %.1f ms\n", res.Clock, res.P50, res.P95, res.Max)
+}
+
+// Result is one measurement.
+type Result struct {
+	Displayed int     `json:"displayed"` // processed frames the page displayed
+	Matched   int     `json:"matched"`   // of those, with a number the camera was seen to capture
+	FPS       float64 `json:"fps"`
+	P50       float64 `json:"p50_ms"`
+	P95       float64 `json:"p95_ms"`
+	Max       float64 `json:"max_ms"`
+	Clock     string  `json:"clock"` // "capture" or "display": what the camera's time is
+}
+
+const (
+	clipW, clipH = 640, 480
+	clipFrames   = 300 // 10 s at 30 fps; Chromium loops it
+	square       = 32  // side of a bit's square
+	check        = 8   // side of a check in a 1 square: coarse enough for a low bitrate
+	bits         = 11  // 10 of number, 1 of parity
+)
+
+// makeClip writes the Y4M clip: the portrait, numbered 0 to clipFrames-1.
+func makeClip(source, path string) error {
+	src, err := cvimage.ReadFile(source)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	base := cvimage.CameraFrame(src, image.Pt(clipW, clipH))
+	defer base.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fmt.Fprintf(f, "YUV4MPEG2 W%d H%d F30:1 Ip A1:1 C420jpeg\n", clipW, clipH)
+	pic, yuv := gocv.NewMat(), gocv.NewMat()
+	defer pic.Close()
+	defer yuv.Close()
+	for n := range clipFrames {
+		base.CopyTo(&pic)
+		stamp(&pic, n)
+		gocv.CvtColor(pic, &yuv, gocv.ColorBGRToYUVI420)
+		b, _ := yuv.DataPtrUint8()
+		io.WriteString(f, "FRAME\n")
+		if _, err := f.Write(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stamp draws n's bits, and their parity, along the bottom-left edge.
+func stamp(img *gocv.Mat, n int) {
+	parity := 0
+	y := img.Rows() - square
+	for i := range bits {
+		bit := parity
+		if i < bits-1 {
+			bit = (n >> i) & 1
+			parity ^= bit
+		}
+		r := image.Rect(i*square, y, (i+1)*square, y+square)
+		gocv.Rectangle(img, r, color.RGBA{128, 128, 128, 0}, -1)
+		if bit == 0 {
+			continue
+		}
+		for cy := r.Min.Y; cy < r.Max.Y; cy += check {
+			for cx := r.Min.X; cx < r.Max.X; cx += check {
+				if ((cx-r.Min.X)/check+(cy-r.Min.Y)/check)%2 == 0 {
+					gocv.Rectangle(img, image.Rect(cx, cy, cx+check, cy+check), color.RGBA{255, 255, 255, 0}, -1)
+				} else {
+					gocv.Rectangle(img, image.Rect(cx, cy, cx+check, cy+check), color.RGBA{0, 0, 0, 0}, -1)
+				}
+			}
+		}
+	}
+}
+
+func run(url, offerPath, transform, source string, duration time.Duration) (Result, error) {
+	dir, err := os.MkdirTemp("", "rtclatency-")
+	if err != nil {
+		return Result{}, err
+	}
+	defer os.RemoveAll(dir)
+	clip := filepath.Join(dir, "camera.y4m")
+	if err := makeClip(source, clip); err != nil {
+		return Result{}, err
+	}
+	// The page is served from here: Chromium gives the camera only to a
+	// secure context, and http://127.0.0.1 is one.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return Result{}, err
+	}
+	defer ln.Close()
+	go http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		io.WriteString(w, page)
+	}))
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		return Result{}, err
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("use-fake-device-for-media-stream", true), chromedp.Flag("use-file-for-fake-video-capture", clip),
+		chromedp.UserDataDir(filepath.Join(dir, "profile")))
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	defer cancel()
+	ctx, cancelTimeout := context.WithTimeout(ctx, duration+60*time.Second)
+	defer cancelTimeout()
+
+	var offer string
+	if err := chromedp.Run(ctx, chromedp.Navigate("http://"+ln.Addr().String()+"/"),
+		chromedp.Evaluate(`makeOffer()`, &offer, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) })); err != nil {
+		return Result{}, fmt.Errorf("the page's offer: %w", err)
+	}
+	body := map[string]string{"sdp": offer, "type": "offer"}
+	if transform != "" {
+		body["video_transform"] = transform
+	}
+	raw, _ := json.Marshal(body)
+	resp, err := http.Post(url+offerPath, "application/json", bytes.NewReader(raw))
+	if err != nil {
+		return Result{}, err
+	}
+	answerBody, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var answer struct{ SDP, Type string }
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(answerBody, &answer) != nil {
+		return Result{}, fmt.Errorf("offer answered %d: %.300s", resp.StatusCode, answerBody)
+	}
+	if err := chromedp.Run(ctx, chromedp.Evaluate(fmt.Sprintf(`applyAnswer(%q)`, answer.SDP), nil,
+		func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) })); err != nil {
+		return Result{}, fmt.Errorf("applying the answer: %w", err)
+	}
+	time.Sleep(3 * time.Second) // connect, first key frame, jitter buffer settles
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`startMeasuring()`, nil)); err != nil {
+		return Result{}, err
+	}
+	time.Sleep(duration)
+	var m struct {
+		Latencies []float64 `json:"latencies"`
+		Displayed int       `json:"displayed"`
+		Clock     string    `json:"clock"`
+		Seconds   float64   `json:"seconds"`
+	}
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`stopMeasuring()`, &m)); err != nil {
+		return Result{}, err
+	}
+	res := Result{Displayed: m.Displayed, Matched: len(m.Latencies), Clock: m.Clock}
+	if m.Seconds > 0 {
+		res.FPS = float64(m.Displayed) / m.Seconds
+	}
+	if len(m.Latencies) == 0 {
+		return res, fmt.Errorf("no displayed frame could be matched to the camera's (%d displayed)", m.Displayed)
+	}
+	sort.Float64s(m.Latencies)
+	q := func(p float64) float64 { return m.Latencies[min(len(m.Latencies)-1, int(p*float64(len(m.Latencies))))] }
+	res.P50, res.P95, res.Max = q(0.5), q(0.95), m.Latencies[len(m.Latencies)-1]
+	return res, nil
+}

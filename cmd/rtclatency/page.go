@@ -1,0 +1,91 @@
+package main
+
+// page is what Chromium runs: the camera as a WebRTC track to the server,
+// the processed track back, and the frame numbers read from both as they
+// are displayed. The numbers' squares are read by their contrast: a
+// square of checks has a high standard deviation whatever the filter (an
+// edge detector turns the checks into lines, and the flat squares black).
+const page = `<!doctype html>
+<html><body>
+<video id="local" autoplay muted playsinline></video>
+<video id="remote" autoplay muted playsinline></video>
+<canvas id="strip" width="352" height="32"></canvas>
+<script>
+'use strict';
+const SQ = 32, BITS = 11;
+const strip = document.getElementById('strip').getContext('2d', { willReadFrequently: true });
+const local = document.getElementById('local'), remote = document.getElementById('remote');
+let pc, measuring = false, start = 0, displayed = 0, clock = 'capture';
+const captured = new Map(); // frame number -> camera time of its latest capture
+let latencies = [];
+
+function readNumber(video) {
+  const vw = video.videoWidth, vh = video.videoHeight;
+  if (!vw || !vh) return -1;
+  const k = vw / 640; // the sender may have scaled the camera down
+  strip.drawImage(video, 0, vh - SQ * k, BITS * SQ * k, SQ * k, 0, 0, BITS * SQ, SQ);
+  const d = strip.getImageData(0, 0, BITS * SQ, SQ).data;
+  let n = 0, parity = 0;
+  for (let i = 0; i < BITS; i++) {
+    let s = 0, s2 = 0, c = 0;
+    for (let y = 6; y < SQ - 6; y++) {
+      for (let x = i * SQ + 6; x < (i + 1) * SQ - 6; x++) {
+        const j = (y * BITS * SQ + x) * 4, v = (d[j] + d[j + 1] + d[j + 2]) / 3;
+        s += v; s2 += v * v; c++;
+      }
+    }
+    const bit = Math.sqrt(Math.max(0, s2 / c - (s / c) ** 2)) > 30 ? 1 : 0;
+    if (i < BITS - 1) { n |= bit << i; parity ^= bit; } else if (bit !== parity) return -1;
+  }
+  return n;
+}
+
+function onLocal(now, meta) {
+  const n = readNumber(local);
+  if (n >= 0) {
+    let t = meta.captureTime;
+    if (t === undefined) { t = meta.expectedDisplayTime; clock = 'display'; }
+    captured.set(n, t);
+  }
+  local.requestVideoFrameCallback(onLocal);
+}
+
+function onRemote(now, meta) {
+  if (measuring) {
+    displayed++;
+    const n = readNumber(remote);
+    if (n >= 0 && captured.has(n)) {
+      const l = meta.expectedDisplayTime - captured.get(n);
+      if (l > 0 && l < 5000) latencies.push(l);
+    }
+  }
+  remote.requestVideoFrameCallback(onRemote);
+}
+
+async function makeOffer() {
+  const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480, frameRate: 30 } });
+  local.srcObject = stream;
+  local.requestVideoFrameCallback(onLocal);
+  pc = new RTCPeerConnection();
+  const tr = pc.addTransceiver(stream.getVideoTracks()[0], { direction: 'sendrecv' });
+  const codecs = RTCRtpReceiver.getCapabilities('video').codecs;
+  tr.setCodecPreferences([...codecs.filter((c) => c.mimeType === 'video/VP8'), ...codecs.filter((c) => c.mimeType !== 'video/VP8')]);
+  pc.ontrack = (ev) => { remote.srcObject = new MediaStream([ev.track]); remote.requestVideoFrameCallback(onRemote); };
+  await pc.setLocalDescription(await pc.createOffer());
+  await new Promise((resolve) => {
+    if (pc.iceGatheringState === 'complete') return resolve();
+    pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
+    setTimeout(resolve, 3000);
+  });
+  return pc.localDescription.sdp;
+}
+
+async function applyAnswer(sdp) { await pc.setRemoteDescription({ type: 'answer', sdp }); }
+function startMeasuring() { measuring = true; start = performance.now(); displayed = 0; latencies = []; }
+function stopMeasuring() {
+  measuring = false;
+  return { latencies, displayed, clock, seconds: (performance.now() - start) / 1000 };
+}
+</script>
+</body></html>
+`
