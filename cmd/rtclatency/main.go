@@ -62,6 +62,7 @@ func main() {
 	}
 	fmt.Printf("%s%s: %d frames displayed in %v (%.1f fps), %d matched to the camera's\n", *url, *offerPath, res.Displayed, *duration, res.FPS, res.Matched)
 	fmt.Printf("capture to display (%s): p50 %.1f ms, p95 %.1f ms, max %.1f ms\n", res.Clock, res.P50, res.P95, res.Max)
+	fmt.Printf("display to display: p50 %.1f ms, p95 %.1f ms\n", res.DisplayP50, res.DisplayP95)
 }
 
 // Result is one measurement.
@@ -73,6 +74,11 @@ type Result struct {
 	P95       float64 `json:"p95_ms"`
 	Max       float64 `json:"max_ms"`
 	Clock     string  `json:"clock"` // "capture" or "display": what the camera's time is
+	// DisplayP50 and DisplayP95 are display to display: the processed
+	// frame's display minus the local preview's display of the same frame.
+	// The preview's own delay moves it from run to run.
+	DisplayP50 float64 `json:"display_p50_ms"`
+	DisplayP95 float64 `json:"display_p95_ms"`
 }
 
 const (
@@ -170,7 +176,7 @@ func run(url, offerPath, transform, source string, duration time.Duration) (Resu
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true), chromedp.Flag("use-fake-ui-for-media-stream", true),
 		chromedp.Flag("use-fake-device-for-media-stream", true), chromedp.Flag("use-file-for-fake-video-capture", clip),
-		chromedp.UserDataDir(filepath.Join(dir, "profile")))
+		chromedp.UserDataDir(filepath.Join(dir, "profile")), chromedp.WindowSize(1280, 800))
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancelAlloc()
 	ctx, cancel := chromedp.NewContext(allocCtx)
@@ -208,15 +214,24 @@ func run(url, offerPath, transform, source string, duration time.Duration) (Resu
 	}
 	time.Sleep(duration)
 	var m struct {
-		Latencies []float64 `json:"latencies"`
-		Displayed int       `json:"displayed"`
-		Clock     string    `json:"clock"`
-		Seconds   float64   `json:"seconds"`
+		Latencies  []float64 `json:"latencies"`
+		Display    []float64 `json:"displayLatencies"`
+		LocalIDs   []int     `json:"localIds"`
+		RW, RH, LW int
+		StripURL   string  `json:"stripURL"`
+		RemoteIDs  []int   `json:"remoteIds"`
+		Displayed  int     `json:"displayed"`
+		Clock      string  `json:"clock"`
+		Seconds    float64 `json:"seconds"`
 	}
 	if err := chromedp.Run(ctx, chromedp.Evaluate(`stopMeasuring()`, &m)); err != nil {
 		return Result{}, err
 	}
 	res := Result{Displayed: m.Displayed, Matched: len(m.Latencies), Clock: m.Clock}
+	if len(m.Display) > 0 {
+		sort.Float64s(m.Display)
+		res.DisplayP50, res.DisplayP95 = quantile(m.Display, 0.5), quantile(m.Display, 0.95)
+	}
 	if m.Seconds > 0 {
 		res.FPS = float64(m.Displayed) / m.Seconds
 	}
@@ -224,7 +239,10 @@ func run(url, offerPath, transform, source string, duration time.Duration) (Resu
 		return res, fmt.Errorf("no displayed frame could be matched to the camera's (%d displayed)", m.Displayed)
 	}
 	sort.Float64s(m.Latencies)
-	q := func(p float64) float64 { return m.Latencies[min(len(m.Latencies)-1, int(p*float64(len(m.Latencies))))] }
-	res.P50, res.P95, res.Max = q(0.5), q(0.95), m.Latencies[len(m.Latencies)-1]
+	res.P50, res.P95, res.Max = quantile(m.Latencies, 0.5), quantile(m.Latencies, 0.95), m.Latencies[len(m.Latencies)-1]
 	return res, nil
+}
+
+func quantile(sorted []float64, p float64) float64 {
+	return sorted[min(len(sorted)-1, int(p*float64(len(sorted))))]
 }

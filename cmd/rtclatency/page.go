@@ -6,7 +6,7 @@ package main
 // square of checks has a high standard deviation whatever the filter (an
 // edge detector turns the checks into lines, and the flat squares black).
 const page = `<!doctype html>
-<html><body>
+<html><head><style>video { width: 320px; }</style></head><body>
 <video id="local" autoplay muted playsinline></video>
 <video id="remote" autoplay muted playsinline></video>
 <canvas id="strip" width="352" height="32"></canvas>
@@ -17,7 +17,8 @@ const strip = document.getElementById('strip').getContext('2d', { willReadFreque
 const local = document.getElementById('local'), remote = document.getElementById('remote');
 let pc, measuring = false, start = 0, displayed = 0, clock = 'capture';
 const captured = new Map(); // frame number -> camera time of its latest capture
-let latencies = [];
+const shown = new Map();    // frame number -> when the local preview displayed it (display to display)
+let latencies = [], displayLatencies = [];
 
 function readNumber(video) {
   const vw = video.videoWidth, vh = video.videoHeight;
@@ -46,6 +47,7 @@ function onLocal(now, meta) {
     let t = meta.captureTime;
     if (t === undefined) { t = meta.expectedDisplayTime; clock = 'display'; }
     captured.set(n, t);
+    shown.set(n, meta.expectedDisplayTime);
   }
   local.requestVideoFrameCallback(onLocal);
 }
@@ -57,6 +59,7 @@ function onRemote(now, meta) {
     if (n >= 0 && captured.has(n)) {
       const l = meta.expectedDisplayTime - captured.get(n);
       if (l > 0 && l < 5000) latencies.push(l);
+      displayLatencies.push(meta.expectedDisplayTime - shown.get(n));
     }
   }
   remote.requestVideoFrameCallback(onRemote);
@@ -81,10 +84,10 @@ async function makeOffer() {
 }
 
 async function applyAnswer(sdp) { await pc.setRemoteDescription({ type: 'answer', sdp }); }
-function startMeasuring() { measuring = true; start = performance.now(); displayed = 0; latencies = []; }
+function startMeasuring() { measuring = true; start = performance.now(); displayed = 0; latencies = []; displayLatencies = []; }
 function stopMeasuring() {
   measuring = false;
-  return { latencies, displayed, clock, seconds: (performance.now() - start) / 1000 };
+  return { latencies, displayLatencies, displayed, clock, seconds: (performance.now() - start) / 1000 };
 }
 </script>
 </body></html>

@@ -487,10 +487,14 @@ func (p *peer) readVideo(remote *pion.TrackRemote) {
 		p.pliRequests.Add(1)
 		p.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(remote.SSRC())}})
 	}
+	var padding paddingFilter
 	for {
 		pkt, _, err := remote.ReadRTP()
 		if err != nil {
 			return
+		}
+		if !padding.keep(pkt) {
+			continue
 		}
 		sb.Push(pkt)
 		for s := sb.Pop(); s != nil; s = sb.Pop() {
