@@ -214,15 +214,11 @@ func run(url, offerPath, transform, source string, duration time.Duration) (Resu
 	}
 	time.Sleep(duration)
 	var m struct {
-		Latencies  []float64 `json:"latencies"`
-		Display    []float64 `json:"displayLatencies"`
-		LocalIDs   []int     `json:"localIds"`
-		RW, RH, LW int
-		StripURL   string  `json:"stripURL"`
-		RemoteIDs  []int   `json:"remoteIds"`
-		Displayed  int     `json:"displayed"`
-		Clock      string  `json:"clock"`
-		Seconds    float64 `json:"seconds"`
+		Latencies []float64 `json:"latencies"`
+		Display   []float64 `json:"displayLatencies"`
+		Displayed int       `json:"displayed"`
+		Clock     string    `json:"clock"`
+		Seconds   float64   `json:"seconds"`
 	}
 	if err := chromedp.Run(ctx, chromedp.Evaluate(`stopMeasuring()`, &m)); err != nil {
 		return Result{}, err
