@@ -3,6 +3,7 @@
 # already installed. Uses sudo when not root. Usage:
 #   scripts/install-deps.sh           # to build and run the server
 #   scripts/install-deps.sh --test    # also what the tests need (Chromium, Node)
+#   scripts/install-deps.sh --bench   # also what scripts/bench-webrtc.sh needs (Chromium, aiortc)
 set -euo pipefail
 
 packages=(
@@ -16,6 +17,10 @@ packages=(
   liblapack-dev
   libdlib-data          # shape_predictor_68_face_landmarks.dat
 )
+if [[ "${1:-}" == "--bench" ]]; then
+  # scripts/bench-webrtc.sh: aiortc's example server, run side by side
+  packages+=(chromium python3-aiortc python3-aiohttp python3-opencv)
+fi
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(chromium)  # the browser end-to-end test
   command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)

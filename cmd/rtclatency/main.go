@@ -63,6 +63,7 @@ func main() {
 	fmt.Printf("%s%s: %d frames displayed in %v (%.1f fps), %d matched to the camera's\n", *url, *offerPath, res.Displayed, *duration, res.FPS, res.Matched)
 	fmt.Printf("capture to display (%s): p50 %.1f ms, p95 %.1f ms, max %.1f ms\n", res.Clock, res.P50, res.P95, res.Max)
 	fmt.Printf("display to display: p50 %.1f ms, p95 %.1f ms\n", res.DisplayP50, res.DisplayP95)
+	fmt.Printf("bitrate: %.0f kbit/s up, %.0f kbit/s down; jitter buffer %.1f ms a frame\n", res.KbpsUp, res.KbpsDown, res.JitterBuffer)
 }
 
 // Result is one measurement.
@@ -79,7 +80,14 @@ type Result struct {
 	// The preview's own delay moves it from run to run.
 	DisplayP50 float64 `json:"display_p50_ms"`
 	DisplayP95 float64 `json:"display_p95_ms"`
+	// The camera's bitrate up and the processed video's down, and the
+	// mean time a processed frame spent in Chromium's jitter buffer.
+	KbpsUp       float64 `json:"kbps_up"`
+	KbpsDown     float64 `json:"kbps_down"`
+	JitterBuffer float64 `json:"jitter_buffer_ms"`
 }
+
+func awaitPromise(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }
 
 const (
 	clipW, clipH = 640, 480
@@ -186,7 +194,7 @@ func run(url, offerPath, transform, source string, duration time.Duration) (Resu
 
 	var offer string
 	if err := chromedp.Run(ctx, chromedp.Navigate("http://"+ln.Addr().String()+"/"),
-		chromedp.Evaluate(`makeOffer()`, &offer, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) })); err != nil {
+		chromedp.Evaluate(`makeOffer()`, &offer, awaitPromise)); err != nil {
 		return Result{}, fmt.Errorf("the page's offer: %w", err)
 	}
 	body := map[string]string{"sdp": offer, "type": "offer"}
@@ -205,11 +213,11 @@ func run(url, offerPath, transform, source string, duration time.Duration) (Resu
 		return Result{}, fmt.Errorf("offer answered %d: %.300s", resp.StatusCode, answerBody)
 	}
 	if err := chromedp.Run(ctx, chromedp.Evaluate(fmt.Sprintf(`applyAnswer(%q)`, answer.SDP), nil,
-		func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) })); err != nil {
+		awaitPromise)); err != nil {
 		return Result{}, fmt.Errorf("applying the answer: %w", err)
 	}
 	time.Sleep(3 * time.Second) // connect, first key frame, jitter buffer settles
-	if err := chromedp.Run(ctx, chromedp.Evaluate(`startMeasuring()`, nil)); err != nil {
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`startMeasuring()`, nil, awaitPromise)); err != nil {
 		return Result{}, err
 	}
 	time.Sleep(duration)
@@ -219,11 +227,14 @@ func run(url, offerPath, transform, source string, duration time.Duration) (Resu
 		Displayed int       `json:"displayed"`
 		Clock     string    `json:"clock"`
 		Seconds   float64   `json:"seconds"`
+		KbpsUp    float64   `json:"kbpsUp"`
+		KbpsDown  float64   `json:"kbpsDown"`
+		Jitter    float64   `json:"jitterBufferMs"`
 	}
-	if err := chromedp.Run(ctx, chromedp.Evaluate(`stopMeasuring()`, &m)); err != nil {
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`stopMeasuring()`, &m, awaitPromise)); err != nil {
 		return Result{}, err
 	}
-	res := Result{Displayed: m.Displayed, Matched: len(m.Latencies), Clock: m.Clock}
+	res := Result{Displayed: m.Displayed, Matched: len(m.Latencies), Clock: m.Clock, KbpsUp: m.KbpsUp, KbpsDown: m.KbpsDown, JitterBuffer: m.Jitter}
 	if len(m.Display) > 0 {
 		sort.Float64s(m.Display)
 		res.DisplayP50, res.DisplayP95 = quantile(m.Display, 0.5), quantile(m.Display, 0.95)

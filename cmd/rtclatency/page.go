@@ -84,10 +84,28 @@ async function makeOffer() {
 }
 
 async function applyAnswer(sdp) { await pc.setRemoteDescription({ type: 'answer', sdp }); }
-function startMeasuring() { measuring = true; start = performance.now(); displayed = 0; latencies = []; displayLatencies = []; }
-function stopMeasuring() {
+async function bytes() {
+  let up = 0, down = 0, jitter = null;
+  (await pc.getStats()).forEach((r) => {
+    if (r.type === 'outbound-rtp' && r.kind === 'video') up = r.bytesSent;
+    if (r.type === 'inbound-rtp' && r.kind === 'video') {
+      down = r.bytesReceived;
+      if (r.jitterBufferEmittedCount) jitter = (1000 * r.jitterBufferDelay) / r.jitterBufferEmittedCount;
+    }
+  });
+  return { up, down, jitter };
+}
+let startBytes = null;
+async function startMeasuring() {
+  measuring = true; start = performance.now(); displayed = 0; latencies = []; displayLatencies = [];
+  startBytes = await bytes();
+}
+async function stopMeasuring() {
   measuring = false;
-  return { latencies, displayLatencies, displayed, clock, seconds: (performance.now() - start) / 1000 };
+  const seconds = (performance.now() - start) / 1000, b = await bytes();
+  return { latencies, displayLatencies, displayed, clock, seconds,
+    kbpsUp: (8 * (b.up - startBytes.up)) / seconds / 1000, kbpsDown: (8 * (b.down - startBytes.down)) / seconds / 1000,
+    jitterBufferMs: b.jitter };
 }
 </script>
 </body></html>

@@ -31,9 +31,10 @@ import (
 	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/rtp/codecs"
 	"github.com/pion/sdp/v3"
 	pion "github.com/pion/webrtc/v4"
-	"github.com/pion/webrtc/v4/pkg/media"
 	"gocv.io/x/gocv"
 
 	"github.com/livetryon/server/internal/cvjpeg"
@@ -321,7 +322,7 @@ func (s *Server) open(o offer) (*peer, string, error) {
 	case p.estimator = <-estimators:
 	default:
 	}
-	p.track, err = pion.NewTrackLocalStaticSample(pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8}, "video", "tryon")
+	p.track, err = pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8, ClockRate: 90000}, "video", "tryon")
 	if err != nil {
 		pc.Close()
 		return nil, "", err
@@ -405,7 +406,7 @@ type peer struct {
 	id        string
 	pc        *pion.PeerConnection
 	client    *client.Client
-	track     *pion.TrackLocalStaticSample
+	track     *pion.TrackLocalStaticRTP
 	encoder   *encoder
 	estimator cc.BandwidthEstimator
 	dc        atomic.Pointer[pion.DataChannel]
@@ -421,7 +422,9 @@ type peer struct {
 
 	// Send's state: the outbox calls it from one goroutine.
 	lastSeq     uint64
-	lastPTS     time.Duration
+	packetizer  rtp.Packetizer
+	sentAt      time.Time // when the first answer was sent: the track's time 0
+	lastTS      uint32
 	waitForKey  bool
 	pliRequests atomic.Int64
 }
@@ -595,14 +598,20 @@ func (p *peer) Send(m client.Message) error {
 	return nil
 }
 
-// sendVideo writes one encoded answer to the track, its duration the time
-// since the previous answer's capture, so the track's timestamps follow the
-// camera's clock at whatever rate answers come. A gap in the encoder's
-// numbering (an answer the outbox replaced) would leave the browser
-// predicting from a frame it never got: frames are then held back until a
-// key frame.
+// sendVideo writes one encoded answer to the track. Its RTP timestamp is
+// the time it is sent: answers come at a variable rate, and each the time
+// its frame took after capture, which also varies (a background detection
+// on the other core, another session); timestamped at capture, that spread
+// would reach the browser as jitter, which its jitter buffer waits out on
+// every frame. Sent so, a frame is due the moment it arrives. (pion's
+// sample track stamps a frame from the durations of those before it, one
+// frame late at a variable rate: hence a packetizer of our own.) The
+// payload descriptors carry picture IDs, so the browser notices a missing
+// frame and asks for a key frame. A gap in the encoder's numbering (an
+// answer the outbox replaced) would leave the browser predicting from a
+// frame it never got: frames are then held back until a key frame.
 func (p *peer) sendVideo(b []byte) {
-	seq, key, pts, frameData, ok := unwrap(b)
+	seq, key, _, frameData, ok := unwrap(b)
 	if !ok {
 		return
 	}
@@ -615,12 +624,20 @@ func (p *peer) sendVideo(b []byte) {
 		return
 	}
 	p.waitForKey = false
-	d := pts - p.lastPTS
-	if d <= 0 || p.lastPTS == 0 {
-		d = time.Second / 30
+	now := time.Now()
+	if p.packetizer == nil {
+		p.packetizer = rtp.NewPacketizer(1200, 0, 0, &codecs.VP8Payloader{EnablePictureID: true}, rtp.NewRandomSequencer(), 90000)
+		p.sentAt = now
 	}
-	p.lastPTS = pts
-	p.track.WriteSample(media.Sample{Data: frameData, Duration: d})
+	ts := uint32(now.Sub(p.sentAt) * 90000 / time.Second)
+	if ts == p.lastTS && ts != 0 {
+		ts++ // two answers in the same tick: still in order
+	}
+	p.lastTS = ts
+	for _, pkt := range p.packetizer.Packetize(frameData, 0) {
+		pkt.Timestamp = ts
+		p.track.WriteRTP(pkt)
+	}
 }
 
 // maxEarly bounds the messages held for a data channel not yet open.

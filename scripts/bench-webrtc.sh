@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Capture-to-display latency over WebRTC in headless Chromium, this server
+# against aiortc's example server (its "edges" transform), same clip, same
+# machine, rounds interleaved so the machine's noise falls on both alike.
+# Usage: scripts/bench-webrtc.sh [ROUNDS] [SECONDS]   (defaults 3 and 10)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-3}
+seconds=${2:-10}
+bash scripts/install-deps.sh --bench
+export GOAMD64=$(bash scripts/goamd64.sh)
+go build -o bin/server ./cmd/server
+go build -o bin/rtclatency ./cmd/rtclatency
+out=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$out"' EXIT
+
+for round in $(seq "$rounds"); do
+  ./bin/server --addr 127.0.0.1:9981 --log-level error &
+  pid=$!
+  sleep 3
+  ./bin/rtclatency --url http://127.0.0.1:9981 --duration "${seconds}s" --json >"$out/ours-$round.json"
+  kill $pid; wait $pid 2>/dev/null || true
+
+  /usr/bin/python3 bench/aiortc/run.py --host 127.0.0.1 --port 9982 >"$out/aiortc.log" 2>&1 &
+  pid=$!
+  sleep 3
+  ./bin/rtclatency --url http://127.0.0.1:9982 --offer-path /offer --transform edges --duration "${seconds}s" --json >"$out/aiortc-$round.json"
+  kill $pid; wait $pid 2>/dev/null || true
+  echo "round $round: this server $(cat "$out/ours-$round.json")"
+  echo "round $round: aiortc      $(cat "$out/aiortc-$round.json")"
+done
+
+# Medians over the rounds.
+for who in ours aiortc; do
+  /usr/bin/python3 - "$who" "$out"/"$who"-*.json <<'PY'
+import json, statistics, sys
+who, files = sys.argv[1], sys.argv[2:]
+runs = [json.load(open(f)) for f in files]
+med = lambda k: statistics.median(r[k] for r in runs)
+print(f"{who:7s} median of {len(runs)}: capture to display p50 {med('p50_ms'):.1f} ms, p95 {med('p95_ms'):.1f} ms; {med('fps'):.1f} fps displayed")
+PY
+done
