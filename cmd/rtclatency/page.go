@@ -59,7 +59,8 @@ function onRemote(now, meta) {
     if (n >= 0 && captured.has(n)) {
       const l = meta.expectedDisplayTime - captured.get(n);
       if (l > 0 && l < 5000) latencies.push(l);
-      displayLatencies.push(meta.expectedDisplayTime - shown.get(n));
+      const d = meta.expectedDisplayTime - shown.get(n);
+      if (d > 0 && d < 5000) displayLatencies.push(d); // numbers repeat every 10 s
     }
   }
   remote.requestVideoFrameCallback(onRemote);

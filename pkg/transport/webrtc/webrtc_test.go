@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/interceptor"
 	"github.com/pion/rtp/codecs"
 	pion "github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
@@ -36,6 +37,48 @@ import (
 	"github.com/livetryon/server/pkg/vp8"
 	"github.com/livetryon/server/pkg/watch"
 )
+
+// syncBuffer is a log sink a test reads while the server writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// The processed video's bitrate follows the congestion controller's
+// estimate, fed by the peer's transport-wide feedback: on loopback it
+// moves from where it started within seconds (up, unless the machine is
+// so busy that delays grow, and then down: either way it moves).
+func TestBitrateFollowsCongestionControl(t *testing.T) {
+	var logs syncBuffer
+	_, base := newServer(t, webrtc.Options{Common: client.Common{Logger: zerolog.New(&logs).Level(zerolog.DebugLevel)}})
+	c := newPeerClient(t)
+	c.connect(t, base, false)
+	stop := make(chan struct{})
+	wg := c.camera(t, 0, stop)
+	defer func() { close(stop); wg.Wait() }()
+	c.waitFrames(t, 5)
+	eventually(t, 20*time.Second, func() bool { return strings.Contains(logs.String(), "bitrate follows congestion control") }, func() string {
+		return "the encoder's bitrate never changed in 20 s of video"
+	})
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(line, "bitrate follows") {
+			t.Logf("%s", line)
+			break
+		}
+	}
+}
 
 func newServer(t *testing.T, opts webrtc.Options) (*webrtc.Server, string) {
 	t.Helper()
@@ -90,9 +133,15 @@ func newPeerClient(t *testing.T) *peerClient {
 	if err := m.RegisterDefaultCodecs(); err != nil {
 		t.Fatal(err)
 	}
+	// pion's default interceptors, as a browser has its own: NACK, RTCP
+	// reports, and transport-wide congestion control feedback.
+	reg := &interceptor.Registry{}
+	if err := pion.RegisterDefaultInterceptors(m, reg); err != nil {
+		t.Fatal(err)
+	}
 	se := pion.SettingEngine{}
 	se.SetIncludeLoopbackCandidate(true)
-	api := pion.NewAPI(pion.WithMediaEngine(m), pion.WithSettingEngine(se))
+	api := pion.NewAPI(pion.WithMediaEngine(m), pion.WithSettingEngine(se), pion.WithInterceptorRegistry(reg))
 	pc, err := api.NewPeerConnection(pion.Configuration{})
 	if err != nil {
 		t.Fatal(err)
