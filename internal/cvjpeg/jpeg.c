@@ -30,15 +30,22 @@ static void on_message(j_common_ptr c, int level) {
 	(void)level;
 }
 
+// errors sets e up for a (de)compressor: fatal errors to e->escape, with
+// their text in msg; warnings ignored.
+static struct jpeg_error_mgr *errors(struct error_mgr *e, char *msg) {
+	jpeg_std_error(&e->pub);
+	e->pub.error_exit = on_fatal;
+	e->pub.emit_message = on_message;
+	e->msg = msg;
+	return &e->pub;
+}
+
 int tryon_jpeg_decode(const unsigned char *src, size_t n, int components, int denom,
                       unsigned char *dst, int *width, int *height, char *msg) {
 	int dst_width = *width, dst_height = *height;
 	struct jpeg_decompress_struct cinfo;
 	struct error_mgr err;
-	cinfo.err = jpeg_std_error(&err.pub);
-	err.pub.error_exit = on_fatal;
-	err.pub.emit_message = on_message;
-	err.msg = msg;
+	cinfo.err = errors(&err, msg);
 	if (setjmp(err.escape)) {
 		jpeg_destroy_decompress(&cinfo);
 		return -1;
@@ -76,10 +83,7 @@ int tryon_jpeg_encode(const unsigned char *pix, int width, int height, size_t st
 	struct error_mgr err;
 	*out = NULL;
 	*out_len = 0;
-	cinfo.err = jpeg_std_error(&err.pub);
-	err.pub.error_exit = on_fatal;
-	err.pub.emit_message = on_message;
-	err.msg = msg;
+	cinfo.err = errors(&err, msg);
 	if (setjmp(err.escape)) {
 		jpeg_destroy_compress(&cinfo);
 		free(*out);
