@@ -223,13 +223,11 @@ func (s *Server) serveOffer(w http.ResponseWriter, r *http.Request) {
 		refused.Write(w)
 		return
 	}
-	p, answer, err := s.open(o)
+	p, answer, err := s.open(o, leave) // leave is called when the session ends
 	if err != nil {
-		leave()
 		client.WriteHTTPErrorStatus(w, http.StatusBadRequest, client.CodeBadMessage, err.Error())
 		return
 	}
-	p.leave = leave
 	s.opts.Logger.Info().Str("client", p.id).Str("transport", "webrtc").Str("remote", r.RemoteAddr).Msg("connect")
 	if whip {
 		w.Header().Set("Content-Type", "application/sdp")
@@ -306,30 +304,33 @@ func (s *Server) api(estimator chan<- cc.BandwidthEstimator) (*pion.API, error) 
 }
 
 // open makes a session for an offer and returns its SDP answer, with every
-// candidate gathered.
-func (s *Server) open(o offer) (*peer, string, error) {
+// candidate gathered. leave is called once when the session ends, or at
+// once if it cannot start.
+func (s *Server) open(o offer, leave func()) (*peer, string, error) {
 	estimators := make(chan cc.BandwidthEstimator, 1)
 	api, err := s.api(estimators)
 	if err != nil {
+		leave()
 		return nil, "", err
 	}
 	pc, err := api.NewPeerConnection(pion.Configuration{ICEServers: s.opts.ICEServers})
 	if err != nil {
+		leave()
 		return nil, "", err
 	}
-	p := &peer{s: s, pc: pc, id: fmt.Sprintf("webrtc-%d", s.nextID.Add(1)), needKey: atomic.Bool{}, done: make(chan struct{})}
+	p := &peer{s: s, pc: pc, id: fmt.Sprintf("webrtc-%d", s.nextID.Add(1)), leave: leave, done: make(chan struct{})}
 	select {
 	case p.estimator = <-estimators:
 	default:
 	}
 	p.track, err = pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8, ClockRate: 90000}, "video", "tryon")
 	if err != nil {
-		pc.Close()
+		p.close("no track")
 		return nil, "", err
 	}
 	sender, err := pc.AddTrack(p.track)
 	if err != nil {
-		pc.Close()
+		p.close("no track")
 		return nil, "", err
 	}
 	p.encoder = &encoder{p: p}
@@ -421,12 +422,11 @@ type peer struct {
 	opened  bool
 
 	// Send's state: the outbox calls it from one goroutine.
-	lastSeq     uint64
-	packetizer  rtp.Packetizer
-	sentAt      time.Time // when the first answer was sent: the track's time 0
-	lastTS      uint32
-	waitForKey  bool
-	pliRequests atomic.Int64
+	lastSeq    uint64
+	packetizer rtp.Packetizer
+	sentAt     time.Time // when the first answer was sent: the track's time 0
+	lastTS     uint32
+	waitForKey bool
 }
 
 // close ends the session and frees everything: the PeerConnection, the
@@ -495,7 +495,6 @@ func (p *peer) readVideo(remote *pion.TrackRemote) {
 			return
 		}
 		lastPLI = time.Now()
-		p.pliRequests.Add(1)
 		p.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(remote.SSRC())}})
 	}
 	for {
