@@ -367,7 +367,9 @@ func TestBrowserEndToEnd(t *testing.T) {
 				Settled  bool `json:"settled"`
 			}
 			deadline := time.Now().Add(20 * time.Second)
-			for time.Now().Before(deadline) && got.Answered < 10 {
+			// Until all hold: the <img> has no size for the moment its
+			// source is being replaced by the next answer.
+			for time.Now().Before(deadline) && (got.Answered < 10 || got.Width != 640 || !got.Settled) {
 				time.Sleep(200 * time.Millisecond)
 				b.run(t, chromedp.Evaluate(`({ answered: window.answered, faces: window.faces,
 					width: document.getElementById('answer').naturalWidth, settled: `+ex.settled+` })`, &got))
