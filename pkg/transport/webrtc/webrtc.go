@@ -610,7 +610,7 @@ func (p *peer) Send(m client.Message) error {
 // answer the outbox replaced) would leave the browser predicting from a
 // frame it never got: frames are then held back until a key frame.
 func (p *peer) sendVideo(b []byte) {
-	seq, key, _, frameData, ok := unwrap(b)
+	seq, key, frameData, ok := unwrap(b)
 	if !ok {
 		return
 	}
@@ -683,7 +683,8 @@ func (p *peer) flushEarly(dc *pion.DataChannel) {
 // encoder is the session's pipeline.Encoder: VP8 at the bitrate congestion
 // control sets, a key frame when asked, a new encoder when the camera's
 // size changes. Its frames carry a small header for Send: their number,
-// whether they are key frames, and their capture time.
+// and whether they are key frames. libvpx is given the capture times, for
+// its rate control.
 type encoder struct {
 	p     *peer
 	mu    sync.Mutex // Encode on a worker, close on hang-up
@@ -694,7 +695,7 @@ type encoder struct {
 	done  bool
 }
 
-const headerLen = 17
+const headerLen = 9
 
 func (e *encoder) Encode(img gocv.Mat, captured time.Time) ([]byte, error) {
 	e.mu.Lock()
@@ -739,7 +740,6 @@ func (e *encoder) Encode(img gocv.Mat, captured time.Time) ([]byte, error) {
 	e.seq++
 	out := make([]byte, headerLen, headerLen+64<<10)
 	binary.BigEndian.PutUint64(out, e.seq)
-	binary.BigEndian.PutUint64(out[9:], uint64(pts))
 	out, isKey, err := e.enc.Encode(out, img, pts, 0, key)
 	if err != nil {
 		return nil, err
@@ -761,11 +761,11 @@ func (e *encoder) close() {
 }
 
 // unwrap reads the encoder's header.
-func unwrap(b []byte) (seq uint64, key bool, pts time.Duration, frame []byte, ok bool) {
+func unwrap(b []byte) (seq uint64, key bool, frame []byte, ok bool) {
 	if len(b) <= headerLen {
-		return 0, false, 0, nil, false
+		return 0, false, nil, false
 	}
-	return binary.BigEndian.Uint64(b), b[8] == 1, time.Duration(binary.BigEndian.Uint64(b[9:])), b[headerLen:], true
+	return binary.BigEndian.Uint64(b), b[8] == 1, b[headerLen:], true
 }
 
 func clip(s string) string {
