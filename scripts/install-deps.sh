@@ -12,6 +12,7 @@ packages=(
   libopencv-imgproc-dev #   (third_party/gocv: only these two are linked)
   libjpeg62-turbo-dev   # libjpeg-turbo: JPEG decoding and encoding (internal/cvjpeg)
   libvpx-dev            # libvpx: VP8 for WebRTC (pkg/vp8)
+  ffmpeg                # ffprobe and ffmpeg: uploaded videos (pkg/video)
   libdlib-dev           # dlib 19.24: face detector and shape predictor
   libblas-dev           # dlib-1.pc links BLAS and LAPACK by their .so names
   liblapack-dev
