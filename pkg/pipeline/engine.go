@@ -127,7 +127,12 @@ type Engine struct {
 	// background are detections beside the answer path (redetect.go),
 	// taken when no live frame waits, before photos.
 	background []job
-	photoQ     []*photo // photos waiting, oldest first: taken when ready and background are empty
+	// batch are sessions of batch work (a video file), taken after live
+	// frames and background detections, and never on every worker: at
+	// most maxPhotosRunning at once, so a live frame always finds one.
+	batch        []job
+	batchRunning int
+	photoQ       []*photo // photos waiting, oldest first: taken when ready and background are empty
 	// photosRunning are photos on a worker now, at most maxPhotosRunning.
 	photosRunning int
 	closed        bool
@@ -229,10 +234,11 @@ func (e *Engine) Close() {
 	e.closed = true
 	waiting := e.ready
 	waiting = append(waiting, e.background...)
+	waiting = append(waiting, e.batch...)
 	for _, p := range e.photoQ {
 		waiting = append(waiting, p)
 	}
-	e.ready, e.background, e.photoQ = nil, nil, nil
+	e.ready, e.background, e.batch, e.photoQ = nil, nil, nil, nil
 	e.wake.Broadcast()
 	e.mu.Unlock()
 	for _, j := range waiting {
@@ -243,7 +249,27 @@ func (e *Engine) Close() {
 }
 
 // schedule queues a live job.
-func (e *Engine) schedule(j job) bool { return e.enqueue(&e.ready, j) }
+func (e *Engine) schedule(j job) bool {
+	if s, ok := j.(*Session); ok && s.batch {
+		return e.enqueue(&e.batch, j)
+	}
+	return e.enqueue(&e.ready, j)
+}
+
+// batchReadyLocked says whether a batch session may be taken now.
+func (e *Engine) batchReadyLocked() bool {
+	return len(e.batch) > 0 && e.batchRunning < e.maxPhotosRunning()
+}
+
+// batchDone is called when a worker finishes a batch session's frame.
+func (e *Engine) batchDone() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.batchRunning--
+	if len(e.batch) > 0 {
+		e.wake.Signal()
+	}
+}
 
 // scheduleBackground queues a job that yields to live frames.
 func (e *Engine) scheduleBackground(j job) bool { return e.enqueue(&e.background, j) }
@@ -277,7 +303,8 @@ func (e *Engine) maxPhotosRunning() int { return max(1, len(e.workers)-1) }
 func (e *Engine) next() job {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for !e.closed && len(e.ready) == 0 && len(e.background) == 0 && (len(e.photoQ) == 0 || e.photosRunning >= e.maxPhotosRunning()) {
+	for !e.closed && len(e.ready) == 0 && len(e.background) == 0 && !e.batchReadyLocked() &&
+		(len(e.photoQ) == 0 || e.photosRunning >= e.maxPhotosRunning()) {
 		e.wake.Wait()
 	}
 	if e.closed {
@@ -293,6 +320,13 @@ func (e *Engine) next() job {
 		j := e.background[0]
 		e.background[0] = nil
 		e.background = e.background[1:]
+		return j
+	}
+	if e.batchReadyLocked() {
+		j := e.batch[0]
+		e.batch[0] = nil
+		e.batch = e.batch[1:]
+		e.batchRunning++
 		return j
 	}
 	p := e.photoQ[0]

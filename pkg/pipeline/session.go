@@ -79,6 +79,9 @@ type SessionOptions struct {
 	QueueDepth int // Ordered only; default 8
 	// Encoder, if set, encodes the answers instead of JPEG (Result.Encoded).
 	Encoder Encoder
+	// Batch marks work no one watches live (a video file): its frames wait
+	// while live frames do, and never hold every worker.
+	Batch bool
 }
 
 // Receiver takes a session's results. Receive is called on a worker for
@@ -164,6 +167,7 @@ type Session struct {
 	effects   []Effect
 	output    Output
 	encoder   Encoder
+	batch     bool
 	dropped   uint64 // frames replaced before processing, in all
 	unlogged  uint64 // of those, not yet logged
 	lastLog   time.Time
@@ -199,6 +203,7 @@ func (e *Engine) NewSession(opts SessionOptions, to Receiver) *Session {
 		effects: opts.Effects,
 		output:  opts.Output,
 		encoder: opts.Encoder,
+		batch:   opts.Batch,
 	}
 }
 
@@ -316,6 +321,9 @@ func (s *Session) logDropsLocked(now time.Time, final bool) {
 // run processes the oldest waiting frame on w, delivers the result, and puts
 // the session back in the engine's queue if more frames wait.
 func (s *Session) run(w *worker) {
+	if s.batch {
+		defer s.engine.batchDone()
+	}
 	s.mu.Lock()
 	var q queued
 	ok := len(s.waiting) > 0 && !s.closed

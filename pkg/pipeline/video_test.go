@@ -2,6 +2,9 @@ package pipeline_test
 
 import (
 	"errors"
+	"fmt"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -148,5 +151,55 @@ func TestSubmittedPicturesAreReleased(t *testing.T) {
 	}
 	if late.Ptr() != nil {
 		t.Error("a picture refused by a closed session was not closed")
+	}
+}
+
+// Batch work (video files) yields to live frames, and never holds every
+// worker: two batch sessions with frames queued on a 2-worker engine keep
+// one worker, so a live frame submitted after them is answered first or
+// second, never behind two batch frames.
+func TestBatchYieldsToLive(t *testing.T) {
+	e := newEngine(t, func(c *pipeline.Config) { c.Workers = 2; c.Delay = 40 * time.Millisecond })
+	jpg := testmedia.WebcamJPEG(t)
+	var mu sync.Mutex
+	var order []string
+	done := make(chan struct{}, 64)
+	receiver := func(kind string) pipeline.ReceiverFunc {
+		return func(r pipeline.Result) {
+			r.Release()
+			mu.Lock()
+			order = append(order, kind)
+			mu.Unlock()
+			done <- struct{}{}
+		}
+	}
+	for i := range 2 {
+		s := e.NewSession(pipeline.SessionOptions{ID: fmt.Sprint("file-", i), Output: pipeline.OutputLandmarks,
+			Queue: pipeline.Ordered, QueueDepth: 8, Batch: true}, receiver("batch"))
+		defer s.Close()
+		for range 3 {
+			if err := s.Submit(ctx, pipeline.Input{JPEG: jpg}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	live := e.NewSession(pipeline.SessionOptions{ID: "camera", Output: pipeline.OutputLandmarks}, receiver("live"))
+	defer live.Close()
+	time.Sleep(10 * time.Millisecond) // batch frames are on the workers
+	if err := live.Submit(ctx, pipeline.Input{JPEG: jpg}); err != nil {
+		t.Fatal(err)
+	}
+	for range 7 {
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			t.Fatal("answers did not all come")
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	t.Logf("answers in order: %v", order)
+	if liveAt := slices.Index(order, "live"); liveAt < 0 || liveAt > 1 {
+		t.Errorf("the live frame was answered %d-th, behind batch frames: %v", liveAt+1, order)
 	}
 }
