@@ -1,7 +1,8 @@
 // The try-on page. Camera frames go to the server over the transport chosen
 // on the page (Socket.IO, WebSocket or HTTP per frame), through the same
-// client module frontends can use (tryon-client.js); settings go as config
-// messages. See docs/protocol.md.
+// client module frontends can use (tryon-client.js), or as the camera's
+// own video track over WebRTC (webrtc.js); settings go as config messages.
+// See docs/protocol.md.
 import { connect } from './tryon-client.js';
 import { connectWebRTC, webrtcStats } from './webrtc.js';
 {
@@ -267,6 +268,8 @@ import { connectWebRTC, webrtcStats } from './webrtc.js';
   ui.toggle.addEventListener('click', () => {
     state.running = !state.running;
     ui.toggle.textContent = state.running ? 'Pause' : 'Resume';
+    // WebRTC sends the camera's track itself: pausing takes it off the connection.
+    if (client && client.replaceTrack) client.replaceTrack(state.running ? video.srcObject.getVideoTracks()[0] : null);
   });
   ui.snapshot.addEventListener('click', () => {
     let href = output.src;
