@@ -1,6 +1,8 @@
 package webrtc
 
 import (
+	"time"
+
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
 )
@@ -15,6 +17,11 @@ import (
 // consecutive numbers. A frame with a packet missing is dropped, and
 // lost reports it: the decoder must then wait for a key frame, which the
 // caller asks for.
+// maxFrameBytes bounds one frame. A 1920x1080 VP8 key frame of a camera
+// is a few hundred kilobytes; a peer that never ends a frame must not grow
+// the server's memory.
+const maxFrameBytes = 4 << 20
+
 type frameAssembler struct {
 	ts      uint32
 	next    uint16 // the sequence number expected next
@@ -48,9 +55,12 @@ func (a *frameAssembler) push(p *rtp.Packet) (frame []byte, lost bool) {
 	}
 	a.next = p.SequenceNumber + 1
 	payload, err := a.vp8.Unmarshal(p.Payload)
-	if err != nil {
+	switch {
+	case err != nil:
 		a.broken = true
-	} else {
+	case len(a.data)+len(payload) > maxFrameBytes:
+		a.broken = true // a frame no camera makes: not held in memory
+	case !a.broken:
 		a.data = append(a.data, payload...)
 	}
 	if !p.Marker {
@@ -61,4 +71,35 @@ func (a *frameAssembler) push(p *rtp.Packet) (frame []byte, lost bool) {
 		return nil, true
 	}
 	return a.data, lost
+}
+
+// frameGate bounds the frames a peer's track may make the server decode:
+// a camera sends 30 a second, and every frame of a VP8 stream must be
+// decoded, on the peer's own goroutine, outside the worker pool. A peer
+// that sends more than maxFrameRate a second (past a burst) has the excess
+// skipped; the stream then waits for a key frame, asked for at most once
+// a second, so a flood costs the server little and slows no one else.
+type frameGate struct {
+	tokens float64
+	last   time.Time
+}
+
+const (
+	maxFrameRate  = 60
+	maxFrameBurst = 30
+)
+
+// allow takes a frame's token at now.
+func (g *frameGate) allow(now time.Time) bool {
+	if g.last.IsZero() {
+		g.tokens = maxFrameBurst
+	} else {
+		g.tokens = min(maxFrameBurst, g.tokens+now.Sub(g.last).Seconds()*maxFrameRate)
+	}
+	g.last = now
+	if g.tokens < 1 {
+		return false
+	}
+	g.tokens--
+	return true
 }

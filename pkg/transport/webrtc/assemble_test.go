@@ -3,6 +3,7 @@ package webrtc
 import (
 	"bytes"
 	"testing"
+	"time"
 
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
@@ -156,4 +157,54 @@ func FuzzFrameAssembler(f *testing.F) {
 			a.push(r)
 		}
 	})
+}
+
+// A peer that never ends its frame does not grow the server's memory: past
+// maxFrameBytes the frame is given up, and the next one comes through.
+func TestEndlessFrameIsBounded(t *testing.T) {
+	var a frameAssembler
+	chunk := append([]byte{0x00}, make([]byte, 1100)...)
+	first := append([]byte{0x10}, make([]byte, 1100)...)
+	seq := uint16(0)
+	push := func(ts uint32, marker bool, payload []byte) ([]byte, bool) {
+		seq++
+		return a.push(&rtp.Packet{Header: rtp.Header{SequenceNumber: seq, Timestamp: ts, Marker: marker}, Payload: payload})
+	}
+	push(1000, false, first)
+	for range 2 * maxFrameBytes / 1100 { // twice the limit, no marker
+		push(1000, false, chunk)
+	}
+	if c := cap(a.data); c > 2*maxFrameBytes {
+		t.Errorf("the assembler holds %d bytes for an endless frame", c)
+	}
+	if frame, lost := push(1000, true, chunk); frame != nil || !lost {
+		t.Errorf("the endless frame was handed over (%d bytes) or not reported lost", len(frame))
+	}
+	if frame, _ := push(4000, true, []byte{0x10, 1, 2}); len(frame) != 2 {
+		t.Errorf("the frame after it: %v", frame)
+	}
+}
+
+// A camera's 30 frames a second all pass the gate; a flood of 200 a second
+// gets about maxFrameRate of them.
+func TestFrameGate(t *testing.T) {
+	count := func(fps int, seconds int) int {
+		var g frameGate
+		start := time.Unix(1000, 0)
+		n := 0
+		for i := range fps * seconds {
+			if g.allow(start.Add(time.Duration(i) * time.Second / time.Duration(fps))) {
+				n++
+			}
+		}
+		return n
+	}
+	if n := count(30, 10); n != 300 {
+		t.Errorf("30 fps for 10 s: %d of 300 frames allowed", n)
+	}
+	n := count(200, 10)
+	t.Logf("200 fps for 10 s: %d of 2000 frames allowed", n)
+	if n > maxFrameRate*10+maxFrameBurst+1 || n < maxFrameRate*10-1 {
+		t.Errorf("200 fps for 10 s: %d frames allowed, want about %d", n, maxFrameRate*10+maxFrameBurst)
+	}
 }

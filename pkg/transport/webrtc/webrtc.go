@@ -487,6 +487,7 @@ func (p *peer) readVideo(remote *pion.TrackRemote) {
 	var (
 		padding paddingFilter
 		frames  frameAssembler
+		gate    frameGate
 		waitKey bool
 		lastPLI time.Time
 	)
@@ -506,6 +507,9 @@ func (p *peer) readVideo(remote *pion.TrackRemote) {
 			continue
 		}
 		frame, lost := frames.push(pkt)
+		if frame != nil && !gate.allow(time.Now()) {
+			frame, lost = nil, true // over the frame rate: skipped, and so is what it predicts
+		}
 		if lost {
 			// A frame is gone: what follows is predicted from it, so
 			// nothing decodes right until a key frame.
