@@ -1,3 +1,4 @@
+//go:build !matprofile
 // +build !matprofile
 
 package gocv
