@@ -80,7 +80,9 @@ type SessionOptions struct {
 	// Encoder, if set, encodes the answers instead of JPEG (Result.Encoded).
 	Encoder Encoder
 	// Batch marks work no one watches live (a video file): its frames wait
-	// while live frames do, and never hold every worker.
+	// while live frames do, and never hold every worker. Its frames'
+	// Captured times are the video's own clock, which paces re-detection,
+	// and no rate is stamped on them.
 	Batch bool
 }
 
@@ -332,7 +334,7 @@ func (s *Session) run(w *worker) {
 		s.waiting[0] = queued{}
 		s.waiting = s.waiting[1:]
 	}
-	job := frameJob{effects: s.effects, output: s.output, encoder: s.encoder, rate: &s.rate, track: &s.track, engine: s.engine}
+	job := frameJob{effects: s.effects, output: s.output, encoder: s.encoder, batch: s.batch, rate: &s.rate, track: &s.track, engine: s.engine}
 	s.mu.Unlock()
 	if !ok {
 		s.finish()

@@ -64,6 +64,7 @@ type frameJob struct {
 	output  Output
 	encoder Encoder // nil: JPEG
 	still   bool
+	batch   bool // a video file: paced by its own clock, no rate stamped
 	rate    *RateMeter
 	track   *tracker
 	engine  *Engine // for background detections
@@ -95,6 +96,14 @@ func (w *worker) process(q queued, job frameJob) (res Result) {
 	gocv.CvtColor(*img, &w.gray, gocv.ColorBGRToGray)
 	lap(&res.Timings.Decode)
 
+	// A live frame's clock is its arrival. A video file's frames arrive as
+	// fast as workers take them, so their clock is the video's own
+	// (Captured): re-detection then comes as often in video time as it
+	// does for a camera.
+	clock := q.at
+	if job.batch && !q.in.Captured.IsZero() {
+		clock = q.in.Captured
+	}
 	var boxes []image.Rectangle
 	detected := true
 	switch {
@@ -116,16 +125,22 @@ func (w *worker) process(q queued, job frameJob) (res Result) {
 			boxes, ok = track.boxes(image.Rect(0, 0, res.Width, res.Height))
 			detected = !ok
 		}
+		// Batch work re-detects in place: nobody waits for its answer, and a
+		// background result would land on a frame that depends on how busy
+		// the workers were, not on the video.
+		if !detected && job.batch && track.redetectDue(w.cfg.RedetectEvery, w.cfg.RedetectInterval, clock) {
+			detected = true
+		}
 		switch {
 		case detected:
 			boxes, err = w.detect(track.searchFiner(), track.narrowest())
-			track.detectedAt = q.at
+			track.detectedAt = clock
 			job.engine.detections.Add(1)
 		default:
 			boxes = append(boxes, fresh...)
-			if track.redetectDue(w.cfg.RedetectEvery, w.cfg.RedetectInterval, q.at) && w.startRedetect(job.engine, track, track.narrowest()) {
+			if track.redetectDue(w.cfg.RedetectEvery, w.cfg.RedetectInterval, clock) && w.startRedetect(job.engine, track, track.narrowest()) {
 				track.sinceDetect = -1 // update counts this frame
-				track.detectedAt = q.at
+				track.detectedAt = clock
 			}
 		}
 	}
@@ -156,7 +171,7 @@ func (w *worker) process(q queued, job frameJob) (res Result) {
 	for _, e := range job.effects {
 		e.Apply(img, res.Faces)
 	}
-	if !still {
+	if !still && !job.batch {
 		effects.DrawFPS(img, res.FPS)
 	}
 	lap(&res.Timings.Effects)

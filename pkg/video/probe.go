@@ -22,11 +22,15 @@ import (
 type Info struct {
 	Width, Height int // as displayed: the rotation applied
 	FPS           float64
-	Frames        int // counted by the container, or estimated from the duration
-	Duration      time.Duration
-	Rotation      int // degrees the picture is turned for display: 0, 90, 180, 270
-	Codec         string
-	HasAudio      bool
+	// FrameRate is FPS as the container gives it, a ratio such as
+	// "30000/1001": the result is written at exactly this rate.
+	FrameRate  string
+	Frames     int // counted by the container, or estimated from the duration
+	Duration   time.Duration
+	Rotation   int // degrees the picture is turned for display: 0, 90, 180, 270
+	Codec      string
+	HasAudio   bool
+	AudioCodec string // of the first audio stream
 }
 
 // Limits bound what Probe accepts.
@@ -116,15 +120,16 @@ func Probe(ctx context.Context, path string, lim Limits) (Info, error) {
 	found := false
 	for _, s := range p.Streams {
 		switch {
-		case s.CodecType == "audio":
+		case s.CodecType == "audio" && !info.HasAudio:
 			info.HasAudio = true
+			info.AudioCodec = s.CodecName
 		case s.CodecType == "video" && s.Disposition.AttachedPic == 0 && !found:
 			found = true
 			info.Codec = s.CodecName
 			info.Width, info.Height = s.Width, s.Height
-			info.FPS = rate(s.AvgFrameRate)
+			info.FPS, info.FrameRate = rate(s.AvgFrameRate), s.AvgFrameRate
 			if info.FPS == 0 {
-				info.FPS = rate(s.RFrameRate)
+				info.FPS, info.FrameRate = rate(s.RFrameRate), s.RFrameRate
 			}
 			info.Frames, _ = strconv.Atoi(s.NbFrames)
 			info.Duration = seconds(s.Duration)

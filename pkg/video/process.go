@@ -1,0 +1,443 @@
+package video
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"strconv"
+	"sync"
+	"time"
+
+	"gocv.io/x/gocv"
+
+	"github.com/livetryon/server/pkg/pipeline"
+)
+
+// Processing a file, in three stages that run at once:
+//
+//	ffmpeg (decode) ──BGR──▶ segments ──▶ engine's batch lane ──▶ writer ──BGR──▶ ffmpeg (x264, audio copied)
+//
+// The decoder's pictures, turned upright so the face detector sees faces
+// the right way up, are cut into contiguous segments. Each segment is its
+// own batch session: it detects on its first frame and tracks within, as a
+// camera client does, so landmark quality is live mode's. Sessions of
+// several segments run on the engine's workers at once, at the batch
+// lane's priority (after every live frame). The writer takes the answers
+// back segment by segment, each in order, and pipes them to the encoder.
+//
+// Memory is bounded by the reorder budget, not by the video's length: the
+// decoder takes a token per picture and the writer gives it back once the
+// picture is written, so at most BufferBytes of pictures are between them.
+
+// Options set up Process.
+type Options struct {
+	ID      string // for the engine's logs
+	Effects []pipeline.Effect
+	// BufferBytes bounds the pictures decoded and not yet written: the
+	// reorder buffer. Default 64 MiB; at least 4 pictures.
+	BufferBytes int64
+	// SegmentFrames is how many consecutive frames one session processes.
+	// Default: the buffer shared by the engine's batch workers and one more
+	// segment, so every batch worker has a segment; at most 120.
+	SegmentFrames int
+	Preset        string // x264's; default "veryfast"
+	CRF           int    // x264's quality; default 20
+	// Progress is called by the writer after each frame; it must not block.
+	Progress func(Progress)
+	// Frame is called by the writer with each finished picture, upright and
+	// in order: width x height BGR, valid only during the call.
+	Frame func(index int, bgr []byte, width, height int)
+}
+
+// Progress is how far a Process has come.
+type Progress struct {
+	Done    int           // frames written
+	Total   int           // frames expected (the probe's count, exact once finished)
+	Elapsed time.Duration // since Process started
+}
+
+// FPS is the frames written per second so far.
+func (p Progress) FPS() float64 {
+	if p.Elapsed <= 0 {
+		return 0
+	}
+	return float64(p.Done) / p.Elapsed.Seconds()
+}
+
+// Left estimates the time to the end at the rate so far.
+func (p Progress) Left() time.Duration {
+	fps := p.FPS()
+	if fps <= 0 || p.Done >= p.Total {
+		return 0
+	}
+	return time.Duration(float64(p.Total-p.Done) / fps * float64(time.Second))
+}
+
+// DefaultBufferBytes is the default reorder budget.
+const DefaultBufferBytes = 64 << 20
+
+// mp4AudioCodecs are the audio codecs copied as they are into the MP4;
+// others are re-encoded as AAC.
+var mp4AudioCodecs = map[string]bool{"aac": true, "mp3": true, "alac": true, "ac3": true, "eac3": true}
+
+// Process applies opts.Effects to every frame of src, described by info
+// (Probe's), and writes an H.264 MP4 to dst: yuv420p, moov first, at the
+// source's frame rate and rotation, with its first audio track. On error
+// or cancellation dst may be left partly written; the caller removes it.
+func Process(ctx context.Context, engine *pipeline.Engine, src string, info Info, dst string, opts Options) (Progress, error) {
+	start := time.Now()
+	width, height := info.Width, info.Height
+	if width <= 0 || height <= 0 || info.FrameRate == "" {
+		return Progress{}, errors.New("video: Process needs Probe's description of the file")
+	}
+	frameBytes := width * height * 3
+	budget := int(max(4, opts.bufferBytes()/int64(frameBytes)))
+	segLen := opts.SegmentFrames
+	if segLen <= 0 {
+		batchWorkers := max(1, engine.Config().Workers-1)
+		segLen = min(120, max(1, budget/(batchWorkers+1)))
+	}
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	dec, decErr := command(ctx, "ffmpeg", decodeArgs(src, width, height)...)
+	decOut, err := dec.StdoutPipe()
+	if err != nil {
+		return Progress{}, err
+	}
+	enc, encErr := command(ctx, "ffmpeg", encodeArgs(src, dst, info, opts)...)
+	encIn, err := enc.StdinPipe()
+	if err != nil {
+		return Progress{}, err
+	}
+	if err := dec.Start(); err != nil {
+		return Progress{}, fmt.Errorf("video: ffmpeg: %w (install Debian's ffmpeg: scripts/install-deps.sh)", err)
+	}
+	if err := enc.Start(); err != nil {
+		dec.Process.Kill()
+		dec.Wait()
+		return Progress{}, fmt.Errorf("video: ffmpeg: %w", err)
+	}
+
+	p := &processor{
+		engine: engine, opts: opts, info: info, start: start,
+		width: width, height: height, frameBytes: frameBytes, segLen: segLen,
+		tokens: make(chan struct{}, budget),
+		free:   make(chan []byte, budget),
+		segs:   make(chan *segment, budget+1),
+	}
+	written := make(chan error, 1)
+	go func() {
+		err := p.write(ctx, encIn)
+		encIn.Close() // the encoder finishes the file on end of input
+		if err != nil {
+			cancel(err)
+		}
+		written <- err
+	}()
+	readErr := p.read(ctx, decOut)
+	if readErr != nil {
+		cancel(readErr)
+	}
+	close(p.segs)
+	writeErr := <-written
+	p.closeSessions()
+	decWait, encWait := dec.Wait(), enc.Wait()
+
+	prog := Progress{Done: p.done, Total: max(p.done, info.Frames), Elapsed: time.Since(start)}
+	switch {
+	case readErr != nil:
+		return prog, readErr
+	case writeErr != nil:
+		return prog, writeErr
+	case ctx.Err() != nil: // the caller's cancellation or deadline
+		return prog, context.Cause(ctx)
+	case decWait != nil:
+		return prog, &Error{CodeCorrupt, "the video could not be decoded: " + firstLine(decErr.Bytes(), src)}
+	case encWait != nil:
+		return prog, fmt.Errorf("video: the encoder failed: %s", firstLine(encErr.Bytes(), src))
+	case p.done == 0:
+		return prog, &Error{CodeCorrupt, "the video has no frame that decodes"}
+	}
+	prog.Total = p.done
+	if info.Rotation != 0 {
+		if err := SetRotation(dst, info.Rotation); err != nil {
+			return prog, err
+		}
+	}
+	if opts.Progress != nil {
+		opts.Progress(prog)
+	}
+	return prog, nil
+}
+
+func (o Options) bufferBytes() int64 {
+	if o.BufferBytes > 0 {
+		return o.BufferBytes
+	}
+	return DefaultBufferBytes
+}
+
+// command makes a subprocess that runs at a lower priority than the
+// server, so a video's decoding and encoding yield the CPU to live
+// clients, and whose error output is kept, up to 8 KiB.
+func command(ctx context.Context, name string, args ...string) (*exec.Cmd, *capped) {
+	cmd := exec.CommandContext(ctx, "nice", append([]string{"-n", "10", name}, args...)...)
+	stderr := &capped{max: 8 << 10}
+	cmd.Stderr = stderr
+	cmd.WaitDelay = 5 * time.Second
+	return cmd, stderr
+}
+
+// decodeArgs decode src's first video stream to raw BGR, turned upright
+// (ffmpeg applies the rotation), every frame as stored, at width x height
+// (a stream that changes size midway is scaled back to it).
+func decodeArgs(src string, width, height int) []string {
+	return []string{"-v", "error", "-nostdin", "-i", src, "-map", "0:v:0", "-fps_mode", "passthrough",
+		"-vf", fmt.Sprintf("scale=%d:%d", width, height), "-f", "rawvideo", "-pix_fmt", "bgr24", "pipe:1"}
+}
+
+// encodeArgs encode raw BGR from stdin as H.264 4:2:0 into dst, turned
+// back to the source's stored orientation (SetRotation then writes the
+// rotation), with src's first audio track, moov first.
+func encodeArgs(src, dst string, info Info, opts Options) []string {
+	preset, crf := opts.Preset, opts.CRF
+	if preset == "" {
+		preset = "veryfast"
+	}
+	if crf <= 0 {
+		crf = 20
+	}
+	// 4:2:0 needs even sides: an odd column or row is cropped.
+	filter := "crop=trunc(iw/2)*2:trunc(ih/2)*2"
+	switch info.Rotation {
+	case 90:
+		filter += ",transpose=cclock"
+	case 180:
+		filter += ",hflip,vflip"
+	case 270:
+		filter += ",transpose=clock"
+	}
+	args := []string{"-v", "error", "-nostdin", "-y",
+		"-f", "rawvideo", "-pix_fmt", "bgr24", "-video_size", fmt.Sprintf("%dx%d", info.Width, info.Height),
+		"-framerate", info.FrameRate, "-i", "pipe:0"}
+	if info.HasAudio {
+		args = append(args, "-i", src, "-map", "0:v:0", "-map", "1:a:0")
+	} else {
+		args = append(args, "-map", "0:v:0")
+	}
+	args = append(args, "-vf", filter, "-c:v", "libx264", "-preset", preset, "-crf", strconv.Itoa(crf), "-pix_fmt", "yuv420p")
+	if info.HasAudio {
+		if mp4AudioCodecs[info.AudioCodec] {
+			args = append(args, "-c:a", "copy")
+		} else {
+			args = append(args, "-c:a", "aac", "-b:a", "160k")
+		}
+	}
+	return append(args, "-movflags", "+faststart", "-f", "mp4", dst)
+}
+
+// processor is one Process's shared state.
+type processor struct {
+	engine     *pipeline.Engine
+	opts       Options
+	info       Info
+	start      time.Time
+	width      int
+	height     int
+	frameBytes int
+	segLen     int
+	tokens     chan struct{} // one per picture between decoder and writer
+	free       chan []byte   // written pictures' buffers, for the encoder hook
+	segs       chan *segment // in order, from the reader to the writer
+	done       int           // frames written; the writer's, read after it ends
+
+	mu       sync.Mutex
+	sessions []*pipeline.Session
+}
+
+// segment is a run of consecutive frames and the session processing them.
+type segment struct {
+	first   int
+	session *pipeline.Session
+	answers chan pipeline.Result // room for every frame: workers never block
+	count   chan int             // the segment's length, once it is cut
+}
+
+// read decodes pictures and submits them, segment by segment.
+func (p *processor) read(ctx context.Context, r io.Reader) error {
+	var seg *segment
+	frames := 0
+	period := 1 / p.info.FPS
+	epoch := time.Now()
+	cut := func() {
+		if seg != nil {
+			seg.count <- frames - seg.first
+		}
+	}
+	defer cut()
+	for i := 0; ; i++ {
+		select {
+		case p.tokens <- struct{}{}:
+		case <-ctx.Done():
+			return nil // the writer's or the caller's reason is the error
+		}
+		img := gocv.NewMatWithSize(p.height, p.width, gocv.MatTypeCV8UC3)
+		pix, err := img.DataPtrUint8()
+		if err == nil {
+			_, err = io.ReadFull(r, pix)
+		}
+		switch {
+		case err == io.EOF:
+			img.Close()
+			return nil
+		case err != nil:
+			img.Close()
+			if ctx.Err() != nil {
+				return nil
+			}
+			if errors.Is(err, io.ErrUnexpectedEOF) {
+				return &Error{CodeCorrupt, fmt.Sprintf("the video ends in the middle of frame %d", i)}
+			}
+			return fmt.Errorf("video: reading the decoder: %w", err)
+		}
+		if seg == nil || i-seg.first == p.segLen {
+			cut()
+			seg = p.newSegment(i)
+			select {
+			case p.segs <- seg:
+			case <-ctx.Done():
+				img.Close()
+				return nil
+			}
+		}
+		frames = i + 1
+		in := pipeline.Input{Image: &img, Tag: i, Captured: epoch.Add(time.Duration(float64(i) * period * float64(time.Second)))}
+		if err := seg.session.Submit(ctx, in); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("video: the pipeline refused frame %d: %w", i, err)
+		}
+	}
+}
+
+func (p *processor) newSegment(first int) *segment {
+	seg := &segment{first: first, answers: make(chan pipeline.Result, p.segLen), count: make(chan int, 1)}
+	seg.session = p.engine.NewSession(pipeline.SessionOptions{
+		ID: fmt.Sprintf("%s/%d", p.opts.ID, first), Effects: p.opts.Effects,
+		Queue: pipeline.Ordered, QueueDepth: p.segLen, Batch: true,
+		Encoder: rawEncoder{p},
+	}, pipeline.ReceiverFunc(func(r pipeline.Result) { seg.answers <- r }))
+	p.mu.Lock()
+	p.sessions = append(p.sessions, seg.session)
+	p.mu.Unlock()
+	return seg
+}
+
+func (p *processor) closeSessions() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, s := range p.sessions {
+		s.Close()
+	}
+	p.sessions = nil
+}
+
+// write takes the answers back in order and pipes them to the encoder.
+func (p *processor) write(ctx context.Context, w io.Writer) error {
+	next := 0
+	for seg := range p.segs {
+		n, got := -1, 0
+		count := seg.count
+		for n < 0 || got < n {
+			select {
+			case n = <-count:
+				count = nil
+				continue
+			case res := <-seg.answers:
+				if err := p.writeFrame(w, res, next); err != nil {
+					return err
+				}
+				got++
+				next++
+			case <-ctx.Done():
+				return nil
+			}
+		}
+		seg.session.Close()
+	}
+	return nil
+}
+
+func (p *processor) writeFrame(w io.Writer, res pipeline.Result, index int) error {
+	defer func() { <-p.tokens }()
+	switch {
+	case res.Err != nil:
+		return &Error{res.Err.Code, fmt.Sprintf("frame %d: %s", index, res.Err.Message)}
+	case res.Tag != index || len(res.Encoded) != p.frameBytes:
+		return fmt.Errorf("video: frame %d came back as %v with %d bytes", index, res.Tag, len(res.Encoded))
+	}
+	if _, err := w.Write(res.Encoded); err != nil {
+		return fmt.Errorf("video: the encoder stopped taking frames: %w", err)
+	}
+	if p.opts.Frame != nil {
+		p.opts.Frame(index, res.Encoded, p.width, p.height)
+	}
+	select {
+	case p.free <- res.Encoded:
+	default:
+	}
+	p.done = index + 1
+	if p.opts.Progress != nil {
+		p.opts.Progress(Progress{Done: p.done, Total: max(p.done, p.info.Frames), Elapsed: time.Since(p.start)})
+	}
+	return nil
+}
+
+// rawEncoder is the sessions' Encoder: it copies the processed picture's
+// pixels into a buffer the writer gives back once written.
+type rawEncoder struct{ p *processor }
+
+func (e rawEncoder) Encode(img gocv.Mat, _ time.Time) ([]byte, error) {
+	pix, err := img.DataPtrUint8()
+	if err != nil {
+		return nil, err
+	}
+	if len(pix) != e.p.frameBytes || !img.IsContinuous() {
+		return nil, fmt.Errorf("a %dx%d picture, not %dx%d", img.Cols(), img.Rows(), e.p.width, e.p.height)
+	}
+	var buf []byte
+	select {
+	case buf = <-e.p.free:
+	default:
+		buf = make([]byte, e.p.frameBytes)
+	}
+	copy(buf, pix)
+	return buf, nil
+}
+
+// capped keeps the first max bytes written to it: a subprocess's error
+// output, which a hostile file could make endless.
+type capped struct {
+	mu  sync.Mutex
+	max int
+	buf []byte
+}
+
+func (c *capped) Write(b []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if room := c.max - len(c.buf); room > 0 {
+		c.buf = append(c.buf, b[:min(room, len(b))]...)
+	}
+	return len(b), nil
+}
+
+func (c *capped) Bytes() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]byte(nil), c.buf...)
+}
