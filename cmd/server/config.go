@@ -19,6 +19,7 @@ import (
 	"github.com/livetryon/server/pkg/landmarks"
 	"github.com/livetryon/server/pkg/pipeline"
 	"github.com/livetryon/server/pkg/publish"
+	"github.com/livetryon/server/pkg/video"
 	"github.com/livetryon/server/pkg/watch"
 )
 
@@ -57,6 +58,13 @@ type Config struct {
 	Sessions        admit.Limits
 	Outbox          client.OutboxLimits
 	ShutdownTimeout time.Duration
+
+	DataDir        string // uploaded videos and their results
+	MaxUploadBytes int64
+	VideoJobs      int // processed at once
+	VideoQueue     int // waiting
+	VideoRetention time.Duration
+	VideoLimits    video.Limits
 }
 
 func parseFlags(args []string) (Config, error) {
@@ -107,6 +115,14 @@ func parseFlags(args []string) (Config, error) {
 	fs.IntVar(&c.Outbox.MaxBytes, "outbox-limit", client.DefaultOutboxLimits.MaxBytes, "bytes the server holds for one client that has not read them; past it, messages are discarded")
 	fs.DurationVar(&c.Outbox.Grace, "outbox-grace", client.DefaultOutboxLimits.Grace, "disconnect a client whose messages stay over --outbox-limit for this long")
 	fs.IntVar(&c.Pipeline.PhotoQueue, "photo-queue", def.PhotoQueue, "photo API requests waiting for a worker; past it, 503 with Retry-After")
+	fs.StringVar(&c.DataDir, "data-dir", "data", "directory for uploaded videos and their results (made if missing); a restart reports the jobs it interrupted as failed")
+	fs.Int64Var(&c.MaxUploadBytes, "max-upload-bytes", 512<<20, "largest video upload, in bytes; a larger one is answered 413 as soon as it passes this")
+	fs.IntVar(&c.VideoJobs, "video-jobs", 1, "uploaded videos processed at once (each uses every worker but one, after live frames)")
+	fs.IntVar(&c.VideoQueue, "video-queue", 16, "uploaded videos waiting their turn; past it, 503 with Retry-After")
+	fs.DurationVar(&c.VideoRetention, "video-retention", time.Hour, "remove a finished video job and its files after this long")
+	fs.DurationVar(&c.VideoLimits.MaxDuration, "video-max-duration", video.DefaultLimits.MaxDuration, "longest video accepted, in play time")
+	fs.IntVar(&c.VideoLimits.MaxSide, "video-max-side", video.DefaultLimits.MaxSide, "largest video width or height accepted, as displayed")
+	fs.IntVar(&c.VideoLimits.MaxPixels, "video-max-pixels", video.DefaultLimits.MaxPixels, "largest video picture accepted, in pixels")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 5*time.Second, "on SIGTERM or Ctrl-C, exit after this long at most; a second signal exits at once")
 	fs.DurationVar(&c.Pipeline.Delay, "debug-delay", 0, "add this delay to every frame, to try a slow server (testing only)")
 	if err := fs.Parse(args); err != nil {
@@ -190,6 +206,18 @@ func (c Config) Validate() error {
 		return fmt.Errorf("--http-session-idle %v: want at least 1s", c.HTTPSessionIdle)
 	case c.WebRTCUDPPort < 0 || c.WebRTCUDPPort > 65535:
 		return fmt.Errorf("--webrtc-udp-port %d: want 0 to 65535", c.WebRTCUDPPort)
+	case c.DataDir == "":
+		return errors.New("--data-dir: want a directory")
+	case c.MaxUploadBytes < 1<<20:
+		return fmt.Errorf("--max-upload-bytes %d: want at least 1 MiB", c.MaxUploadBytes)
+	case c.VideoJobs < 1:
+		return fmt.Errorf("--video-jobs %d: want at least 1", c.VideoJobs)
+	case c.VideoQueue < 1:
+		return fmt.Errorf("--video-queue %d: want at least 1", c.VideoQueue)
+	case c.VideoRetention < time.Second:
+		return fmt.Errorf("--video-retention %v: want at least 1s", c.VideoRetention)
+	case c.VideoLimits.MaxDuration < time.Second || c.VideoLimits.MaxSide < 64 || c.VideoLimits.MaxPixels < 64*64:
+		return errors.New("--video-max-duration, --video-max-side, --video-max-pixels: want at least 1s, 64 and 4096")
 	case c.HTTPMaxSessions < 1:
 		return fmt.Errorf("--http-max-sessions %d: want at least 1", c.HTTPMaxSessions)
 	case c.Sessions.MaxSessions < 1:

@@ -33,7 +33,7 @@ func newHTTPServer(h http.Handler) *http.Server {
 func limitRequests(next http.Handler, bodyTimeout time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rc := http.NewResponseController(w)
-		if r.Body != nil && r.Body != http.NoBody {
+		if r.Body != nil && r.Body != http.NoBody && !upload(r) {
 			rc.SetReadDeadline(time.Now().Add(bodyTimeout))
 			r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
 		}
@@ -45,11 +45,17 @@ func limitRequests(next http.Handler, bodyTimeout time.Duration) http.Handler {
 }
 
 // streaming reports the routes whose responses last: they set their own
-// write deadlines.
+// write deadlines (a video job's events, preview and result among them).
 func streaming(r *http.Request) bool {
 	p := r.URL.Path
 	return p == "/ws" || strings.HasPrefix(p, "/socket.io/") || strings.HasPrefix(p, "/watch/") ||
-		r.Header.Get("Upgrade") != ""
+		strings.HasPrefix(p, "/api/v1/videos/") || r.Header.Get("Upgrade") != ""
+}
+
+// upload reports a video upload, which may rightly take minutes from a
+// phone: its body has a deadline per read instead (pkg/transport/videoapi).
+func upload(r *http.Request) bool {
+	return r.Method == http.MethodPost && r.URL.Path == "/api/v1/videos"
 }
 
 // deadlineBody lifts the body's read deadline once the body has been read

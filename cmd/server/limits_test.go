@@ -441,7 +441,7 @@ func startProcessEnv(t *testing.T, env []string, flags ...string) *process {
 	addr := ln.Addr().String()
 	ln.Close()
 	p := &process{base: "http://" + addr, logs: &syncBuffer{}, exited: make(chan struct{})}
-	p.cmd = exec.Command(bin, append([]string{"--addr", addr, "--log-format", "json"}, flags...)...)
+	p.cmd = exec.Command(bin, append([]string{"--addr", addr, "--log-format", "json", "--data-dir", t.TempDir()}, flags...)...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "GOGC=") && !strings.HasPrefix(kv, "GOMEMLIMIT=") {

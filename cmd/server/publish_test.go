@@ -44,7 +44,7 @@ func runServer(t *testing.T, env map[string]string, flags ...string) (*Server, s
 	for k, v := range env {
 		t.Setenv(k, v)
 	}
-	cfg, err := parseFlags(append([]string{"--addr", "127.0.0.1:0"}, flags...))
+	cfg, err := parseFlags(append([]string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir()}, flags...))
 	if err != nil {
 		t.Fatal(err)
 	}

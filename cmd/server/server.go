@@ -16,10 +16,12 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/livetryon/server/pkg/jobs"
 	"github.com/livetryon/server/pkg/transport/webrtc"
 	pionwebrtc "github.com/pion/webrtc/v4"
 
@@ -38,6 +40,7 @@ import (
 	"github.com/livetryon/server/pkg/transport/httpapi"
 	"github.com/livetryon/server/pkg/transport/httpframe"
 	"github.com/livetryon/server/pkg/transport/socketio"
+	"github.com/livetryon/server/pkg/transport/videoapi"
 	"github.com/livetryon/server/pkg/transport/websocket"
 	"github.com/livetryon/server/pkg/watch"
 )
@@ -54,6 +57,8 @@ type Server struct {
 	frames    *httpframe.Server
 	webrtc    *webrtc.Server
 	api       *httpapi.Server
+	jobs      *jobs.Manager
+	videos    *videoapi.Server
 	access    *publish.Access
 	gate      *admit.Gate
 	metrics   *metrics.Metrics
@@ -102,6 +107,12 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	s.registerMetrics()
 	s.api = httpapi.New(engine, defaultEffects, log)
+	if s.jobs, err = jobs.New(jobs.Config{Dir: filepath.Join(cfg.DataDir, "videos"), Concurrent: cfg.VideoJobs, MaxQueued: cfg.VideoQueue,
+		Retention: cfg.VideoRetention, Limits: cfg.VideoLimits, Logger: log}, engine); err != nil {
+		engine.Close()
+		return nil, err
+	}
+	s.videos = videoapi.New(s.jobs, s.watch, videoapi.Options{MaxUploadBytes: cfg.MaxUploadBytes, Effects: defaultEffects, Logger: log})
 	if s.tls, err = s.tlsConfig(); err != nil {
 		engine.Close()
 		return nil, err
@@ -127,6 +138,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/ws", s.websocket.Handler())
 	mux.Handle("/api/v1/frames", s.frames.Handler())
 	mux.Handle("/api/v1/webrtc/", s.webrtc.Handler())
+	mux.Handle("/api/v1/videos", s.videos.Handler())
+	mux.Handle("/api/v1/videos/", s.videos.Handler())
 	mux.HandleFunc("GET /api/v1/stats", s.serveStats)
 	mux.Handle("GET /metrics", s.metrics.Handler())
 	mux.Handle("/api/v1/", s.api.Handler()) // photos, and JSON 404s
@@ -173,13 +186,14 @@ type Stats struct {
 	Watch          watch.Stats     `json:"watch"`
 	Admission      admit.Stats     `json:"admission"` // sessions of every transport, and those refused
 	Clients        metrics.Summary `json:"clients"`   // outboxes, slow clients, refusals
+	Videos         jobs.Stats      `json:"videos"`    // uploaded-video jobs
 }
 
 func (s *Server) serveStats(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	json.NewEncoder(w).Encode(Stats{Stats: s.engine.Stats(), HTTPSessions: s.frames.Sessions(), WebRTCSessions: s.webrtc.Sessions(), Watch: s.watch.Stats(),
-		Admission: s.gate.Stats(), Clients: s.metrics.Summary()})
+		Admission: s.gate.Stats(), Clients: s.metrics.Summary(), Videos: s.jobs.Stats()})
 }
 
 // Serve listens on cfg.Addr until ctx is done, then shuts down in order:
@@ -260,6 +274,7 @@ func (s *Server) shutdown(servers []*http.Server) {
 			go func() { defer wg.Done(); hs.Shutdown(ctx) }() // closes the listeners at once
 		}
 		s.closeTransports()
+		s.jobs.Close() // before the engine: a job waits for its frames
 		s.engine.Close()
 		wg.Wait()
 	}()
@@ -288,6 +303,7 @@ func (s *Server) closeTransports() {
 // Close stops the transports and the workers.
 func (s *Server) Close() {
 	s.closeTransports()
+	s.jobs.Close()
 	s.engine.Close()
 }
 

@@ -1,17 +1,21 @@
 package testmedia
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"io"
 	"math"
+	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 
 	"gocv.io/x/gocv"
 
 	"github.com/livetryon/server/internal/cvimage"
+	"github.com/livetryon/server/internal/cvjpeg"
 	"github.com/livetryon/server/internal/frameid"
 	"github.com/livetryon/server/pkg/video"
 )
@@ -147,4 +151,91 @@ func (l *limitedOutput) Write(p []byte) (int, error) {
 		l.b = append(l.b, p[:min(len(p), 4096-len(l.b))]...)
 	}
 	return len(p), nil
+}
+
+// FFprobeField is one field of the first video stream, as ffprobe says.
+func FFprobeField(t testing.TB, path, field string) string {
+	t.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream="+field,
+		"-of", "default=noprint_wrappers=1:nokey=1", path).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// topLevelBoxes are the names of an MP4's top-level boxes, in file order.
+func topLevelBoxes(t testing.TB, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for at := 0; at+8 <= len(b); {
+		size := int(uint32(b[at])<<24 | uint32(b[at+1])<<16 | uint32(b[at+2])<<8 | uint32(b[at+3]))
+		names = append(names, string(b[at+4:at+8]))
+		if size < 8 {
+			break
+		}
+		at += size
+	}
+	return names
+}
+
+// CheckTryOnClip checks the try-on result out of the clip c, made with
+// blue lipstick: every frame there, in order (the stamped numbers read
+// back), lips blue where the original's lips are, H.264 4:2:0 with the
+// moov first, and the clip's size, rotation, rate, frame count and sound.
+func CheckTryOnClip(t testing.TB, c VideoClip, out string) {
+	t.Helper()
+	info, err := video.Probe(context.Background(), out, video.DefaultLimits)
+	if err != nil {
+		t.Fatalf("the result does not probe: %v", err)
+	}
+	if info.Codec != "h264" || info.Width != c.Width || info.Height != c.Height || info.Frames != c.Frames || info.FrameRate != "30/1" {
+		t.Errorf("result %+v; want h264 %dx%d, %d frames at 30/1", info, c.Width, c.Height, c.Frames)
+	}
+	if info.Rotation != c.Rotation {
+		t.Errorf("result rotation %d, want the clip's %d", info.Rotation, c.Rotation)
+	}
+	if c.Audio && (!info.HasAudio || info.AudioCodec != "aac") {
+		t.Errorf("result audio %v %q; want the clip's AAC track", info.HasAudio, info.AudioCodec)
+	}
+	if pf := FFprobeField(t, out, "pix_fmt"); pf != "yuv420p" {
+		t.Errorf("pixel format %q, want yuv420p", pf)
+	}
+	boxes := strings.Join(topLevelBoxes(t, out), " ")
+	if m, d := strings.Index(boxes, "moov"), strings.Index(boxes, "mdat"); m < 0 || d < 0 || m > d {
+		t.Errorf("boxes %s: moov must come before mdat (faststart)", boxes)
+	}
+
+	orig := gocv.NewMatWithSize(c.Height, c.Width, gocv.MatTypeCV8UC3)
+	defer orig.Close()
+	checked := 0
+	n := VideoFrames(t, out, c.Width, c.Height, func(i int, img gocv.Mat) {
+		if id, ok := frameid.ReadImage(img); !ok || id != i%frameid.Modulo {
+			t.Errorf("frame %d of the result carries number %d (read: %v)", i, id, ok)
+		}
+		if i%15 != 7 {
+			return
+		}
+		ClipFrame(t, c, i, &orig)
+		jpg, err := cvjpeg.EncodeBytes(orig, cvjpeg.Options{Quality: 95})
+		if err != nil {
+			t.Fatal(err)
+		}
+		faces := Faces(t, jpg)
+		if len(faces) != 1 {
+			t.Fatalf("the clip's frame %d has %d faces", i, len(faces))
+		}
+		lip := LipPoint(faces[0])
+		if before, after := Blueness(orig, lip), Blueness(img, lip); after < before+40 {
+			t.Errorf("frame %d: lips' blueness %d → %d; not recoloured", i, before, after)
+		}
+		checked++
+	})
+	if n != c.Frames || checked == 0 {
+		t.Errorf("the result has %d frames (lips checked on %d); the clip has %d", n, checked, c.Frames)
+	}
 }

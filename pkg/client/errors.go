@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/livetryon/server/pkg/frame"
+	"github.com/livetryon/server/pkg/video"
 )
 
 // Error codes that clients see, besides those of package frame. Like
@@ -31,6 +32,9 @@ const (
 	CodeBadBody         = "bad_body"          // the HTTP body could not be read
 	CodeUnsupportedType = "unsupported_type"  // a Content-Type the endpoint does not take
 	CodeNotFound        = "not_found"
+	CodeUnknownJob      = "unknown_job" // a video job that is unknown, expired or removed
+	CodeNotReady        = "not_ready"   // a video job's result before it is done
+	CodeNoSpace         = "no_space"    // the server's disk has no room for an upload and its result
 	CodeMethod          = "method_not_allowed"
 )
 
@@ -66,6 +70,13 @@ var httpStatus = map[string]int{
 	CodeBadBody:             http.StatusBadRequest,
 	CodeUnsupportedType:     http.StatusUnsupportedMediaType,
 	CodeNotFound:            http.StatusNotFound,
+	CodeUnknownJob:          http.StatusNotFound,
+	CodeNotReady:            http.StatusConflict,
+	CodeNoSpace:             http.StatusInsufficientStorage,
+	video.CodeEmpty:         http.StatusBadRequest,
+	video.CodeNotVideo:      http.StatusUnsupportedMediaType,
+	video.CodeCorrupt:       http.StatusUnprocessableEntity,
+	video.CodeTooLong:       http.StatusRequestEntityTooLarge,
 	CodeMethod:              http.StatusMethodNotAllowed,
 }
 

@@ -100,6 +100,7 @@ func Process(ctx context.Context, engine *pipeline.Engine, src string, info Info
 		segLen = min(120, max(1, budget/(batchWorkers+1)))
 	}
 
+	parent := ctx
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	dec, decErr := command(ctx, "ffmpeg", decodeArgs(src, width, height)...)
@@ -148,12 +149,12 @@ func Process(ctx context.Context, engine *pipeline.Engine, src string, info Info
 
 	prog := Progress{Done: p.done, Total: max(p.done, info.Frames), Elapsed: time.Since(start)}
 	switch {
+	case parent.Err() != nil: // the caller's cancellation or deadline, whatever it broke
+		return prog, parent.Err()
 	case readErr != nil:
 		return prog, readErr
 	case writeErr != nil:
 		return prog, writeErr
-	case ctx.Err() != nil: // the caller's cancellation or deadline
-		return prog, context.Cause(ctx)
 	case decWait != nil:
 		return prog, &Error{CodeCorrupt, "the video could not be decoded: " + firstLine(decErr.Bytes(), src)}
 	case encWait != nil:

@@ -3,16 +3,12 @@ package video_test
 import (
 	"context"
 	"errors"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"gocv.io/x/gocv"
 
-	"github.com/livetryon/server/internal/cvjpeg"
 	"github.com/livetryon/server/internal/frameid"
 	"github.com/livetryon/server/internal/testmedia"
 	"github.com/livetryon/server/pkg/effects"
@@ -39,92 +35,6 @@ func blueLipstick(t *testing.T) []pipeline.Effect {
 		t.Fatal(err)
 	}
 	return fx
-}
-
-// ffprobeField is one field of the first video stream, as ffprobe says.
-func ffprobeField(t *testing.T, path, field string) string {
-	t.Helper()
-	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream="+field,
-		"-of", "default=noprint_wrappers=1:nokey=1", path).Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.TrimSpace(string(out))
-}
-
-// topLevelBoxes are the names of an MP4's top-level boxes, in file order.
-func topLevelBoxes(t *testing.T, path string) []string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for at := 0; at+8 <= len(b); {
-		size := int(uint32(b[at])<<24 | uint32(b[at+1])<<16 | uint32(b[at+2])<<8 | uint32(b[at+3]))
-		names = append(names, string(b[at+4:at+8]))
-		if size < 8 {
-			break
-		}
-		at += size
-	}
-	return names
-}
-
-// checkResult checks a processed clip against the clip it was made from:
-// every frame there, in order (the stamped numbers read back), lips blue
-// where the original's lips are, and the same size, rate and sound.
-func checkResult(t *testing.T, c testmedia.VideoClip, out string) {
-	t.Helper()
-	info, err := video.Probe(context.Background(), out, video.DefaultLimits)
-	if err != nil {
-		t.Fatalf("the result does not probe: %v", err)
-	}
-	if info.Codec != "h264" || info.Width != c.Width || info.Height != c.Height || info.Frames != c.Frames || info.FrameRate != "30/1" {
-		t.Errorf("result %+v; want h264 %dx%d, %d frames at 30/1", info, c.Width, c.Height, c.Frames)
-	}
-	if info.Rotation != c.Rotation {
-		t.Errorf("result rotation %d, want the clip's %d", info.Rotation, c.Rotation)
-	}
-	if c.Audio && (!info.HasAudio || info.AudioCodec != "aac") {
-		t.Errorf("result audio %v %q; want the clip's AAC track", info.HasAudio, info.AudioCodec)
-	}
-	if pf := ffprobeField(t, out, "pix_fmt"); pf != "yuv420p" {
-		t.Errorf("pixel format %q, want yuv420p", pf)
-	}
-	boxes := strings.Join(topLevelBoxes(t, out), " ")
-	if m, d := strings.Index(boxes, "moov"), strings.Index(boxes, "mdat"); m < 0 || d < 0 || m > d {
-		t.Errorf("boxes %s: moov must come before mdat (faststart)", boxes)
-	}
-
-	orig := gocv.NewMatWithSize(c.Height, c.Width, gocv.MatTypeCV8UC3)
-	defer orig.Close()
-	checked := 0
-	n := testmedia.VideoFrames(t, out, c.Width, c.Height, func(i int, img gocv.Mat) {
-		if id, ok := frameid.ReadImage(img); !ok || id != i%frameid.Modulo {
-			t.Errorf("frame %d of the result carries number %d (read: %v)", i, id, ok)
-		}
-		if i%15 != 7 {
-			return
-		}
-		testmedia.ClipFrame(t, c, i, &orig)
-		jpg, err := cvjpeg.EncodeBytes(orig, cvjpeg.Options{Quality: 95})
-		if err != nil {
-			t.Fatal(err)
-		}
-		faces := testmedia.Faces(t, jpg)
-		if len(faces) != 1 {
-			t.Fatalf("the clip's frame %d has %d faces", i, len(faces))
-		}
-		lip := testmedia.LipPoint(faces[0])
-		if before, after := testmedia.Blueness(orig, lip), testmedia.Blueness(img, lip); after < before+40 {
-			t.Errorf("frame %d: lips' blueness %d → %d; not recoloured", i, before, after)
-		}
-		checked++
-	})
-	if n != c.Frames || checked == 0 {
-		t.Errorf("the result has %d frames (lips checked on %d); the clip has %d", n, checked, c.Frames)
-	}
 }
 
 // A clip with a moving face and a sine-wave track comes back with every
@@ -161,7 +71,7 @@ func TestProcessKeepsEveryFrameInOrder(t *testing.T) {
 	if prog.Done != c.Frames || frames != c.Frames || len(progress) == 0 || progress[len(progress)-1].Done != c.Frames {
 		t.Errorf("progress %+v, %d preview frames; want %d frames", prog, frames, c.Frames)
 	}
-	checkResult(t, c, out)
+	testmedia.CheckTryOnClip(t, c, out)
 	if s := e.Stats(); s.Sessions != 0 {
 		t.Errorf("%d sessions left open", s.Sessions)
 	}
@@ -185,10 +95,10 @@ func TestProcessKeepsRotation(t *testing.T) {
 	if _, err := video.Process(context.Background(), newEngine(t, 2), in, info, out, video.Options{Effects: blueLipstick(t)}); err != nil {
 		t.Fatal(err)
 	}
-	if w, h := ffprobeField(t, out, "width"), ffprobeField(t, out, "height"); w != "640" || h != "360" {
+	if w, h := testmedia.FFprobeField(t, out, "width"), testmedia.FFprobeField(t, out, "height"); w != "640" || h != "360" {
 		t.Errorf("stored as %sx%s; want 640x360, as the clip is", w, h)
 	}
-	checkResult(t, c, out)
+	testmedia.CheckTryOnClip(t, c, out)
 }
 
 // With room for only 4 pictures between decoder and encoder, and segments

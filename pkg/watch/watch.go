@@ -257,6 +257,12 @@ func (h *Hub) serveStream(w http.ResponseWriter, r *http.Request) {
 		client.WriteHTTPError(w, client.CodeUnknownWatch, "no live session has this watch id")
 		return
 	}
+	h.ServeStream(w, r, s)
+}
+
+// ServeStream serves s as MJPEG, as GET /watch/{id} does, for routes of
+// their own (a video job's preview), within the hub's viewer limits.
+func (h *Hub) ServeStream(w http.ResponseWriter, r *http.Request, s *Stream) {
 	if why := h.join(s); why != "" {
 		client.WriteHTTPError(w, client.CodeTooManyViewers, why)
 		return

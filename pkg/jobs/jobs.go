@@ -1,0 +1,563 @@
+// Package jobs runs uploaded videos through the try-on pipeline: a bounded
+// queue of jobs, a few processed at once (pkg/video), each with its files
+// in its own directory under the data directory, its progress observable
+// while it runs, and its result kept for a retention time.
+//
+// A job's state is written to its directory at every change of state, so
+// a restarted server knows its jobs: finished ones are served until they
+// expire, and unfinished ones are reported failed ("interrupted"), never
+// lost silently.
+package jobs
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/livetryon/server/internal/cvjpeg"
+	"github.com/livetryon/server/pkg/effects"
+	"github.com/livetryon/server/pkg/pipeline"
+	"github.com/livetryon/server/pkg/video"
+)
+
+// State is where a job is in its life.
+type State string
+
+const (
+	Queued     State = "queued"
+	Processing State = "processing"
+	Done       State = "done"
+	Failed     State = "failed"
+	Cancelled  State = "cancelled"
+)
+
+// Finished says whether the job will change no more.
+func (s State) Finished() bool { return s == Done || s == Failed || s == Cancelled }
+
+// Codes of a failed job's error, besides pkg/video's.
+const (
+	CodeInterrupted = "interrupted" // the server stopped while the job was queued or running
+	CodeInternal    = "internal"    // the server failed; the video may be fine
+)
+
+// Status is a job as its owner sees it: GET /api/v1/videos/{id}.
+type Status struct {
+	ID    string `json:"id"`
+	State State  `json:"state"`
+	// Position is the place in the queue, 1 being next; 0 once started.
+	Position    int            `json:"queue_position,omitempty"`
+	FramesDone  int            `json:"frames_done"`
+	FramesTotal int            `json:"frames_total"`
+	FPS         float64        `json:"fps"`         // frames processed per second so far
+	TimeLeft    float64        `json:"time_left_s"` // estimated, in seconds
+	Error       *Error         `json:"error,omitempty"`
+	Effects     []effects.Spec `json:"effects"`
+	Input       Input          `json:"input"`
+	Created     time.Time      `json:"created"`
+	Started     *time.Time     `json:"started,omitempty"`
+	Finished    *time.Time     `json:"finished,omitempty"`
+	Expires     *time.Time     `json:"expires,omitempty"` // when a finished job's files are removed
+	ResultBytes int64          `json:"result_bytes,omitempty"`
+}
+
+// Input describes the uploaded video.
+type Input struct {
+	Name     string  `json:"name,omitempty"` // the file name the client gave
+	Bytes    int64   `json:"bytes"`
+	Width    int     `json:"width"` // as displayed
+	Height   int     `json:"height"`
+	FPS      float64 `json:"fps"`
+	Duration float64 `json:"duration_s"`
+	Rotation int     `json:"rotation"`
+	Audio    bool    `json:"audio"`
+}
+
+// Error is why a job failed.
+type Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Config sets up a Manager.
+type Config struct {
+	Dir         string        // the data directory; made if missing
+	Concurrent  int           // jobs processed at once; default 1 (a job already uses every batch worker)
+	MaxQueued   int           // jobs waiting; past it Add refuses (ErrQueueFull); default 16
+	Retention   time.Duration // a finished job's files are removed after this; default 1 hour
+	Limits      video.Limits  // what an upload may be
+	BufferBytes int64         // each job's reorder buffer (video.Options); default video's
+	// PreviewFPS bounds the JPEGs made for a job's watchers; default 15.
+	PreviewFPS float64
+	Logger     zerolog.Logger
+}
+
+// Preview is where a job's watchers get its frames: pkg/watch's Stream.
+type Preview interface {
+	Viewers() int
+	Publish(jpg []byte)
+	Close()
+}
+
+// ErrQueueFull is Add's answer when MaxQueued jobs wait.
+var ErrQueueFull = errors.New("jobs: the queue is full")
+
+// ErrClosed is the answer of a closed Manager.
+var ErrClosed = errors.New("jobs: the manager is closed")
+
+// Manager holds the jobs.
+type Manager struct {
+	cfg    Config
+	engine *pipeline.Engine
+	log    zerolog.Logger
+
+	mu      sync.Mutex
+	jobs    map[string]*job
+	queue   []*job // waiting, first next
+	running int
+	closed  bool
+	wg      sync.WaitGroup
+	stop    chan struct{}
+}
+
+type job struct {
+	dir     string
+	fx      []pipeline.Effect
+	info    video.Info // the probe's, for the processing
+	preview Preview
+	cancel  context.CancelFunc // set while processing
+	changed chan struct{}      // closed and replaced at every change
+	status  Status             // guarded by Manager.mu
+	removed bool               // DELETE: the files go when the job stops
+}
+
+// record is what a job's directory keeps of it across restarts.
+type record struct {
+	Status Status `json:"status"`
+}
+
+// New opens the data directory: jobs a previous run left are loaded,
+// unfinished ones marked failed, and half-made uploads removed.
+func New(cfg Config, engine *pipeline.Engine) (*Manager, error) {
+	if cfg.Concurrent <= 0 {
+		cfg.Concurrent = 1
+	}
+	if cfg.MaxQueued <= 0 {
+		cfg.MaxQueued = 16
+	}
+	if cfg.Retention <= 0 {
+		cfg.Retention = time.Hour
+	}
+	if cfg.PreviewFPS <= 0 {
+		cfg.PreviewFPS = 15
+	}
+	if cfg.Limits == (video.Limits{}) {
+		cfg.Limits = video.DefaultLimits
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("jobs: the data directory: %w", err)
+	}
+	m := &Manager{cfg: cfg, engine: engine, log: cfg.Logger, jobs: map[string]*job{}, stop: make(chan struct{})}
+	if err := m.load(); err != nil {
+		return nil, err
+	}
+	m.wg.Add(1)
+	go m.expire()
+	return m, nil
+}
+
+// Limits are the upload limits the manager was set up with.
+func (m *Manager) Limits() video.Limits { return m.cfg.Limits }
+
+// Dir is the data directory.
+func (m *Manager) Dir() string { return m.cfg.Dir }
+
+// load reads the jobs a previous run left.
+func (m *Manager) load() error {
+	entries, err := os.ReadDir(m.cfg.Dir)
+	if err != nil {
+		return fmt.Errorf("jobs: the data directory: %w", err)
+	}
+	now := time.Now()
+	for _, e := range entries {
+		dir := filepath.Join(m.cfg.Dir, e.Name())
+		if !e.IsDir() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "job.json"))
+		var rec record
+		if err != nil || json.Unmarshal(b, &rec) != nil || rec.Status.ID != e.Name() {
+			os.RemoveAll(dir) // an upload that never became a job
+			continue
+		}
+		j := &job{dir: dir, changed: make(chan struct{}), status: rec.Status}
+		if !j.status.State.Finished() {
+			j.status.State = Failed
+			j.status.Error = &Error{CodeInterrupted, "the server stopped before this video was finished; upload it again"}
+			j.status.Finished = &now
+			j.status.Position = 0
+			os.Remove(filepath.Join(dir, resultPart))
+			m.log.Warn().Str("job", j.status.ID).Msg("video job interrupted by a restart: marked failed")
+		}
+		if j.status.State != Done {
+			os.Remove(filepath.Join(dir, inputName)) // nothing will use it again
+		}
+		m.setExpiry(j)
+		m.persist(j)
+		m.jobs[j.status.ID] = j
+	}
+	return nil
+}
+
+// File names in a job's directory.
+const (
+	inputName  = "input"
+	resultName = "result.mp4"
+	resultPart = "result.mp4.part"
+)
+
+// NewUpload makes a directory for an upload and returns its id and the
+// path to write the file to. The caller passes both to Add, or calls
+// Discard.
+func (m *Manager) NewUpload() (id, path string, err error) {
+	b := make([]byte, 16)
+	rand.Read(b)
+	id = hex.EncodeToString(b)
+	dir := filepath.Join(m.cfg.Dir, id)
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return "", "", fmt.Errorf("jobs: %w", err)
+	}
+	return id, filepath.Join(dir, inputName), nil
+}
+
+// Discard removes an upload that did not become a job.
+func (m *Manager) Discard(id string) {
+	if len(id) == 32 {
+		os.RemoveAll(filepath.Join(m.cfg.Dir, id))
+	}
+}
+
+// QueueFull says whether Add would refuse a job now: checked before an
+// upload is read, so a full server wastes no disk on it.
+func (m *Manager) QueueFull() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.queue) >= m.cfg.MaxQueued
+}
+
+// Add probes the upload id (from NewUpload) and queues it as a job. A
+// file that is not an acceptable video gets a *video.Error, and its
+// upload is removed, as it is on any error.
+func (m *Manager) Add(ctx context.Context, id, name string, fx []pipeline.Effect, preview Preview) (Status, error) {
+	dir := filepath.Join(m.cfg.Dir, id)
+	path := filepath.Join(dir, inputName)
+	fail := func(err error) (Status, error) {
+		os.RemoveAll(dir)
+		if preview != nil {
+			preview.Close()
+		}
+		return Status{}, err
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return fail(err)
+	}
+	info, err := video.Probe(ctx, path, m.cfg.Limits)
+	if err != nil {
+		return fail(err)
+	}
+	now := time.Now()
+	j := &job{dir: dir, fx: fx, info: info, preview: preview, changed: make(chan struct{}), status: Status{
+		ID: id, State: Queued, FramesTotal: info.Frames, Effects: effects.SpecsOf(fx), Created: now,
+		Input: Input{Name: clip(name), Bytes: st.Size(), Width: info.Width, Height: info.Height, FPS: info.FPS,
+			Duration: info.Duration.Seconds(), Rotation: info.Rotation, Audio: info.HasAudio},
+	}}
+	m.mu.Lock()
+	switch {
+	case m.closed:
+		m.mu.Unlock()
+		return fail(ErrClosed)
+	case len(m.queue) >= m.cfg.MaxQueued:
+		m.mu.Unlock()
+		return fail(ErrQueueFull)
+	}
+	m.jobs[id] = j
+	m.queue = append(m.queue, j)
+	m.positionsLocked()
+	m.persist(j)
+	status := j.status
+	m.startLocked()
+	m.mu.Unlock()
+	m.log.Info().Str("job", id).Int("frames", info.Frames).Str("size", fmt.Sprintf("%dx%d", info.Width, info.Height)).Msg("video job queued")
+	return status, nil
+}
+
+// startLocked starts queued jobs while fewer than Concurrent run.
+func (m *Manager) startLocked() {
+	for m.running < m.cfg.Concurrent && len(m.queue) > 0 && !m.closed {
+		j := m.queue[0]
+		m.queue[0] = nil
+		m.queue = m.queue[1:]
+		m.running++
+		ctx, cancel := context.WithCancel(context.Background())
+		j.cancel = cancel
+		now := time.Now()
+		j.status.State, j.status.Started = Processing, &now
+		m.positionsLocked()
+		m.notifyLocked(j)
+		m.persist(j)
+		m.wg.Add(1)
+		go m.run(ctx, j)
+	}
+}
+
+// positionsLocked numbers the queue.
+func (m *Manager) positionsLocked() {
+	for i, j := range m.queue {
+		if j.status.Position != i+1 {
+			j.status.Position = i + 1
+			m.notifyLocked(j)
+		}
+	}
+}
+
+// run processes one job.
+func (m *Manager) run(ctx context.Context, j *job) {
+	defer m.wg.Done()
+	id, info := j.status.ID, j.info
+	var lastPreview time.Time
+	var lastNotify time.Time
+	part := filepath.Join(j.dir, resultPart)
+	prog, err := video.Process(ctx, m.engine, filepath.Join(j.dir, inputName), info, part, video.Options{
+		ID: "video/" + id[:8], Effects: j.fx, BufferBytes: m.cfg.BufferBytes,
+		Progress: func(p video.Progress) {
+			m.mu.Lock()
+			j.status.FramesDone, j.status.FramesTotal = p.Done, p.Total
+			j.status.FPS, j.status.TimeLeft = round(p.FPS()), round(p.Left().Seconds())
+			if now := time.Now(); now.Sub(lastNotify) >= 100*time.Millisecond {
+				lastNotify = now
+				m.notifyLocked(j)
+			}
+			m.mu.Unlock()
+		},
+		Frame: func(_ int, bgr []byte, width, height int) {
+			now := time.Now()
+			if j.preview == nil || j.preview.Viewers() == 0 || now.Sub(lastPreview).Seconds() < 1/m.cfg.PreviewFPS {
+				return
+			}
+			lastPreview = now
+			if buf, err := cvjpeg.EncodeBGR(bgr, width, height, cvjpeg.Options{Quality: 75}); err == nil {
+				j.preview.Publish(append([]byte(nil), buf.Bytes()...))
+				buf.Close()
+			}
+		},
+	})
+	if err == nil {
+		err = os.Rename(part, filepath.Join(j.dir, resultName))
+	}
+	os.Remove(filepath.Join(j.dir, inputName)) // the result has what it needs from it
+
+	m.mu.Lock()
+	now := time.Now()
+	j.status.Finished, j.status.TimeLeft = &now, 0
+	j.status.FramesDone, j.status.FPS = prog.Done, round(prog.FPS())
+	var verr *video.Error
+	switch {
+	case err == nil:
+		j.status.State, j.status.FramesTotal = Done, prog.Done
+		if st, err := os.Stat(filepath.Join(j.dir, resultName)); err == nil {
+			j.status.ResultBytes = st.Size()
+		}
+	case m.closed && !j.removed:
+		j.status.State = Failed
+		j.status.Error = &Error{CodeInterrupted, "the server stopped before this video was finished; upload it again"}
+	case j.removed || errors.Is(err, context.Canceled):
+		j.status.State = Cancelled
+		j.status.Error = &Error{"cancelled", "the job was cancelled"}
+	case errors.As(err, &verr):
+		j.status.State, j.status.Error = Failed, &Error{verr.Code, verr.Message}
+	default:
+		j.status.State, j.status.Error = Failed, &Error{CodeInternal, err.Error()}
+		m.log.Error().Err(err).Str("job", id).Msg("video job failed")
+	}
+	if j.status.State != Done {
+		os.Remove(part)
+	}
+	m.setExpiry(j)
+	if j.preview != nil {
+		j.preview.Close()
+	}
+	m.running--
+	if j.removed {
+		delete(m.jobs, id)
+		os.RemoveAll(j.dir)
+	} else {
+		m.persist(j)
+	}
+	m.notifyLocked(j)
+	m.startLocked()
+	m.mu.Unlock()
+	m.log.Info().Str("job", id).Str("state", string(j.status.State)).Int("frames", prog.Done).
+		Float64("fps", round(prog.FPS())).Msg("video job finished")
+}
+
+// setExpiry sets a finished job's expiry time.
+func (m *Manager) setExpiry(j *job) {
+	if j.status.Finished != nil {
+		exp := j.status.Finished.Add(m.cfg.Retention)
+		j.status.Expires = &exp
+	}
+}
+
+// persist writes the job's state to its directory, atomically.
+func (m *Manager) persist(j *job) {
+	b, err := json.Marshal(record{Status: j.status})
+	if err != nil {
+		return
+	}
+	tmp := filepath.Join(j.dir, "job.json.tmp")
+	if err := os.WriteFile(tmp, b, 0o600); err == nil {
+		err = os.Rename(tmp, filepath.Join(j.dir, "job.json"))
+	}
+}
+
+func (m *Manager) notifyLocked(j *job) {
+	close(j.changed)
+	j.changed = make(chan struct{})
+}
+
+// Get returns a job's status, and a channel closed at its next change.
+func (m *Manager) Get(id string) (Status, <-chan struct{}, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	j, ok := m.jobs[id]
+	if !ok {
+		return Status{}, nil, false
+	}
+	return j.status, j.changed, true
+}
+
+// Result is the path of a done job's MP4, with its status.
+func (m *Manager) Result(id string) (string, Status, bool) {
+	st, _, ok := m.Get(id)
+	if !ok {
+		return "", st, false
+	}
+	return filepath.Join(m.cfg.Dir, id, resultName), st, true
+}
+
+// Preview is the job's preview stream while it is unfinished.
+func (m *Manager) Preview(id string) (Preview, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	j, ok := m.jobs[id]
+	if !ok || j.preview == nil || j.status.State.Finished() {
+		return nil, false
+	}
+	return j.preview, true
+}
+
+// Remove cancels a job if it is unfinished, and removes it and its files;
+// false if there is no such job.
+func (m *Manager) Remove(id string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	j, ok := m.jobs[id]
+	if !ok {
+		return false
+	}
+	if j.status.State == Processing {
+		j.removed = true // run removes the files once the ffmpegs are stopped
+		j.cancel()
+		return true
+	}
+	if i := slices.Index(m.queue, j); i >= 0 {
+		m.queue = slices.Delete(m.queue, i, i+1)
+		m.positionsLocked()
+	}
+	if j.preview != nil {
+		j.preview.Close()
+	}
+	j.status.State = Cancelled
+	m.notifyLocked(j)
+	delete(m.jobs, id)
+	os.RemoveAll(j.dir)
+	return true
+}
+
+// Stats count the jobs, for /api/v1/stats.
+type Stats struct {
+	Queued     int `json:"queued"`
+	Processing int `json:"processing"`
+	Finished   int `json:"finished"` // kept until they expire
+}
+
+// Stats returns the counts.
+func (m *Manager) Stats() Stats {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := Stats{Queued: len(m.queue), Processing: m.running}
+	s.Finished = len(m.jobs) - s.Queued - s.Processing
+	return s
+}
+
+// expire removes finished jobs past their retention, every so often.
+func (m *Manager) expire() {
+	defer m.wg.Done()
+	every := min(time.Minute, max(time.Second, m.cfg.Retention/10))
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-m.stop:
+			return
+		case now := <-t.C:
+			m.mu.Lock()
+			for id, j := range m.jobs {
+				if j.status.State.Finished() && j.status.Expires != nil && now.After(*j.status.Expires) {
+					delete(m.jobs, id)
+					os.RemoveAll(j.dir)
+					m.notifyLocked(j)
+				}
+			}
+			m.mu.Unlock()
+		}
+	}
+}
+
+// Close cancels the running jobs (a restart reports them failed) and
+// waits for them to stop.
+func (m *Manager) Close() {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return
+	}
+	m.closed = true
+	close(m.stop)
+	for _, j := range m.jobs {
+		if j.cancel != nil && j.status.State == Processing {
+			j.cancel()
+		}
+	}
+	m.mu.Unlock()
+	m.wg.Wait()
+}
+
+func round(f float64) float64 { return float64(int64(f*10+0.5)) / 10 }
+
+func clip(s string) string {
+	if len(s) > 128 {
+		return s[:128]
+	}
+	return s
+}

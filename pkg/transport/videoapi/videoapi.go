@@ -1,0 +1,428 @@
+// Package videoapi serves uploaded-video jobs (pkg/jobs) over HTTP:
+//
+//	POST   /api/v1/videos                   upload (multipart or raw); 201 with the job
+//	GET    /api/v1/videos/{id}              the job: state, frames, fps, time left
+//	GET    /api/v1/videos/{id}/events       the same as Server-Sent Events, at each change
+//	GET    /api/v1/videos/{id}/watch        MJPEG of the frames as they are finished
+//	GET    /api/v1/videos/{id}/result.mp4   the result, with ranges; 409 until done
+//	DELETE /api/v1/videos/{id}              cancel, and remove the files
+//
+// An upload is streamed to disk, never held in memory. It is refused
+// before a byte is read when the queue is full, when its declared length
+// is over the limit or when the disk has no room for it and its result;
+// and with 413 as soon as its bytes pass the limit, whatever it declared.
+// See docs/protocol.md.
+package videoapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/livetryon/server/pkg/client"
+	"github.com/livetryon/server/pkg/effects"
+	"github.com/livetryon/server/pkg/frame"
+	"github.com/livetryon/server/pkg/jobs"
+	"github.com/livetryon/server/pkg/video"
+	"github.com/livetryon/server/pkg/watch"
+)
+
+// Options set up the adapter.
+type Options struct {
+	MaxUploadBytes int64 // default 512 MiB
+	// DiskReserve is the free space an upload must leave on the data
+	// directory's disk besides itself and its result; default 256 MiB.
+	DiskReserve int64
+	// BodyIdle is how long an upload may send nothing before it is
+	// dropped; default 30 s. A phone's slow upload of a long clip takes
+	// minutes, so there is no limit on the whole.
+	BodyIdle time.Duration
+	Effects  func() []effects.Effect // when a request names none
+	Logger   zerolog.Logger
+}
+
+// Server is the HTTP adapter for video jobs.
+type Server struct {
+	jobs *jobs.Manager
+	hub  *watch.Hub
+	opts Options
+	log  zerolog.Logger
+}
+
+// New makes the adapter; previews are served by hub's rules.
+func New(m *jobs.Manager, hub *watch.Hub, opts Options) *Server {
+	if opts.MaxUploadBytes <= 0 {
+		opts.MaxUploadBytes = 512 << 20
+	}
+	if opts.DiskReserve <= 0 {
+		opts.DiskReserve = 256 << 20
+	}
+	if opts.BodyIdle <= 0 {
+		opts.BodyIdle = 30 * time.Second
+	}
+	return &Server{jobs: m, hub: hub, opts: opts, log: opts.Logger}
+}
+
+// Error codes of this API, besides pkg/video's refusals.
+const (
+	CodeUnknownJob = client.CodeUnknownJob
+	CodeNotReady   = client.CodeNotReady
+	CodeNoSpace    = client.CodeNoSpace
+)
+
+// Handler serves the routes under /api/v1/videos.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/v1/videos", s.upload)
+	mux.HandleFunc("GET /api/v1/videos/{id}", s.status)
+	mux.HandleFunc("DELETE /api/v1/videos/{id}", s.remove)
+	mux.HandleFunc("GET /api/v1/videos/{id}/events", s.events)
+	mux.HandleFunc("GET /api/v1/videos/{id}/watch", s.watch)
+	mux.HandleFunc("GET /api/v1/videos/{id}/result.mp4", s.result)
+	mux.HandleFunc("/api/v1/videos", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", http.MethodPost)
+		client.WriteHTTPError(w, client.CodeMethod, "upload a video with POST")
+	})
+	mux.HandleFunc("/api/v1/videos/", func(w http.ResponseWriter, r *http.Request) {
+		client.WriteHTTPError(w, client.CodeNotFound, "no such endpoint; see docs/protocol.md")
+	})
+	return mux
+}
+
+// Reply is a job as the API gives it: its status and its links.
+type Reply struct {
+	jobs.Status
+	Links Links `json:"links"`
+}
+
+// Links are a job's endpoints.
+type Links struct {
+	Self   string `json:"self"`
+	Events string `json:"events"`
+	Watch  string `json:"watch"`
+	Result string `json:"result"`
+}
+
+func reply(st jobs.Status) Reply {
+	base := "/api/v1/videos/" + st.ID
+	return Reply{Status: st, Links: Links{Self: base, Events: base + "/events", Watch: base + "/watch", Result: base + "/result.mp4"}}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
+	limit := s.opts.MaxUploadBytes
+	if s.jobs.QueueFull() {
+		client.WriteHTTPRetry(w, client.CodeBusy, "as many videos are waiting as the server queues (--video-queue); try again later", 30)
+		return
+	}
+	if r.ContentLength > limit {
+		client.WriteHTTPError(w, frame.CodeTooLarge, fmt.Sprintf("the upload is %d bytes; the limit is %d (--max-upload-bytes)", r.ContentLength, limit))
+		return
+	}
+	need := limit // a body of unknown length may be as long as the limit
+	if r.ContentLength > 0 {
+		need = r.ContentLength
+	}
+	if free, err := freeBytes(s.jobs.Dir()); err == nil && free < 2*need+s.opts.DiskReserve {
+		client.WriteHTTPRetry(w, CodeNoSpace, "the server's disk has no room for this upload and its result now", 60)
+		return
+	}
+	fx := s.opts.Effects()
+	if q := r.URL.Query().Get("effects"); q != "" {
+		var err error
+		if fx, err = client.BuildEffectsParam(q); err != nil {
+			client.WriteHTTPError(w, client.CodeBadEffects, err.Error())
+			return
+		}
+	}
+	id, path, err := s.jobs.NewUpload()
+	if err != nil {
+		s.log.Error().Err(err).Msg("video upload")
+		client.WriteHTTPError(w, frame.CodeInternal, "the server cannot store the upload")
+		return
+	}
+	body := &idleBody{r: http.MaxBytesReader(w, r.Body, limit), rc: http.NewResponseController(w), idle: s.opts.BodyIdle}
+	name, fxField, err := s.receive(r, body, path)
+	if err == nil && fxField != "" {
+		fx, err = client.BuildEffectsParam(fxField)
+		if err != nil {
+			s.jobs.Discard(id)
+			client.WriteHTTPError(w, client.CodeBadEffects, err.Error())
+			return
+		}
+	}
+	if err != nil {
+		s.jobs.Discard(id)
+		var tooBig *http.MaxBytesError
+		var bad badUpload
+		switch {
+		case errors.As(err, &tooBig):
+			client.WriteHTTPError(w, frame.CodeTooLarge, fmt.Sprintf("the upload is over the %d-byte limit (--max-upload-bytes)", limit))
+		case errors.As(err, &bad):
+			client.WriteHTTPErrorStatus(w, bad.status, bad.code, bad.message)
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			client.WriteHTTPError(w, client.CodeBadBody, fmt.Sprintf("the upload sent nothing for %v", s.opts.BodyIdle))
+		default:
+			client.WriteHTTPError(w, client.CodeBadBody, "the upload could not be read: "+err.Error())
+		}
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Minute)
+	defer cancel()
+	st, err := s.jobs.Add(ctx, id, name, fx, s.hub.Open())
+	var verr *video.Error
+	switch {
+	case errors.As(err, &verr):
+		client.WriteHTTPError(w, verr.Code, verr.Message)
+		return
+	case errors.Is(err, jobs.ErrQueueFull):
+		client.WriteHTTPRetry(w, client.CodeBusy, "as many videos are waiting as the server queues (--video-queue); try again later", 30)
+		return
+	case errors.Is(err, jobs.ErrClosed):
+		client.WriteHTTPError(w, client.CodeShuttingDown, "the server is stopping")
+		return
+	case err != nil:
+		s.log.Error().Err(err).Msg("video upload")
+		client.WriteHTTPError(w, frame.CodeInternal, "the upload could not be checked")
+		return
+	}
+	w.Header().Set("Location", "/api/v1/videos/"+st.ID)
+	writeJSON(w, http.StatusCreated, reply(st))
+}
+
+// badUpload is a refusal found while reading the upload.
+type badUpload struct {
+	status        int
+	code, message string
+}
+
+func (b badUpload) Error() string { return b.message }
+
+// receive writes the request's video to path: the body itself, or the
+// first file of a multipart form. It returns the client's file name and
+// an effects form field that came before the file.
+func (s *Server) receive(r *http.Request, body io.Reader, path string) (name, fx string, err error) {
+	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	src := body
+	name = r.URL.Query().Get("name")
+	switch {
+	case mt == "multipart/form-data":
+		mr := multipart.NewReader(body, params["boundary"])
+		for {
+			part, err := mr.NextPart()
+			if err == io.EOF {
+				return "", "", badUpload{http.StatusBadRequest, client.CodeBadBody, "the form has no file part"}
+			}
+			if err != nil {
+				return "", "", err
+			}
+			if part.FileName() == "" && part.FormName() == "effects" {
+				b, err := io.ReadAll(io.LimitReader(part, 4<<10))
+				if err != nil {
+					return "", "", err
+				}
+				fx = string(b)
+				continue
+			}
+			if part.FileName() != "" || part.FormName() == "file" || part.FormName() == "video" {
+				src, name = part, part.FileName()
+				break
+			}
+		}
+	case mt == "" || mt == "application/octet-stream" || strings.HasPrefix(mt, "video/"):
+	default:
+		return "", "", badUpload{http.StatusUnsupportedMediaType, client.CodeUnsupportedType,
+			fmt.Sprintf("send the video as the body (video/*, application/octet-stream) or as a multipart/form-data file, not %q", clip(mt))}
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", "", err
+	}
+	_, err = io.Copy(f, src)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return name, fx, err
+}
+
+// idleBody drops an upload that stops sending: each read must bring bytes
+// within idle of the last.
+type idleBody struct {
+	r    io.Reader
+	rc   *http.ResponseController
+	idle time.Duration
+}
+
+func (b *idleBody) Read(p []byte) (int, error) {
+	b.rc.SetReadDeadline(time.Now().Add(b.idle))
+	n, err := b.r.Read(p)
+	if err == io.EOF {
+		b.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
+}
+
+func (s *Server) job(w http.ResponseWriter, r *http.Request) (jobs.Status, <-chan struct{}, bool) {
+	st, changed, ok := s.jobs.Get(r.PathValue("id"))
+	if !ok {
+		client.WriteHTTPError(w, CodeUnknownJob, "no such video job: it expired, was removed, or never was")
+	}
+	return st, changed, ok
+}
+
+func (s *Server) status(w http.ResponseWriter, r *http.Request) {
+	if st, _, ok := s.job(w, r); ok {
+		writeJSON(w, http.StatusOK, reply(st))
+	}
+}
+
+func (s *Server) remove(w http.ResponseWriter, r *http.Request) {
+	if !s.jobs.Remove(r.PathValue("id")) {
+		client.WriteHTTPError(w, CodeUnknownJob, "no such video job: it expired, was removed, or never was")
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// events sends the job at each change, until it is finished: each event is
+// named by the job's state and carries the job as JSON.
+func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	st, changed, ok := s.job(w, r)
+	if !ok {
+		return
+	}
+	rc := http.NewResponseController(w)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no") // nginx: pass events on at once
+	w.WriteHeader(http.StatusOK)
+	keepAlive := time.NewTicker(15 * time.Second)
+	defer keepAlive.Stop()
+	send := func(event string, v any) bool {
+		b, _ := json.Marshal(v)
+		rc.SetWriteDeadline(time.Now().Add(10 * time.Second))
+		if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, b); err != nil {
+			return false
+		}
+		return rc.Flush() == nil
+	}
+	for {
+		if !send(string(st.State), reply(st)) || st.State.Finished() {
+			return
+		}
+		for waiting := true; waiting; {
+			select {
+			case <-changed:
+				waiting = false
+			case <-keepAlive.C:
+				rc.SetWriteDeadline(time.Now().Add(10 * time.Second))
+				if _, err := io.WriteString(w, ": keep-alive\n\n"); err != nil || rc.Flush() != nil {
+					return
+				}
+			case <-r.Context().Done():
+				return
+			}
+		}
+		if st, changed, ok = s.jobs.Get(st.ID); !ok {
+			send("removed", map[string]string{"id": r.PathValue("id")})
+			return
+		}
+	}
+}
+
+// watch serves the job's frames as they are finished, as MJPEG.
+func (s *Server) watch(w http.ResponseWriter, r *http.Request) {
+	st, _, ok := s.job(w, r)
+	if !ok {
+		return
+	}
+	p, ok := s.jobs.Preview(st.ID)
+	stream, isStream := p.(*watch.Stream)
+	if !ok || !isStream {
+		writeJSON(w, http.StatusConflict, notReady{Error: client.ErrorBody{Code: CodeNotReady,
+			Message: fmt.Sprintf("the job is %s: there is nothing more to watch; play its result", st.State)}, Job: reply(st)})
+		return
+	}
+	s.hub.ServeStream(w, r, stream)
+}
+
+type notReady struct {
+	Error client.ErrorBody `json:"error"`
+	Job   Reply            `json:"job"`
+}
+
+// result serves a done job's MP4, with ranges so a player can seek.
+func (s *Server) result(w http.ResponseWriter, r *http.Request) {
+	path, st, ok := s.jobs.Result(r.PathValue("id"))
+	if !ok {
+		client.WriteHTTPError(w, CodeUnknownJob, "no such video job: it expired, was removed, or never was")
+		return
+	}
+	if st.State != jobs.Done {
+		writeJSON(w, http.StatusConflict, notReady{Error: client.ErrorBody{Code: CodeNotReady,
+			Message: fmt.Sprintf("the job is %s, not done", st.State)}, Job: reply(st)})
+		return
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		client.WriteHTTPError(w, CodeUnknownJob, "the result has expired")
+		return
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		client.WriteHTTPError(w, frame.CodeInternal, "the result cannot be read")
+		return
+	}
+	w.Header().Set("Content-Type", "video/mp4")
+	w.Header().Set("Cache-Control", "private, max-age=3600")
+	if r.URL.Query().Has("download") {
+		w.Header().Set("Content-Disposition", `attachment; filename="tryon-`+st.ID[:8]+`.mp4"`)
+	}
+	http.ServeContent(&progressWriter{ResponseWriter: w, rc: http.NewResponseController(w)}, r, "", fi.ModTime(), f)
+}
+
+// progressWriter gives each write of a long download its own deadline:
+// a client that stops reading is dropped, one that reads slowly is not.
+type progressWriter struct {
+	http.ResponseWriter
+	rc *http.ResponseController
+}
+
+func (p *progressWriter) Write(b []byte) (int, error) {
+	p.rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
+	return p.ResponseWriter.Write(b)
+}
+
+// freeBytes is the space left for an unprivileged user on dir's disk.
+func freeBytes(dir string) (int64, error) {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return 0, err
+	}
+	return int64(st.Bavail) * st.Bsize, nil
+}
+
+func clip(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
+}
