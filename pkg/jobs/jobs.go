@@ -294,8 +294,8 @@ func (m *Manager) Add(ctx context.Context, id, name string, fx []pipeline.Effect
 	m.queue = append(m.queue, j)
 	m.positionsLocked()
 	m.persist(j)
-	status := j.status
 	m.startLocked()
+	status := j.status
 	m.mu.Unlock()
 	m.log.Info().Str("job", id).Int("frames", info.Frames).Str("size", fmt.Sprintf("%dx%d", info.Width, info.Height)).Msg("video job queued")
 	return status, nil
@@ -311,7 +311,7 @@ func (m *Manager) startLocked() {
 		ctx, cancel := context.WithCancel(context.Background())
 		j.cancel = cancel
 		now := time.Now()
-		j.status.State, j.status.Started = Processing, &now
+		j.status.State, j.status.Started, j.status.Position = Processing, &now, 0
 		m.positionsLocked()
 		m.notifyLocked(j)
 		m.persist(j)

@@ -128,8 +128,10 @@ type Engine struct {
 	// taken when no live frame waits, before photos.
 	background []job
 	// batch are sessions of batch work (a video file), taken after live
-	// frames and background detections, and never on every worker: at
-	// most maxPhotosRunning at once, so a live frame always finds one.
+	// frames and background detections, and while a live session is open
+	// never on every worker: at most maxPhotosRunning at once, so a live
+	// frame always finds one. With no live session, batch work has every
+	// worker; a camera that connects then waits for one frame of it at most.
 	batch        []job
 	batchRunning int
 	photoQ       []*photo // photos waiting, oldest first: taken when ready and background are empty
@@ -142,7 +144,8 @@ type Engine struct {
 	alive   atomic.Int64 // workers running
 
 	started                             time.Time
-	sessions                            atomic.Int64
+	sessions                            atomic.Int64 // live ones
+	batchSessions                       atomic.Int64
 	processed, refused, dropped, photos atomic.Uint64
 	busy                                atomic.Uint64 // photos refused: the queue was full
 	detections, backgroundDetections    atomic.Uint64
@@ -151,6 +154,7 @@ type Engine struct {
 // Stats are the engine's counters since it started.
 type Stats struct {
 	Sessions        int64  `json:"sessions"`         // live sessions open now; photos are not sessions
+	BatchSessions   int64  `json:"batch_sessions"`   // sessions of video files' segments open now
 	FramesProcessed uint64 `json:"frames_processed"` // answered, photos included
 	Photos          uint64 `json:"photos"`           // one-shot photos answered (Process)
 	PhotosBusy      uint64 `json:"photos_busy"`      // photos refused because PhotoQueue were waiting
@@ -167,7 +171,7 @@ type Stats struct {
 // Stats returns the counters.
 func (e *Engine) Stats() Stats {
 	return Stats{
-		Sessions: e.sessions.Load(), FramesProcessed: e.processed.Load(), Photos: e.photos.Load(), PhotosBusy: e.busy.Load(), FramesDropped: e.dropped.Load(),
+		Sessions: e.sessions.Load(), BatchSessions: e.batchSessions.Load(), FramesProcessed: e.processed.Load(), Photos: e.photos.Load(), PhotosBusy: e.busy.Load(), FramesDropped: e.dropped.Load(),
 		FramesRefused: e.refused.Load(), Detections: e.detections.Load(), BackgroundDetections: e.backgroundDetections.Load(),
 		Workers: e.cfg.Workers, UptimeSeconds: time.Since(e.started).Seconds(),
 	}
@@ -258,7 +262,7 @@ func (e *Engine) schedule(j job) bool {
 
 // batchReadyLocked says whether a batch session may be taken now.
 func (e *Engine) batchReadyLocked() bool {
-	return len(e.batch) > 0 && e.batchRunning < e.maxPhotosRunning()
+	return len(e.batch) > 0 && (e.batchRunning < e.maxPhotosRunning() || e.sessions.Load() == 0)
 }
 
 // batchDone is called when a worker finishes a batch session's frame.

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -186,7 +187,7 @@ type queued struct {
 
 // NewSession opens a session whose results go to to.
 func (e *Engine) NewSession(opts SessionOptions, to Receiver) *Session {
-	e.sessions.Add(1)
+	e.sessionCount(opts.Batch).Add(1)
 	depth := 1
 	if opts.Queue == Ordered {
 		depth = opts.QueueDepth
@@ -207,6 +208,14 @@ func (e *Engine) NewSession(opts SessionOptions, to Receiver) *Session {
 		encoder: opts.Encoder,
 		batch:   opts.Batch,
 	}
+}
+
+// sessionCount is the counter of live or of batch sessions.
+func (e *Engine) sessionCount(batch bool) *atomic.Int64 {
+	if batch {
+		return &e.batchSessions
+	}
+	return &e.sessions
 }
 
 // SetEffects replaces the effects applied to this session's next frames.
@@ -294,7 +303,7 @@ func (s *Session) Close() {
 	if s.closed {
 		return
 	}
-	s.engine.sessions.Add(-1)
+	s.engine.sessionCount(s.batch).Add(-1)
 	s.closed = true
 	close(s.done)
 	s.releaseWaitingLocked()

@@ -28,7 +28,7 @@ func newEngine(t *testing.T, workers int) *pipeline.Engine {
 	return e
 }
 
-func blueLipstick(t *testing.T) []pipeline.Effect {
+func blueLipstick(t testing.TB) []pipeline.Effect {
 	t.Helper()
 	fx, err := effects.Build("effects", []effects.Spec{{Name: "lipstick", Color: "#0000ff"}})
 	if err != nil {
@@ -72,8 +72,8 @@ func TestProcessKeepsEveryFrameInOrder(t *testing.T) {
 		t.Errorf("progress %+v, %d preview frames; want %d frames", prog, frames, c.Frames)
 	}
 	testmedia.CheckTryOnClip(t, c, out)
-	if s := e.Stats(); s.Sessions != 0 {
-		t.Errorf("%d sessions left open", s.Sessions)
+	if s := e.Stats(); s.BatchSessions != 0 {
+		t.Errorf("%d sessions left open", s.BatchSessions)
 	}
 }
 
@@ -158,7 +158,7 @@ func TestProcessCancel(t *testing.T) {
 		t.Errorf("all %d frames were written after the cancel", prog.Done)
 	}
 	t.Logf("stopped after %d frames, %v", prog.Done, time.Since(start))
-	if s := e.Stats(); s.Sessions != 0 {
-		t.Errorf("%d sessions left open", s.Sessions)
+	if s := e.Stats(); s.BatchSessions != 0 {
+		t.Errorf("%d sessions left open", s.BatchSessions)
 	}
 }
