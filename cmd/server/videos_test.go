@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/livetryon/server/internal/frameid"
 	"github.com/livetryon/server/internal/testmedia"
 )
@@ -442,5 +443,60 @@ func TestVideoJobsSurviveRestart(t *testing.T) {
 	}
 	if code, _, _ := get(t, p.base+finished.Links.Result); code != 200 {
 		t.Errorf("finished job's result after a restart: %d", code)
+	}
+}
+
+// The page's "Upload a video" panel: a clip picked in the file input is
+// uploaded with the page's effects, its progress shown, and the result
+// plays to its end in Chromium's own <video>, with a picture.
+func TestBrowserVideoUpload(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test: skipped with -short")
+	}
+	base := startServer(t)
+	clip := clipFile(t, testmedia.VideoClip{Width: 640, Height: 360, Frames: 60, FPS: 30, Audio: true})
+	camera := filepath.Join(t.TempDir(), "still.mjpeg")
+	if err := os.WriteFile(camera, bytes.Repeat(testmedia.WebcamJPEG(t), 30), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b := startBrowser(t, camera)
+	b.run(t, chromedp.Navigate(base+"/"),
+		chromedp.SetUploadFiles("#video-file", []string{clip}, chromedp.ByQuery),
+		chromedp.Click("#video-upload", chromedp.ByQuery))
+	var got struct {
+		State  string  `json:"state"`
+		Error  *string `json:"error"`
+		Status string  `json:"status"`
+		Ended  bool    `json:"ended"`
+		Width  int     `json:"width"`
+		Time   float64 `json:"time"`
+		Shown  bool    `json:"shown"`
+	}
+	poll := func(what string, done func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(60 * time.Second)
+		for !done() {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %+v", what, got)
+			}
+			time.Sleep(200 * time.Millisecond)
+			b.run(t, chromedp.Evaluate(`(() => { const v = document.getElementById('video-result');
+				return { state: tryonVideo.state, error: tryonVideo.error, status: document.getElementById('video-status').textContent,
+					ended: v.ended, width: v.videoWidth, time: v.currentTime, shown: !v.hidden }; })()`, &got))
+		}
+	}
+	poll("the job did not finish on the page", func() bool { return got.State == "done" || got.Error != nil })
+	if got.State != "done" || !got.Shown || !strings.Contains(got.Status, "done") {
+		t.Fatalf("page after the job: %+v", got)
+	}
+	// Played muted: a page may start muted media without a user's gesture.
+	b.run(t, chromedp.Evaluate(`(() => { const v = document.getElementById('video-result'); v.muted = true; v.play(); })()`, nil))
+	poll("the result did not play to its end", func() bool { return got.Ended })
+	t.Logf("played: %+v", got)
+	if got.Width != 640 || got.Time < 1.9 {
+		t.Errorf("played to %.2f s with videoWidth %d; want 2 s of a 640 px picture", got.Time, got.Width)
+	}
+	if errs := b.pageErrors(); len(errs) > 0 {
+		t.Errorf("page errors: %v", errs)
 	}
 }
