@@ -52,5 +52,12 @@ func (s *Server) registerMetrics() {
 		gauge("workers", "Pipeline workers.", func() float64 { return float64(s.engine.Stats().Workers) }),
 		gauge("admitted_sessions", "Sessions of every transport the session gate has admitted and not yet seen end.", func() float64 { return float64(s.gate.Stats().Open) }),
 		gauge("watch_viewers", "MJPEG viewers now.", func() float64 { return float64(s.watch.Stats().Viewers) }),
+		gauge("video_jobs_queued", "Uploaded videos waiting their turn.", func() float64 { return float64(s.jobs.Stats().Queued) }),
+		gauge("video_jobs_processing", "Uploaded videos being processed.", func() float64 { return float64(s.jobs.Stats().Processing) }),
+		counter("video_jobs_done_total", "Uploaded videos processed to the end.", func() float64 { return float64(s.jobs.Stats().Done) }),
+		counter("video_jobs_failed_total", "Uploaded videos whose processing failed, restarts included.", func() float64 { return float64(s.jobs.Stats().Failed) }),
+		counter("video_jobs_cancelled_total", "Uploaded videos cancelled by their owner.", func() float64 { return float64(s.jobs.Stats().Cancelled) }),
+		counter("video_frames_total", "Frames written into uploaded videos' results.", func() float64 { return float64(s.jobs.Stats().Frames) }),
+		counter("video_uploads_refused_total", "Video uploads answered with an error: too large, not a video, damaged, queue full, no disk.", func() float64 { return float64(s.videos.Refused()) }),
 	)
 }

@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -119,6 +120,8 @@ type Manager struct {
 	cfg    Config
 	engine *pipeline.Engine
 	log    zerolog.Logger
+
+	done, failed, cancelled, frames atomic.Uint64 // totals since start
 
 	mu      sync.Mutex
 	jobs    map[string]*job
@@ -392,6 +395,15 @@ func (m *Manager) run(ctx context.Context, j *job) {
 	if j.status.State != Done {
 		os.Remove(part)
 	}
+	m.frames.Add(uint64(prog.Done))
+	switch j.status.State {
+	case Done:
+		m.done.Add(1)
+	case Failed:
+		m.failed.Add(1)
+	case Cancelled:
+		m.cancelled.Add(1)
+	}
 	m.setExpiry(j)
 	if j.preview != nil {
 		j.preview.Close()
@@ -487,6 +499,9 @@ func (m *Manager) Remove(id string) bool {
 	if j.preview != nil {
 		j.preview.Close()
 	}
+	if !j.status.State.Finished() {
+		m.cancelled.Add(1)
+	}
 	j.status.State = Cancelled
 	m.notifyLocked(j)
 	delete(m.jobs, id)
@@ -494,18 +509,24 @@ func (m *Manager) Remove(id string) bool {
 	return true
 }
 
-// Stats count the jobs, for /api/v1/stats.
+// Stats count the jobs, for /api/v1/stats and /metrics.
 type Stats struct {
 	Queued     int `json:"queued"`
 	Processing int `json:"processing"`
 	Finished   int `json:"finished"` // kept until they expire
+	// Totals since the server started.
+	Done      uint64 `json:"done_total"`
+	Failed    uint64 `json:"failed_total"`
+	Cancelled uint64 `json:"cancelled_total"`
+	Frames    uint64 `json:"frames_total"` // written into results, of every job
 }
 
 // Stats returns the counts.
 func (m *Manager) Stats() Stats {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	s := Stats{Queued: len(m.queue), Processing: m.running}
+	s := Stats{Queued: len(m.queue), Processing: m.running,
+		Done: m.done.Load(), Failed: m.failed.Load(), Cancelled: m.cancelled.Load(), Frames: m.frames.Load()}
 	s.Finished = len(m.jobs) - s.Queued - s.Processing
 	return s
 }

@@ -25,6 +25,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -54,10 +55,11 @@ type Options struct {
 
 // Server is the HTTP adapter for video jobs.
 type Server struct {
-	jobs *jobs.Manager
-	hub  *watch.Hub
-	opts Options
-	log  zerolog.Logger
+	refused atomic.Uint64 // uploads answered with an error
+	jobs    *jobs.Manager
+	hub     *watch.Hub
+	opts    Options
+	log     zerolog.Logger
 }
 
 // New makes the adapter; previews are served by hub's rules.
@@ -73,6 +75,30 @@ func New(m *jobs.Manager, hub *watch.Hub, opts Options) *Server {
 	}
 	return &Server{jobs: m, hub: hub, opts: opts, log: opts.Logger}
 }
+
+// Refused is how many uploads were answered with an error.
+func (s *Server) Refused() uint64 { return s.refused.Load() }
+
+// countRefusal counts an upload answered with an error.
+func (s *Server) countRefusal(w *statusRecorder) {
+	if w.status >= 400 {
+		s.refused.Add(1)
+	}
+}
+
+// statusRecorder remembers the status an upload was answered with.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
+}
+
+// Unwrap lets http.ResponseController reach the connection's deadlines.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // Error codes of this API, besides pkg/video's refusals.
 const (
@@ -126,7 +152,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
+func (s *Server) upload(rw http.ResponseWriter, r *http.Request) {
+	w := &statusRecorder{ResponseWriter: rw}
+	defer s.countRefusal(w)
 	limit := s.opts.MaxUploadBytes
 	if s.jobs.QueueFull() {
 		client.WriteHTTPRetry(w, client.CodeBusy, "as many videos are waiting as the server queues (--video-queue); try again later", 30)
@@ -158,7 +186,9 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		client.WriteHTTPError(w, frame.CodeInternal, "the server cannot store the upload")
 		return
 	}
-	body := &idleBody{r: http.MaxBytesReader(w, r.Body, limit), rc: http.NewResponseController(w), idle: s.opts.BodyIdle}
+	// MaxBytesReader is given the server's own writer: past the limit it
+	// tells the server to close the connection rather than read on.
+	body := &idleBody{r: http.MaxBytesReader(rw, r.Body, limit), rc: http.NewResponseController(w), idle: s.opts.BodyIdle}
 	name, fxField, err := s.receive(r, body, path)
 	if err == nil && fxField != "" {
 		fx, err = client.BuildEffectsParam(fxField)
