@@ -37,7 +37,7 @@ func limitRequests(next http.Handler, bodyTimeout time.Duration) http.Handler {
 			rc.SetReadDeadline(time.Now().Add(bodyTimeout))
 			r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
 		}
-		if !streaming(r) {
+		if !streaming(r) && !upload(r) {
 			rc.SetWriteDeadline(time.Now().Add(responseTimeout))
 		}
 		next.ServeHTTP(w, r)
@@ -53,7 +53,8 @@ func streaming(r *http.Request) bool {
 }
 
 // upload reports a video upload, which may rightly take minutes from a
-// phone: its body has a deadline per read instead (pkg/transport/videoapi).
+// phone: its body has a deadline per read instead, and its answer one from
+// the end of the body (pkg/transport/videoapi).
 func upload(r *http.Request) bool {
 	return r.Method == http.MethodPost && r.URL.Path == "/api/v1/videos"
 }

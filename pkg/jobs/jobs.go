@@ -49,6 +49,7 @@ func (s State) Finished() bool { return s == Done || s == Failed || s == Cancell
 const (
 	CodeInterrupted = "interrupted" // the server stopped while the job was queued or running
 	CodeInternal    = "internal"    // the server failed; the video may be fine
+	CodeTimeout     = "timeout"     // processing took over twenty times the video's play time
 )
 
 // Status is a job as its owner sees it: GET /api/v1/videos/{id}.
@@ -311,7 +312,9 @@ func (m *Manager) startLocked() {
 		m.queue[0] = nil
 		m.queue = m.queue[1:]
 		m.running++
-		ctx, cancel := context.WithCancel(context.Background())
+		// A deadline, in case a hostile file makes a decoder crawl: twenty
+		// times the video's play time, and ten minutes at least.
+		ctx, cancel := context.WithTimeout(context.Background(), max(10*time.Minute, 20*j.info.Duration))
 		j.cancel = cancel
 		now := time.Now()
 		j.status.State, j.status.Started, j.status.Position = Processing, &now, 0
@@ -383,6 +386,8 @@ func (m *Manager) run(ctx context.Context, j *job) {
 	case m.closed && !j.removed:
 		j.status.State = Failed
 		j.status.Error = &Error{CodeInterrupted, "the server stopped before this video was finished; upload it again"}
+	case errors.Is(err, context.DeadlineExceeded):
+		j.status.State, j.status.Error = Failed, &Error{CodeTimeout, "the video took too long to process"}
 	case j.removed || errors.Is(err, context.Canceled):
 		j.status.State = Cancelled
 		j.status.Error = &Error{"cancelled", "the job was cancelled"}

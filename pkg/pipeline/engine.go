@@ -134,6 +134,7 @@ type Engine struct {
 	// worker; a camera that connects then waits for one frame of it at most.
 	batch        []job
 	batchRunning int
+	working      int      // workers running a job of any kind
 	photoQ       []*photo // photos waiting, oldest first: taken when ready and background are empty
 	// photosRunning are photos on a worker now, at most maxPhotosRunning.
 	photosRunning int
@@ -260,9 +261,30 @@ func (e *Engine) schedule(j job) bool {
 	return e.enqueue(&e.ready, j)
 }
 
-// batchReadyLocked says whether a batch session may be taken now.
+// batchReadyLocked says whether a batch session may be taken now by an
+// idle worker. While a live session is open, a batch frame starts only if
+// another worker stays idle for the live frame that may come next:
+// background detections and photos count as busy, so a camera's frame
+// never waits behind a detection because batch work took the other
+// worker (with one worker, batch work runs when it is idle).
 func (e *Engine) batchReadyLocked() bool {
-	return len(e.batch) > 0 && (e.batchRunning < e.maxPhotosRunning() || e.sessions.Load() == 0)
+	if len(e.batch) == 0 {
+		return false
+	}
+	if e.sessions.Load() == 0 {
+		return true
+	}
+	return e.batchRunning < e.maxPhotosRunning() && e.working+1 < max(2, len(e.workers))
+}
+
+// jobDone is called by a worker when it finishes any job.
+func (e *Engine) jobDone() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.working--
+	if len(e.batch) > 0 {
+		e.wake.Signal() // a batch frame may start now
+	}
 }
 
 // batchDone is called when a worker finishes a batch session's frame.
@@ -303,41 +325,46 @@ func (e *Engine) count(res Result) {
 func (e *Engine) maxPhotosRunning() int { return max(1, len(e.workers)-1) }
 
 // next blocks until a job is ready, or returns nil when closed. Live
-// frames come first; a photo only when none waits.
+// frames come first; then background detections, batch work and photos.
+// Each queue is checked once per wake-up: whether batch work may start
+// depends on the live sessions open, which change outside the lock.
 func (e *Engine) next() job {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for !e.closed && len(e.ready) == 0 && len(e.background) == 0 && !e.batchReadyLocked() &&
-		(len(e.photoQ) == 0 || e.photosRunning >= e.maxPhotosRunning()) {
+	for {
+		if e.closed {
+			return nil
+		}
+		switch {
+		case len(e.ready) > 0:
+			s := e.ready[0]
+			e.ready[0] = nil
+			e.ready = e.ready[1:]
+			e.working++
+			return s
+		case len(e.background) > 0:
+			j := e.background[0]
+			e.background[0] = nil
+			e.background = e.background[1:]
+			e.working++
+			return j
+		case e.batchReadyLocked():
+			j := e.batch[0]
+			e.batch[0] = nil
+			e.batch = e.batch[1:]
+			e.batchRunning++
+			e.working++
+			return j
+		case len(e.photoQ) > 0 && e.photosRunning < e.maxPhotosRunning():
+			p := e.photoQ[0]
+			e.photoQ[0] = nil
+			e.photoQ = e.photoQ[1:]
+			e.photosRunning++
+			e.working++
+			return p
+		}
 		e.wake.Wait()
 	}
-	if e.closed {
-		return nil
-	}
-	if len(e.ready) > 0 {
-		s := e.ready[0]
-		e.ready[0] = nil
-		e.ready = e.ready[1:]
-		return s
-	}
-	if len(e.background) > 0 {
-		j := e.background[0]
-		e.background[0] = nil
-		e.background = e.background[1:]
-		return j
-	}
-	if e.batchReadyLocked() {
-		j := e.batch[0]
-		e.batch[0] = nil
-		e.batch = e.batch[1:]
-		e.batchRunning++
-		return j
-	}
-	p := e.photoQ[0]
-	e.photoQ[0] = nil
-	e.photoQ = e.photoQ[1:]
-	e.photosRunning++
-	return p
 }
 
 // photoDone frees a photo's place on the workers.
@@ -366,6 +393,7 @@ func (e *Engine) run(w *worker) {
 		w.busySince.Store(time.Now().UnixNano())
 		j.run(w)
 		w.busySince.Store(0)
+		e.jobDone()
 	}
 }
 

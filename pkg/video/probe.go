@@ -66,9 +66,9 @@ const (
 var stillFormats = []string{"image2", "_pipe"}
 
 // Probe checks that path is a video within lim and whole, and describes
-// it. It reads the container (ffprobe) and then every packet of the video
-// stream without decoding them (ffmpeg -c copy), which finds a file cut
-// short or damaged in a fraction of the time a decode takes.
+// it. It reads the container (ffprobe) and, at the same time, every packet
+// of the video stream without decoding them (ffmpeg -c copy), which finds
+// a file cut short or damaged in a fraction of the time a decode takes.
 func Probe(ctx context.Context, path string, lim Limits) (Info, error) {
 	st, err := os.Stat(path)
 	if err != nil {
@@ -77,6 +77,21 @@ func Probe(ctx context.Context, path string, lim Limits) (Info, error) {
 	if st.Size() == 0 {
 		return Info{}, &Error{CodeEmpty, "the file is empty"}
 	}
+	// Every packet of the video read, none decoded: a file cut short or
+	// with damaged packets fails here. It runs beside ffprobe (and is
+	// stopped if ffprobe refuses the file): together they take the time
+	// of the longer, not of both.
+	checkCtx, stopCheck := context.WithCancel(ctx)
+	defer stopCheck()
+	type result struct {
+		stderr []byte
+		err    error
+	}
+	checked := make(chan result, 1)
+	go func() {
+		_, stderr, err := run(checkCtx, "ffmpeg", "-v", "error", "-xerror", "-i", path, "-map", "0:v:0", "-c", "copy", "-f", "null", "-")
+		checked <- result{stderr, err}
+	}()
 	out, stderr, err := run(ctx, "ffprobe", "-v", "error", "-print_format", "json", "-show_streams", "-show_format", path)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -165,13 +180,11 @@ func Probe(ctx context.Context, path string, lim Limits) (Info, error) {
 	if info.FPS <= 0 || info.Frames <= 0 {
 		return Info{}, &Error{CodeCorrupt, "the video declares no frame rate or no frames"}
 	}
-	// Every packet of the video read, none decoded: a file cut short or
-	// with damaged packets fails here.
-	if _, stderr, err := run(ctx, "ffmpeg", "-v", "error", "-xerror", "-i", path, "-map", "0:v:0", "-c", "copy", "-f", "null", "-"); err != nil {
+	if r := <-checked; r.err != nil {
 		if ctx.Err() != nil {
 			return Info{}, ctx.Err()
 		}
-		return Info{}, &Error{CodeCorrupt, "the video is cut short or damaged: " + firstLine(stderr, path)}
+		return Info{}, &Error{CodeCorrupt, "the video is cut short or damaged: " + firstLine(r.stderr, path)}
 	}
 	return info, nil
 }

@@ -39,8 +39,9 @@ type Options struct {
 	// reorder buffer. Default 64 MiB; at least 4 pictures.
 	BufferBytes int64
 	// SegmentFrames is how many consecutive frames one session processes.
-	// Default: the buffer shared by the engine's batch workers and one more
-	// segment, so every batch worker has a segment; at most 120.
+	// Default: the buffer shared by one segment per worker and one more, so
+	// every worker has a segment while the writer waits on the oldest; at
+	// most 120.
 	SegmentFrames int
 	Preset        string // x264's; default "veryfast"
 	CRF           int    // x264's quality; default 20
@@ -96,8 +97,7 @@ func Process(ctx context.Context, engine *pipeline.Engine, src string, info Info
 	budget := int(max(4, opts.bufferBytes()/int64(frameBytes)))
 	segLen := opts.SegmentFrames
 	if segLen <= 0 {
-		batchWorkers := max(1, engine.Config().Workers-1)
-		segLen = min(120, max(1, budget/(batchWorkers+1)))
+		segLen = min(120, max(1, budget/(engine.Config().Workers+1)))
 	}
 
 	parent := ctx

@@ -164,7 +164,9 @@ func (s *Server) upload(rw http.ResponseWriter, r *http.Request) {
 		client.WriteHTTPError(w, frame.CodeTooLarge, fmt.Sprintf("the upload is %d bytes; the limit is %d (--max-upload-bytes)", r.ContentLength, limit))
 		return
 	}
-	need := limit // a body of unknown length may be as long as the limit
+	// A body of unknown length is assumed to be of 64 MiB here; if it is
+	// longer and the disk fills, the write fails and says so (no_space).
+	need := min(limit, 64<<20)
 	if r.ContentLength > 0 {
 		need = r.ContentLength
 	}
@@ -190,6 +192,9 @@ func (s *Server) upload(rw http.ResponseWriter, r *http.Request) {
 	// tells the server to close the connection rather than read on.
 	body := &idleBody{r: http.MaxBytesReader(rw, r.Body, limit), rc: http.NewResponseController(w), idle: s.opts.BodyIdle}
 	name, fxField, err := s.receive(r, body, path)
+	// The body is in (or refused): what is left is the probe and the answer.
+	body.rc.SetReadDeadline(time.Time{})
+	body.rc.SetWriteDeadline(time.Now().Add(3 * time.Minute))
 	if err == nil && fxField != "" {
 		fx, err = client.BuildEffectsParam(fxField)
 		if err != nil {
@@ -209,6 +214,8 @@ func (s *Server) upload(rw http.ResponseWriter, r *http.Request) {
 			client.WriteHTTPErrorStatus(w, bad.status, bad.code, bad.message)
 		case errors.Is(err, os.ErrDeadlineExceeded):
 			client.WriteHTTPError(w, client.CodeBadBody, fmt.Sprintf("the upload sent nothing for %v", s.opts.BodyIdle))
+		case errors.Is(err, syscall.ENOSPC):
+			client.WriteHTTPRetry(w, CodeNoSpace, "the server's disk filled up during the upload", 60)
 		default:
 			client.WriteHTTPError(w, client.CodeBadBody, "the upload could not be read: "+err.Error())
 		}
