@@ -127,15 +127,13 @@ type Engine struct {
 	// background are detections beside the answer path (redetect.go),
 	// taken when no live frame waits, before photos.
 	background []job
-	// batch are sessions of batch work (a video file), taken after live
-	// frames and background detections, and while a live session is open
-	// never on every worker: at most maxPhotosRunning at once, so a live
-	// frame always finds one. With no live session, batch work has every
-	// worker; a camera that connects then waits for one frame of it at most.
-	batch        []job
-	batchRunning int
-	working      int      // workers running a job of any kind
-	photoQ       []*photo // photos waiting, oldest first: taken when ready and background are empty
+	// batch are sessions of batch work (video files), taken only by the
+	// batch workers: threads of their own at the lowest CPU priority
+	// (batch.go), so the kernel gives a live frame's worker the CPU first.
+	batch     []job
+	batchWake *sync.Cond
+	batchPool []*worker
+	photoQ    []*photo // photos waiting, oldest first: taken when ready and background are empty
 	// photosRunning are photos on a worker now, at most maxPhotosRunning.
 	photosRunning int
 	closed        bool
@@ -205,7 +203,10 @@ func New(cfg Config) (*Engine, error) {
 	}
 	e := &Engine{cfg: cfg, predictor: pred, log: cfg.Logger, started: time.Now()}
 	e.wake = sync.NewCond(&e.mu)
-	workers := make([]*worker, cfg.Workers)
+	e.batchWake = sync.NewCond(&e.mu)
+	// As many batch workers as live ones: with no camera connected, a video
+	// file has every core.
+	workers := make([]*worker, 2*cfg.Workers)
 	for i := range workers {
 		if workers[i], err = newWorker(e); err != nil {
 			for _, w := range workers[:i] {
@@ -215,11 +216,15 @@ func New(cfg Config) (*Engine, error) {
 			return nil, fmt.Errorf("pipeline: worker %d: %w", i, err)
 		}
 	}
-	e.workers = workers
-	for _, w := range workers {
+	e.workers, e.batchPool = workers[:cfg.Workers], workers[cfg.Workers:]
+	for _, w := range e.workers {
 		e.wg.Add(1)
 		e.alive.Add(1)
 		go e.run(w)
+	}
+	for _, w := range e.batchPool {
+		e.wg.Add(1)
+		go e.runBatch(w)
 	}
 	return e, nil
 }
@@ -245,6 +250,7 @@ func (e *Engine) Close() {
 	}
 	e.ready, e.background, e.batch, e.photoQ = nil, nil, nil, nil
 	e.wake.Broadcast()
+	e.batchWake.Broadcast()
 	e.mu.Unlock()
 	for _, j := range waiting {
 		j.cancel()
@@ -256,58 +262,23 @@ func (e *Engine) Close() {
 // schedule queues a live job.
 func (e *Engine) schedule(j job) bool {
 	if s, ok := j.(*Session); ok && s.batch {
-		return e.enqueue(&e.batch, j)
+		return e.enqueue(&e.batch, e.batchWake, j)
 	}
-	return e.enqueue(&e.ready, j)
-}
-
-// batchReadyLocked says whether a batch session may be taken now by an
-// idle worker. While a live session is open, a batch frame starts only if
-// another worker stays idle for the live frame that may come next:
-// background detections and photos count as busy, so a camera's frame
-// never waits behind a detection because batch work took the other
-// worker (with one worker, batch work runs when it is idle).
-func (e *Engine) batchReadyLocked() bool {
-	if len(e.batch) == 0 {
-		return false
-	}
-	if e.sessions.Load() == 0 {
-		return true
-	}
-	return e.batchRunning < e.maxPhotosRunning() && e.working+1 < max(2, len(e.workers))
-}
-
-// jobDone is called by a worker when it finishes any job.
-func (e *Engine) jobDone() {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.working--
-	if len(e.batch) > 0 {
-		e.wake.Signal() // a batch frame may start now
-	}
-}
-
-// batchDone is called when a worker finishes a batch session's frame.
-func (e *Engine) batchDone() {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.batchRunning--
-	if len(e.batch) > 0 {
-		e.wake.Signal()
-	}
+	return e.enqueue(&e.ready, e.wake, j)
 }
 
 // scheduleBackground queues a job that yields to live frames.
-func (e *Engine) scheduleBackground(j job) bool { return e.enqueue(&e.background, j) }
+func (e *Engine) scheduleBackground(j job) bool { return e.enqueue(&e.background, e.wake, j) }
 
-func (e *Engine) enqueue(queue *[]job, j job) bool {
+// enqueue adds j to queue and wakes one of the workers that take it.
+func (e *Engine) enqueue(queue *[]job, wake *sync.Cond, j job) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return false
 	}
 	*queue = append(*queue, j)
-	e.wake.Signal()
+	wake.Signal()
 	return true
 }
 
@@ -325,9 +296,7 @@ func (e *Engine) count(res Result) {
 func (e *Engine) maxPhotosRunning() int { return max(1, len(e.workers)-1) }
 
 // next blocks until a job is ready, or returns nil when closed. Live
-// frames come first; then background detections, batch work and photos.
-// Each queue is checked once per wake-up: whether batch work may start
-// depends on the live sessions open, which change outside the lock.
+// frames come first; then background detections, then photos.
 func (e *Engine) next() job {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -340,27 +309,17 @@ func (e *Engine) next() job {
 			s := e.ready[0]
 			e.ready[0] = nil
 			e.ready = e.ready[1:]
-			e.working++
 			return s
 		case len(e.background) > 0:
 			j := e.background[0]
 			e.background[0] = nil
 			e.background = e.background[1:]
-			e.working++
-			return j
-		case e.batchReadyLocked():
-			j := e.batch[0]
-			e.batch[0] = nil
-			e.batch = e.batch[1:]
-			e.batchRunning++
-			e.working++
 			return j
 		case len(e.photoQ) > 0 && e.photosRunning < e.maxPhotosRunning():
 			p := e.photoQ[0]
 			e.photoQ[0] = nil
 			e.photoQ = e.photoQ[1:]
 			e.photosRunning++
-			e.working++
 			return p
 		}
 		e.wake.Wait()
@@ -393,7 +352,6 @@ func (e *Engine) run(w *worker) {
 		w.busySince.Store(time.Now().UnixNano())
 		j.run(w)
 		w.busySince.Store(0)
-		e.jobDone()
 	}
 }
 

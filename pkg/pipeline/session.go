@@ -80,10 +80,11 @@ type SessionOptions struct {
 	QueueDepth int // Ordered only; default 8
 	// Encoder, if set, encodes the answers instead of JPEG (Result.Encoded).
 	Encoder Encoder
-	// Batch marks work no one watches live (a video file): its frames wait
-	// while live frames do, and never hold every worker. Its frames'
-	// Captured times are the video's own clock, which paces re-detection,
-	// and no rate is stamped on them.
+	// Batch marks work no one watches live (a video file): its frames go
+	// to the batch workers, whose threads run at the lowest CPU priority,
+	// so live frames get the CPU first. Its frames' Captured times are the
+	// video's own clock, which paces re-detection, and no rate is stamped
+	// on them.
 	Batch bool
 }
 
@@ -332,9 +333,6 @@ func (s *Session) logDropsLocked(now time.Time, final bool) {
 // run processes the oldest waiting frame on w, delivers the result, and puts
 // the session back in the engine's queue if more frames wait.
 func (s *Session) run(w *worker) {
-	if s.batch {
-		defer s.engine.batchDone()
-	}
 	s.mu.Lock()
 	var q queued
 	ok := len(s.waiting) > 0 && !s.closed

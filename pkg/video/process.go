@@ -181,11 +181,11 @@ func (o Options) bufferBytes() int64 {
 	return DefaultBufferBytes
 }
 
-// command makes a subprocess that runs at a lower priority than the
-// server, so a video's decoding and encoding yield the CPU to live
+// command makes a subprocess that runs at the batch workers' priority, the
+// lowest, so a video's decoding and encoding yield the CPU to live
 // clients, and whose error output is kept, up to 8 KiB.
 func command(ctx context.Context, name string, args ...string) (*exec.Cmd, *capped) {
-	cmd := exec.CommandContext(ctx, "nice", append([]string{"-n", "10", name}, args...)...)
+	cmd := exec.CommandContext(ctx, "nice", append([]string{"-n", strconv.Itoa(pipeline.BatchNice), name}, args...)...)
 	stderr := &capped{max: 8 << 10}
 	cmd.Stderr = stderr
 	cmd.WaitDelay = 5 * time.Second
