@@ -117,7 +117,7 @@ func parseFlags(args []string) (Config, error) {
 	fs.IntVar(&c.Pipeline.PhotoQueue, "photo-queue", def.PhotoQueue, "photo API requests waiting for a worker; past it, 503 with Retry-After")
 	fs.StringVar(&c.DataDir, "data-dir", "data", "directory for uploaded videos and their results (made if missing); a restart reports the jobs it interrupted as failed")
 	fs.Int64Var(&c.MaxUploadBytes, "max-upload-bytes", 512<<20, "largest video upload, in bytes; a larger one is answered 413 as soon as it passes this")
-	fs.IntVar(&c.VideoJobs, "video-jobs", 1, "uploaded videos processed at once (each uses every worker but one, after live frames)")
+	fs.IntVar(&c.VideoJobs, "video-jobs", 1, "uploaded videos processed at once (one already has every core live clients leave free)")
 	fs.IntVar(&c.VideoQueue, "video-queue", 16, "uploaded videos waiting their turn; past it, 503 with Retry-After")
 	fs.DurationVar(&c.VideoRetention, "video-retention", time.Hour, "remove a finished video job and its files after this long")
 	fs.DurationVar(&c.VideoLimits.MaxDuration, "video-max-duration", video.DefaultLimits.MaxDuration, "longest video accepted, in play time")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"runtime"
 	"runtime/debug"
 )
 
@@ -26,5 +27,20 @@ func tuneGC() {
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
+}
+
+// tuneProcs gives the engine's batch workers (video files; as many as the
+// live workers) Go processors of their own. Their threads run at nice 19,
+// so the kernel gives live work the CPU first; but a goroutine holds its
+// processor while it runs, and through a cgo call until the runtime takes
+// it back (up to 10 ms later). With only one processor per core, batch
+// workers would hold them and a live frame's network goroutines would
+// wait for one: the live round trip's p95 doubled while a video ran
+// (docs/BENCHMARKS.md, "Uploaded videos"). GOMAXPROCS in the environment
+// takes precedence.
+func tuneProcs(batchWorkers int) {
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + batchWorkers)
 	}
 }

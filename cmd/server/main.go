@@ -37,6 +37,7 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	tuneProcs(cfg.Pipeline.Workers)
 	srv, err := NewServer(cfg)
 	if err != nil {
 		return err

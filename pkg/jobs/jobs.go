@@ -93,7 +93,7 @@ type Error struct {
 // Config sets up a Manager.
 type Config struct {
 	Dir         string        // the data directory; made if missing
-	Concurrent  int           // jobs processed at once; default 1 (a job already uses every batch worker)
+	Concurrent  int           // jobs processed at once; default 1 (one already uses every batch worker)
 	MaxQueued   int           // jobs waiting; past it Add refuses (ErrQueueFull); default 16
 	Retention   time.Duration // a finished job's files are removed after this; default 1 hour
 	Limits      video.Limits  // what an upload may be

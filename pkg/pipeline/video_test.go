@@ -154,9 +154,9 @@ func TestSubmittedPicturesAreReleased(t *testing.T) {
 	}
 }
 
-// Batch work (video files) yields to live frames, and never holds every
-// worker: two batch sessions with frames queued on a 2-worker engine keep
-// one worker, so a live frame submitted after them is answered first or
+// Batch work (video files) yields to live frames: two batch sessions with
+// frames queued on a 2-worker engine run on the batch workers, so a live
+// frame submitted after them finds a live worker and is answered first or
 // second, never behind two batch frames.
 func TestBatchYieldsToLive(t *testing.T) {
 	e := newEngine(t, func(c *pipeline.Config) { c.Workers = 2; c.Delay = 40 * time.Millisecond })
