@@ -8,10 +8,11 @@
 #      with no job, and with jobs running back to back;
 #   3. the server's peak resident memory (VmHWM) for one 1080p job of 10 s
 #      and one of 40 s, each on a fresh server.
-# usage: scripts/bench-video.sh [ROUNDS]
+# usage: scripts/bench-video.sh [ROUNDS] [PARTS, e.g. 12; default 123]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
+parts=${2:-123}
 GOAMD64=$(bash scripts/goamd64.sh)
 export GOAMD64
 go build -o bin/server ./cmd/server
@@ -54,10 +55,13 @@ job() {
 
 clip 640 360 10 "$work/360p.mp4"
 start_server
+if [[ $parts == *1* ]]; then
 echo "== 1. a 10 s 640x360 clip, end to end ($rounds rounds; the first warms the server)"
 job "$work/360p.mp4" >/dev/null
 for _ in $(seq "$rounds"); do job "$work/360p.mp4"; done
+fi
 
+if [[ $parts == *2* ]]; then
 echo "== 2. live round trip, 30 fps per client, 20 s, without and with jobs running"
 live() {
   bin/loadgen --url $base --clients "$1" --fps 30 --duration 20s --json "$work/live.json" >/dev/null
@@ -72,7 +76,9 @@ for n in 1 4; do
   touch "$work/stop"; wait "$loop"; rm -f "$work/stop"
   sed 's/^/    during: /' "$work/jobs.log"; rm -f "$work/jobs.log"
 done
+fi
 stop_server
+[[ $parts == *3* ]] || exit 0
 
 echo "== 3. peak resident memory, 1920x1080 input"
 for secs in 10 40; do

@@ -5,6 +5,16 @@ import (
 	"syscall"
 )
 
+// liveSessionsChanged wakes the batch workers when the last live session
+// closes: all of them may work again.
+func (e *Engine) liveSessionsChanged(open int64) {
+	if open == 0 {
+		e.mu.Lock()
+		e.batchWake.Broadcast()
+		e.mu.Unlock()
+	}
+}
+
 // Batch work (video files) runs on workers of its own rather than
 // waiting for a gap between live frames: on threads at the lowest CPU
 // priority (nice 19; on Linux, niceness is per thread). A live frame's
@@ -17,13 +27,13 @@ import (
 // processes of video jobs.
 const BatchNice = 19
 
-func (e *Engine) runBatch(w *worker) {
+func (e *Engine) runBatch(w *worker, index int) {
 	defer e.wg.Done()
 	defer w.close()
 	runtime.LockOSThread() // for good: the thread's priority is lowered below
 	syscall.Setpriority(syscall.PRIO_PROCESS, syscall.Gettid(), BatchNice)
 	for {
-		j := e.nextBatch()
+		j := e.nextBatch(index)
 		if j == nil {
 			return
 		}
@@ -31,12 +41,15 @@ func (e *Engine) runBatch(w *worker) {
 	}
 }
 
-// nextBatch blocks until a batch session has a frame, or returns nil when
-// the engine is closed.
-func (e *Engine) nextBatch() job {
+// nextBatch blocks until a batch session has a frame for the batch
+// worker of this index, or returns nil when the engine is closed. While a
+// live session is open only the first batch worker works: the threads'
+// priority keeps live frames first on the CPU, but not in its caches, and
+// each core that batch work runs on slows the live frames beside it.
+func (e *Engine) nextBatch(index int) job {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for !e.closed && len(e.batch) == 0 {
+	for !e.closed && (len(e.batch) == 0 || index > 0 && e.sessions.Load() > 0) {
 		e.batchWake.Wait()
 	}
 	if e.closed {

@@ -222,9 +222,9 @@ func New(cfg Config) (*Engine, error) {
 		e.alive.Add(1)
 		go e.run(w)
 	}
-	for _, w := range e.batchPool {
+	for i, w := range e.batchPool {
 		e.wg.Add(1)
-		go e.runBatch(w)
+		go e.runBatch(w, i)
 	}
 	return e, nil
 }

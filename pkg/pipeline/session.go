@@ -304,7 +304,9 @@ func (s *Session) Close() {
 	if s.closed {
 		return
 	}
-	s.engine.sessionCount(s.batch).Add(-1)
+	if open := s.engine.sessionCount(s.batch).Add(-1); !s.batch {
+		s.engine.liveSessionsChanged(open)
+	}
 	s.closed = true
 	close(s.done)
 	s.releaseWaitingLocked()
