@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/livetryon/server/internal/testmedia"
+	"github.com/livetryon/server/internal/testvideo"
 )
 
 // process runs `livetryon process args...` and returns its exit code and
@@ -25,9 +26,9 @@ func process(t *testing.T, ctx context.Context, args ...string) (int, string, st
 // clip's rate, frames and sound, and a progress bar on the way.
 func TestProcessCommand(t *testing.T) {
 	dir := t.TempDir()
-	c := testmedia.VideoClip{Width: 640, Height: 360, Frames: 60, FPS: 30, Audio: true}
+	c := testvideo.VideoClip{Width: 640, Height: 360, Frames: 60, FPS: 30, Audio: true}
 	in, out := filepath.Join(dir, "in.mp4"), filepath.Join(dir, "out.mp4")
-	testmedia.MakeVideoClip(t, in, c)
+	testvideo.MakeVideoClip(t, in, c)
 	code, stdout, stderr := process(t, context.Background(), in, out, "--effects", "lipstick:#0000ff", "--workers", "2")
 	t.Logf("stdout: %s", stdout)
 	if code != exitOK || !strings.Contains(stdout, "60 frames") {
@@ -36,7 +37,7 @@ func TestProcessCommand(t *testing.T) {
 	if !strings.Contains(stderr, "60/60") || !strings.Contains(stderr, "frames/s") {
 		t.Errorf("no progress bar with the count and the rate on stderr: %q", stderr)
 	}
-	testmedia.CheckTryOnClip(t, c, out)
+	testvideo.CheckTryOnClip(t, c, out)
 	if _, err := os.Stat(out + ".part.mp4"); !os.IsNotExist(err) {
 		t.Errorf("the partial file is left: %v", err)
 	}
@@ -48,7 +49,7 @@ func TestProcessExitCodes(t *testing.T) {
 	photo := filepath.Join(dir, "photo.mp4")
 	os.WriteFile(photo, testmedia.WebcamJPEG(t), 0o644)
 	clip := filepath.Join(dir, "in.mp4")
-	testmedia.MakeVideoClip(t, clip, testmedia.VideoClip{Width: 320, Height: 240, Frames: 300, FPS: 30})
+	testvideo.MakeVideoClip(t, clip, testvideo.VideoClip{Width: 320, Height: 240, Frames: 300, FPS: 30})
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
 	for _, tc := range []struct {

@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/livetryon/server/internal/frameid"
 	"github.com/livetryon/server/internal/testmedia"
+	"github.com/livetryon/server/internal/testvideo"
 )
 
 // videoJob is a job as GET /api/v1/videos/{id} gives it.
@@ -48,10 +49,10 @@ type apiError struct {
 }
 
 // clipFile makes a test clip in a temporary directory.
-func clipFile(t *testing.T, c testmedia.VideoClip) string {
+func clipFile(t *testing.T, c testvideo.VideoClip) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "clip.mp4")
-	testmedia.MakeVideoClip(t, path, c)
+	testvideo.MakeVideoClip(t, path, c)
 	return path
 }
 
@@ -109,11 +110,17 @@ func getJob(t *testing.T, base, id string) (int, videoJob) {
 func waitJob(t *testing.T, base, id string, timeout time.Duration, what string, ok func(videoJob) bool) videoJob {
 	t.Helper()
 	var job videoJob
-	eventually(t, timeout, what, func() bool {
+	deadline := time.Now().Add(timeout)
+	for {
 		_, job = getJob(t, base, id)
-		return ok(job)
-	})
-	return job
+		if ok(job) {
+			return job
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v: %s: the job is %+v", timeout, what, job)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // sseEvent is one Server-Sent Event.
@@ -160,7 +167,7 @@ func readEvents(t *testing.T, url string) []sseEvent {
 func TestVideoJob(t *testing.T) {
 	dataDir := t.TempDir()
 	base := startServerWith(t, "--data-dir", dataDir)
-	c := testmedia.VideoClip{Width: 640, Height: 360, Frames: 90, FPS: 30, Audio: true}
+	c := testvideo.VideoClip{Width: 640, Height: 360, Frames: 90, FPS: 30, Audio: true}
 	job := uploadJob(t, base, clipFile(t, c), map[string]string{"effects": "lipstick:#0000ff"})
 	if job.FramesTotal != c.Frames || (job.State != "queued" && job.State != "processing") {
 		t.Errorf("new job: %+v", job)
@@ -196,7 +203,7 @@ func TestVideoJob(t *testing.T) {
 	if err := os.WriteFile(out, result, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	testmedia.CheckTryOnClip(t, c, out)
+	testvideo.CheckTryOnClip(t, c, out)
 
 	req, _ := http.NewRequest("GET", base+job.Links.Result, nil)
 	req.Header.Set("Range", "bytes=100-199")
@@ -246,7 +253,7 @@ func TestVideoUploadRefusals(t *testing.T) {
 	dir := t.TempDir()
 	jpegAsMP4 := filepath.Join(dir, "photo.mp4")
 	os.WriteFile(jpegAsMP4, testmedia.WebcamJPEG(t), 0o644)
-	whole, err := os.ReadFile(clipFile(t, testmedia.VideoClip{Width: 320, Height: 240, Frames: 30, FPS: 30}))
+	whole, err := os.ReadFile(clipFile(t, testvideo.VideoClip{Width: 320, Height: 240, Frames: 30, FPS: 30}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -351,8 +358,8 @@ func TestVideoQueueCancelAndLiveClient(t *testing.T) {
 	// A slow server (10 ms more a frame) keeps the first job running
 	// while the test looks at the second.
 	base := startServerWith(t, "--data-dir", dataDir, "--video-jobs", "1", "--debug-delay", "10ms")
-	long := clipFile(t, testmedia.VideoClip{Width: 640, Height: 360, Frames: 600, FPS: 30})
-	short := clipFile(t, testmedia.VideoClip{Width: 320, Height: 240, Frames: 30, FPS: 30})
+	long := clipFile(t, testvideo.VideoClip{Width: 640, Height: 360, Frames: 600, FPS: 30})
+	short := clipFile(t, testvideo.VideoClip{Width: 320, Height: 240, Frames: 30, FPS: 30})
 	first := uploadJob(t, base, long, nil)
 	second := uploadJob(t, base, short, nil)
 	if second.State != "queued" || second.QueuePosition != 1 {
@@ -427,8 +434,8 @@ func TestVideoQueueCancelAndLiveClient(t *testing.T) {
 // (interrupted) after a restart, never lost; a finished one is still served.
 func TestVideoJobsSurviveRestart(t *testing.T) {
 	dataDir := t.TempDir()
-	short := clipFile(t, testmedia.VideoClip{Width: 320, Height: 240, Frames: 30, FPS: 30})
-	long := clipFile(t, testmedia.VideoClip{Width: 320, Height: 240, Frames: 600, FPS: 30})
+	short := clipFile(t, testvideo.VideoClip{Width: 320, Height: 240, Frames: 30, FPS: 30})
+	long := clipFile(t, testvideo.VideoClip{Width: 320, Height: 240, Frames: 600, FPS: 30})
 	p := startProcess(t, "--data-dir", dataDir, "--debug-delay", "10ms")
 	finished := uploadJob(t, p.base, short, nil)
 	waitJob(t, p.base, finished.ID, 60*time.Second, "the short job did not finish", func(j videoJob) bool { return j.State == "done" })
@@ -454,7 +461,7 @@ func TestBrowserVideoUpload(t *testing.T) {
 		t.Skip("browser test: skipped with -short")
 	}
 	base := startServer(t)
-	clip := clipFile(t, testmedia.VideoClip{Width: 640, Height: 360, Frames: 60, FPS: 30, Audio: true})
+	clip := clipFile(t, testvideo.VideoClip{Width: 640, Height: 360, Frames: 60, FPS: 30, Audio: true})
 	camera := filepath.Join(t.TempDir(), "still.mjpeg")
 	if err := os.WriteFile(camera, bytes.Repeat(testmedia.WebcamJPEG(t), 30), 0o644); err != nil {
 		t.Fatal(err)

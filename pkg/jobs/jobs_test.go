@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/livetryon/server/internal/testmedia"
+	"github.com/livetryon/server/internal/testvideo"
 	"github.com/livetryon/server/pkg/jobs"
 	"github.com/livetryon/server/pkg/pipeline"
 )
@@ -41,7 +41,7 @@ func upload(t *testing.T, m *jobs.Manager, clip []byte) string {
 func makeClip(t *testing.T, frames int) []byte {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "clip.mp4")
-	testmedia.MakeVideoClip(t, path, testmedia.VideoClip{Width: 320, Height: 240, Frames: frames, FPS: 30})
+	testvideo.MakeVideoClip(t, path, testvideo.VideoClip{Width: 320, Height: 240, Frames: frames, FPS: 30})
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

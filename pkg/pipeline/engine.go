@@ -262,13 +262,27 @@ func (e *Engine) Close() {
 // schedule queues a live job.
 func (e *Engine) schedule(j job) bool {
 	if s, ok := j.(*Session); ok && s.batch {
-		return e.enqueue(&e.batch, e.batchWake, j)
+		// Every batch worker is woken: one that may not work now (a camera
+		// is connected) would otherwise take the only signal.
+		return e.enqueueAll(&e.batch, e.batchWake, j)
 	}
 	return e.enqueue(&e.ready, e.wake, j)
 }
 
 // scheduleBackground queues a job that yields to live frames.
 func (e *Engine) scheduleBackground(j job) bool { return e.enqueue(&e.background, e.wake, j) }
+
+// enqueueAll adds j to queue and wakes every worker that takes from it.
+func (e *Engine) enqueueAll(queue *[]job, wake *sync.Cond, j job) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return false
+	}
+	*queue = append(*queue, j)
+	wake.Broadcast()
+	return true
+}
 
 // enqueue adds j to queue and wakes one of the workers that take it.
 func (e *Engine) enqueue(queue *[]job, wake *sync.Cond, j job) bool {

@@ -203,3 +203,33 @@ func TestBatchYieldsToLive(t *testing.T) {
 		t.Errorf("the live frame was answered %d-th, behind batch frames: %v", liveAt+1, order)
 	}
 }
+
+// While a camera is connected only the first batch worker works. A batch
+// frame submitted then wakes every batch worker: were it to wake one, and
+// that one may not work, the frame would wait forever. Single frames, one
+// at a time, leave no later wake-up to hide such a loss.
+func TestBatchRunsBesideALiveSession(t *testing.T) {
+	e := newEngine(t, func(c *pipeline.Config) { c.Workers = 2 })
+	jpg := testmedia.WebcamJPEG(t)
+	live := e.NewSession(pipeline.SessionOptions{ID: "camera", Output: pipeline.OutputLandmarks}, pipeline.ReceiverFunc(func(r pipeline.Result) { r.Release() }))
+	answered := make(chan struct{}, 1)
+	for round := range 21 {
+		if round == 20 {
+			live.Close() // the last round runs with no camera
+		}
+		s := e.NewSession(pipeline.SessionOptions{ID: fmt.Sprint("file-", round), Output: pipeline.OutputLandmarks,
+			Queue: pipeline.Ordered, Batch: true}, pipeline.ReceiverFunc(func(r pipeline.Result) {
+			r.Release()
+			answered <- struct{}{}
+		}))
+		if err := s.Submit(ctx, pipeline.Input{JPEG: jpg}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-answered:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("round %d: the batch frame was not answered in 10 s", round)
+		}
+		s.Close()
+	}
+}

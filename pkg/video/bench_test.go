@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/livetryon/server/internal/testmedia"
+	"github.com/livetryon/server/internal/testvideo"
 	"github.com/livetryon/server/pkg/pipeline"
 	"github.com/livetryon/server/pkg/video"
 )
@@ -16,9 +16,9 @@ import (
 // frames/s is the figure docs/BENCHMARKS.md reports.
 func BenchmarkProcess640x360(b *testing.B) {
 	dir := b.TempDir()
-	c := testmedia.VideoClip{Width: 640, Height: 360, Frames: 300, FPS: 30, Audio: true}
+	c := testvideo.VideoClip{Width: 640, Height: 360, Frames: 300, FPS: 30, Audio: true}
 	in := filepath.Join(dir, "in.mp4")
-	testmedia.MakeVideoClip(b, in, c)
+	testvideo.MakeVideoClip(b, in, c)
 	info, err := video.Probe(context.Background(), in, video.DefaultLimits)
 	if err != nil {
 		b.Fatal(err)

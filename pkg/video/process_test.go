@@ -10,7 +10,7 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/livetryon/server/internal/frameid"
-	"github.com/livetryon/server/internal/testmedia"
+	"github.com/livetryon/server/internal/testvideo"
 	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/pipeline"
 	"github.com/livetryon/server/pkg/video"
@@ -44,9 +44,9 @@ func blueLipstick(t testing.TB) []pipeline.Effect {
 // in order.
 func TestProcessKeepsEveryFrameInOrder(t *testing.T) {
 	dir := t.TempDir()
-	c := testmedia.VideoClip{Width: 640, Height: 360, Frames: 90, FPS: 30, Audio: true}
+	c := testvideo.VideoClip{Width: 640, Height: 360, Frames: 90, FPS: 30, Audio: true}
 	in, out := filepath.Join(dir, "in.mp4"), filepath.Join(dir, "out.mp4")
-	testmedia.MakeVideoClip(t, in, c)
+	testvideo.MakeVideoClip(t, in, c)
 	info, err := video.Probe(context.Background(), in, video.DefaultLimits)
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +71,7 @@ func TestProcessKeepsEveryFrameInOrder(t *testing.T) {
 	if prog.Done != c.Frames || frames != c.Frames || len(progress) == 0 || progress[len(progress)-1].Done != c.Frames {
 		t.Errorf("progress %+v, %d preview frames; want %d frames", prog, frames, c.Frames)
 	}
-	testmedia.CheckTryOnClip(t, c, out)
+	testvideo.CheckTryOnClip(t, c, out)
 	if s := e.Stats(); s.BatchSessions != 0 {
 		t.Errorf("%d sessions left open", s.BatchSessions)
 	}
@@ -82,9 +82,9 @@ func TestProcessKeepsEveryFrameInOrder(t *testing.T) {
 // rotation: it shows as the original does.
 func TestProcessKeepsRotation(t *testing.T) {
 	dir := t.TempDir()
-	c := testmedia.VideoClip{Width: 360, Height: 640, Frames: 30, FPS: 30, Rotation: 90}
+	c := testvideo.VideoClip{Width: 360, Height: 640, Frames: 30, FPS: 30, Rotation: 90}
 	in, out := filepath.Join(dir, "in.mp4"), filepath.Join(dir, "out.mp4")
-	testmedia.MakeVideoClip(t, in, c)
+	testvideo.MakeVideoClip(t, in, c)
 	info, err := video.Probe(context.Background(), in, video.DefaultLimits)
 	if err != nil {
 		t.Fatal(err)
@@ -95,10 +95,10 @@ func TestProcessKeepsRotation(t *testing.T) {
 	if _, err := video.Process(context.Background(), newEngine(t, 2), in, info, out, video.Options{Effects: blueLipstick(t)}); err != nil {
 		t.Fatal(err)
 	}
-	if w, h := testmedia.FFprobeField(t, out, "width"), testmedia.FFprobeField(t, out, "height"); w != "640" || h != "360" {
+	if w, h := testvideo.FFprobeField(t, out, "width"), testvideo.FFprobeField(t, out, "height"); w != "640" || h != "360" {
 		t.Errorf("stored as %sx%s; want 640x360, as the clip is", w, h)
 	}
-	testmedia.CheckTryOnClip(t, c, out)
+	testvideo.CheckTryOnClip(t, c, out)
 }
 
 // With room for only 4 pictures between decoder and encoder, and segments
@@ -108,9 +108,9 @@ func TestProcessKeepsRotation(t *testing.T) {
 // docs/BENCHMARKS.md.)
 func TestProcessTinyBuffer(t *testing.T) {
 	dir := t.TempDir()
-	c := testmedia.VideoClip{Width: 320, Height: 240, Frames: 60, FPS: 30}
+	c := testvideo.VideoClip{Width: 320, Height: 240, Frames: 60, FPS: 30}
 	in, out := filepath.Join(dir, "in.mp4"), filepath.Join(dir, "out.mp4")
-	testmedia.MakeVideoClip(t, in, c)
+	testvideo.MakeVideoClip(t, in, c)
 	info, err := video.Probe(context.Background(), in, video.DefaultLimits)
 	if err != nil {
 		t.Fatal(err)
@@ -121,7 +121,7 @@ func TestProcessTinyBuffer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := testmedia.VideoFrames(t, out, c.Width, c.Height, func(i int, img gocv.Mat) {
+	n := testvideo.VideoFrames(t, out, c.Width, c.Height, func(i int, img gocv.Mat) {
 		if id, ok := frameid.ReadImage(img); !ok || id != i {
 			t.Errorf("frame %d carries %d", i, id)
 		}
@@ -134,9 +134,9 @@ func TestProcessTinyBuffer(t *testing.T) {
 // Cancelling stops both ffmpeg processes and closes every session.
 func TestProcessCancel(t *testing.T) {
 	dir := t.TempDir()
-	c := testmedia.VideoClip{Width: 640, Height: 360, Frames: 150, FPS: 30}
+	c := testvideo.VideoClip{Width: 640, Height: 360, Frames: 150, FPS: 30}
 	in, out := filepath.Join(dir, "in.mp4"), filepath.Join(dir, "out.mp4")
-	testmedia.MakeVideoClip(t, in, c)
+	testvideo.MakeVideoClip(t, in, c)
 	info, err := video.Probe(context.Background(), in, video.DefaultLimits)
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,6 @@
-package testmedia
+// Package testvideo makes the video clips of the tests at test time, from
+// the repository's photo, and checks what the server made of them.
+package testvideo
 
 import (
 	"context"
@@ -17,6 +19,7 @@ import (
 	"github.com/livetryon/server/internal/cvimage"
 	"github.com/livetryon/server/internal/cvjpeg"
 	"github.com/livetryon/server/internal/frameid"
+	"github.com/livetryon/server/internal/testmedia"
 	"github.com/livetryon/server/pkg/video"
 )
 
@@ -38,7 +41,7 @@ type VideoClip struct {
 // c.Height): the picture the clip's frame i shows, before compression.
 func ClipFrame(t testing.TB, c VideoClip, i int, dst *gocv.Mat) {
 	t.Helper()
-	src, err := cvimage.ReadFile(Path("obama-480p.jpg"))
+	src, err := cvimage.ReadFile(testmedia.Path("obama-480p.jpg"))
 	if err != nil {
 		t.Fatal("cannot read testdata/obama-480p.jpg")
 	}
@@ -225,12 +228,12 @@ func CheckTryOnClip(t testing.TB, c VideoClip, out string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		faces := Faces(t, jpg)
+		faces := testmedia.Faces(t, jpg)
 		if len(faces) != 1 {
 			t.Fatalf("the clip's frame %d has %d faces", i, len(faces))
 		}
-		lip := LipPoint(faces[0])
-		if before, after := Blueness(orig, lip), Blueness(img, lip); after < before+40 {
+		lip := testmedia.LipPoint(faces[0])
+		if before, after := testmedia.Blueness(orig, lip), testmedia.Blueness(img, lip); after < before+40 {
 			t.Errorf("frame %d: lips' blueness %d → %d; not recoloured", i, before, after)
 		}
 		checked++
