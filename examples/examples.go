@@ -6,5 +6,5 @@ import "embed"
 
 // Files holds every example page, by folder: classic-tutorial/index.html, ...
 //
-//go:embed classic-tutorial/index.html landmarks-canvas/index.html websocket/index.html http-frames/index.html watch/index.html webrtc/index.html
+//go:embed classic-tutorial/index.html landmarks-canvas/index.html websocket/index.html http-frames/index.html watch/index.html webrtc/index.html video-upload/index.html
 var Files embed.FS

@@ -215,6 +215,17 @@ func TestPublicListenerNeedsKey(t *testing.T) {
 			t.Errorf("WebRTC offer with the key: %d %s, want the transport's 400", resp.StatusCode, body)
 		}
 	}
+	// Video jobs too: an upload without the key is refused before a byte
+	// of it is stored.
+	if resp, err := http.Post(public+"/api/v1/videos", "video/mp4", strings.NewReader("not read")); err != nil {
+		t.Fatal(err)
+	} else {
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 401 || !bytes.Contains(body, []byte(`"unauthorized"`)) {
+			t.Errorf("video upload without key: %d %s", resp.StatusCode, body)
+		}
+	}
 	if code := mustGet(t, public+"/?key=wrong-key-000"); code != 401 {
 		t.Errorf("page with a wrong key: %d, want 401", code)
 	}

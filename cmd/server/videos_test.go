@@ -506,4 +506,37 @@ func TestBrowserVideoUpload(t *testing.T) {
 	if errs := b.pageErrors(); len(errs) > 0 {
 		t.Errorf("page errors: %v", errs)
 	}
+
+	// The example a frontend developer copies does the same in forty lines.
+	b.run(t, chromedp.Navigate(base+"/examples/video-upload/?effects=lipstick:%230000ff"),
+		chromedp.SetUploadFiles("#file", []string{clip}, chromedp.ByQuery),
+		chromedp.Click("#go", chromedp.ByQuery))
+	var example struct {
+		State string `json:"state"`
+		Error string `json:"error"`
+		Shown bool   `json:"shown"`
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for example.State != "done" && example.State != "failed" && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+		b.run(t, chromedp.Evaluate(`({ state: example.state, error: example.error, shown: !document.getElementById('result').hidden })`, &example))
+	}
+	if example.State != "done" || !example.Shown {
+		t.Fatalf("the example: %+v", example)
+	}
+	b.run(t, chromedp.Evaluate(`(() => { const v = document.getElementById('result'); v.muted = true; v.play(); })()`, nil))
+	var played struct {
+		Ended bool `json:"ended"`
+		Width int  `json:"width"`
+	}
+	for deadline = time.Now().Add(30 * time.Second); !played.Ended && time.Now().Before(deadline); {
+		time.Sleep(200 * time.Millisecond)
+		b.run(t, chromedp.Evaluate(`(() => { const v = document.getElementById('result'); return { ended: v.ended, width: v.videoWidth }; })()`, &played))
+	}
+	if !played.Ended || played.Width != 640 {
+		t.Errorf("the example's result: %+v; want played to its end, 640 px wide", played)
+	}
+	if errs := b.pageErrors(); len(errs) > 0 {
+		t.Errorf("page errors: %v", errs)
+	}
 }

@@ -422,8 +422,9 @@ func (m *Manager) run(ctx context.Context, j *job) {
 	}
 	m.notifyLocked(j)
 	m.startLocked()
+	state := j.status.State
 	m.mu.Unlock()
-	m.log.Info().Str("job", id).Str("state", string(j.status.State)).Int("frames", prog.Done).
+	m.log.Info().Str("job", id).Str("state", string(state)).Int("frames", prog.Done).
 		Float64("fps", round(prog.FPS())).Msg("video job finished")
 }
 
@@ -435,15 +436,18 @@ func (m *Manager) setExpiry(j *job) {
 	}
 }
 
-// persist writes the job's state to its directory, atomically.
+// persist writes the job's state to its directory, atomically. A failure
+// is logged: the job goes on, but a restart would not know it.
 func (m *Manager) persist(j *job) {
 	b, err := json.Marshal(record{Status: j.status})
-	if err != nil {
-		return
+	if err == nil {
+		tmp := filepath.Join(j.dir, "job.json.tmp")
+		if err = os.WriteFile(tmp, b, 0o600); err == nil {
+			err = os.Rename(tmp, filepath.Join(j.dir, "job.json"))
+		}
 	}
-	tmp := filepath.Join(j.dir, "job.json.tmp")
-	if err := os.WriteFile(tmp, b, 0o600); err == nil {
-		err = os.Rename(tmp, filepath.Join(j.dir, "job.json"))
+	if err != nil {
+		m.log.Warn().Err(err).Str("job", j.status.ID).Msg("cannot save the video job's state")
 	}
 }
 
@@ -506,8 +510,8 @@ func (m *Manager) Remove(id string) bool {
 	}
 	if !j.status.State.Finished() {
 		m.cancelled.Add(1)
+		j.status.State = Cancelled
 	}
-	j.status.State = Cancelled
 	m.notifyLocked(j)
 	delete(m.jobs, id)
 	os.RemoveAll(j.dir)
