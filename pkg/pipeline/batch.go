@@ -3,6 +3,7 @@ package pipeline
 import (
 	"runtime"
 	"syscall"
+	"time"
 )
 
 // liveSessionsChanged wakes the batch workers when the last live session
@@ -37,7 +38,16 @@ func (e *Engine) runBatch(w *worker, index int) {
 		if j == nil {
 			return
 		}
+		start := time.Now()
 		j.run(w)
+		// With a camera connected, batch work rests as long as it worked:
+		// priority keeps the live frames first on the CPU, but batch work
+		// running beside them still slows them (shared caches, memory,
+		// sibling hyper-threads), and so do the video's ffmpegs, which
+		// follow the batch worker's pace through their pipes.
+		if e.sessions.Load() > 0 {
+			time.Sleep(time.Since(start))
+		}
 	}
 }
 

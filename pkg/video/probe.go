@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/livetryon/server/pkg/pipeline"
 )
 
 // Info is what Probe learns of a video.
@@ -192,7 +194,9 @@ func Probe(ctx context.Context, path string, lim Limits) (Info, error) {
 // run runs a program and returns its output, and its error output.
 func run(ctx context.Context, name string, args ...string) (stdout, stderr []byte, err error) {
 	var out, errOut bytes.Buffer
-	cmd := exec.CommandContext(ctx, name, args...)
+	// At the batch workers' priority, as the processing's own ffmpegs:
+	// probing an upload must not slow the live clients either.
+	cmd := exec.CommandContext(ctx, "nice", append([]string{"-n", strconv.Itoa(pipeline.BatchNice), name}, args...)...)
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err = cmd.Run()
 	var exitErr *exec.ExitError
