@@ -41,7 +41,7 @@ type Options struct {
 	// SegmentFrames is how many consecutive frames one session processes.
 	// Default: the buffer shared by one segment per worker and one more, so
 	// every worker has a segment while the writer waits on the oldest; at
-	// most 120.
+	// least the engine's re-detection period (5), at most 120.
 	SegmentFrames int
 	Preset        string // x264's; default "veryfast"
 	CRF           int    // x264's quality; default 20
@@ -97,7 +97,9 @@ func Process(ctx context.Context, engine *pipeline.Engine, src string, info Info
 	budget := int(max(4, opts.bufferBytes()/int64(frameBytes)))
 	segLen := opts.SegmentFrames
 	if segLen <= 0 {
-		segLen = min(120, max(1, budget/(engine.Config().Workers+1)))
+		// At least the engine's re-detection period: a segment's first
+		// frame is a detection, which then costs no more than live mode's.
+		segLen = min(120, max(engine.Config().RedetectEvery, budget/(engine.Config().Workers+1), 1))
 	}
 
 	parent := ctx
@@ -125,9 +127,10 @@ func Process(ctx context.Context, engine *pipeline.Engine, src string, info Info
 	p := &processor{
 		engine: engine, opts: opts, info: info, start: start,
 		width: width, height: height, frameBytes: frameBytes, segLen: segLen,
-		tokens: make(chan struct{}, budget),
-		free:   make(chan []byte, budget),
-		segs:   make(chan *segment, budget+1),
+		tokens:   make(chan struct{}, budget),
+		free:     make(chan []byte, budget),
+		segs:     make(chan *segment, budget+1),
+		sessions: map[*pipeline.Session]bool{},
 	}
 	written := make(chan error, 1)
 	go func() {
@@ -256,7 +259,7 @@ type processor struct {
 	done       int           // frames written; the writer's, read after it ends
 
 	mu       sync.Mutex
-	sessions []*pipeline.Session
+	sessions map[*pipeline.Session]bool // open: the writer closes each when its segment is written
 }
 
 // segment is a run of consecutive frames and the session processing them.
@@ -333,18 +336,27 @@ func (p *processor) newSegment(first int) *segment {
 		Encoder: rawEncoder{p},
 	}, pipeline.ReceiverFunc(func(r pipeline.Result) { seg.answers <- r }))
 	p.mu.Lock()
-	p.sessions = append(p.sessions, seg.session)
+	p.sessions[seg.session] = true
 	p.mu.Unlock()
 	return seg
+}
+
+// closeSession closes a segment's session and forgets it: a long video's
+// sessions are not all kept to the end.
+func (p *processor) closeSession(s *pipeline.Session) {
+	s.Close()
+	p.mu.Lock()
+	delete(p.sessions, s)
+	p.mu.Unlock()
 }
 
 func (p *processor) closeSessions() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, s := range p.sessions {
+	for s := range p.sessions {
 		s.Close()
 	}
-	p.sessions = nil
+	clear(p.sessions)
 }
 
 // write takes the answers back in order and pipes them to the encoder.
@@ -368,7 +380,7 @@ func (p *processor) write(ctx context.Context, w io.Writer) error {
 				return nil
 			}
 		}
-		seg.session.Close()
+		p.closeSession(seg.session)
 	}
 	return nil
 }
