@@ -161,19 +161,6 @@ func Encode(m gocv.Mat, o Options) (*Buffer, error) {
 	return encode(pix, m.Cols(), m.Rows(), components, quality, o.Progressive)
 }
 
-// EncodeBGR encodes pixels held in Go memory: width x height BGR, rows
-// one after the other. The caller closes the Buffer.
-func EncodeBGR(pix []byte, width, height int, o Options) (*Buffer, error) {
-	if width <= 0 || height <= 0 || len(pix) < width*height*3 {
-		return nil, fmt.Errorf("cvjpeg: %d bytes are not a %dx%d BGR picture", len(pix), width, height)
-	}
-	quality := o.Quality
-	if quality == 0 {
-		quality = 95
-	}
-	return encode(pix, width, height, 3, min(max(quality, 1), 100), o.Progressive)
-}
-
 func encode(pix []byte, width, height, components, quality int, progressive bool) (*Buffer, error) {
 	prog := 0
 	if progressive {

@@ -25,7 +25,6 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/livetryon/server/internal/cvjpeg"
 	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/pipeline"
 	"github.com/livetryon/server/pkg/video"
@@ -355,15 +354,14 @@ func (m *Manager) run(ctx context.Context, j *job) {
 			}
 			m.mu.Unlock()
 		},
-		Frame: func(_ int, bgr []byte, width, height int) {
+		Frame: func(_ int, yuv []byte, width, height int) {
 			now := time.Now()
 			if j.preview == nil || j.preview.Viewers() == 0 || now.Sub(lastPreview).Seconds() < 1/m.cfg.PreviewFPS {
 				return
 			}
 			lastPreview = now
-			if buf, err := cvjpeg.EncodeBGR(bgr, width, height, cvjpeg.Options{Quality: 75}); err == nil {
-				j.preview.Publish(append([]byte(nil), buf.Bytes()...))
-				buf.Close()
+			if jpg, err := video.JPEG(yuv, width, height, 75); err == nil {
+				j.preview.Publish(jpg)
 			}
 		},
 	})

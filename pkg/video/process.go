@@ -12,12 +12,13 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/livetryon/server/internal/cvjpeg"
 	"github.com/livetryon/server/pkg/pipeline"
 )
 
 // Processing a file, in three stages that run at once:
 //
-//	ffmpeg (decode) ──BGR──▶ segments ──▶ engine's batch lane ──▶ writer ──BGR──▶ ffmpeg (x264, audio copied)
+//	ffmpeg (decode) ──I420──▶ segments ──▶ engine's batch workers ──▶ writer ──I420──▶ ffmpeg (x264, audio copied)
 //
 // The decoder's pictures, turned upright so the face detector sees faces
 // the right way up, are cut into contiguous segments. Each segment is its
@@ -48,8 +49,9 @@ type Options struct {
 	// Progress is called by the writer after each frame; it must not block.
 	Progress func(Progress)
 	// Frame is called by the writer with each finished picture, upright and
-	// in order: width x height BGR, valid only during the call.
-	Frame func(index int, bgr []byte, width, height int)
+	// in order: width x height I420 (planar Y, U, V; JPEG makes a JPEG of
+	// it), valid only during the call.
+	Frame func(index int, yuv []byte, width, height int)
 }
 
 // Progress is how far a Process has come.
@@ -89,12 +91,16 @@ var mp4AudioCodecs = map[string]bool{"aac": true, "mp3": true, "alac": true, "ac
 // or cancellation dst may be left partly written; the caller removes it.
 func Process(ctx context.Context, engine *pipeline.Engine, src string, info Info, dst string, opts Options) (Progress, error) {
 	start := time.Now()
-	width, height := info.Width, info.Height
-	if width <= 0 || height <= 0 || info.FrameRate == "" {
+	if info.Width < 2 || info.Height < 2 || info.FrameRate == "" {
 		return Progress{}, errors.New("video: Process needs Probe's description of the file")
 	}
-	frameBytes := width * height * 3
-	budget := int(max(4, opts.bufferBytes()/int64(frameBytes)))
+	// 4:2:0 needs even sides: an odd last column or row is cropped.
+	width, height := info.Width&^1, info.Height&^1
+	// Pictures travel the pipes as I420, half the bytes of BGR, and are
+	// converted by OpenCV on our side: neither ffmpeg converts colours.
+	frameBytes := width * height * 3 / 2
+	// The budget counts a BGR picture and its I420 copy.
+	budget := int(max(4, opts.bufferBytes()/int64(frameBytes*3)))
 	segLen := opts.SegmentFrames
 	if segLen <= 0 {
 		// At least the engine's re-detection period: a segment's first
@@ -105,12 +111,12 @@ func Process(ctx context.Context, engine *pipeline.Engine, src string, info Info
 	parent := ctx
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	dec, decErr := command(ctx, "ffmpeg", decodeArgs(src, width, height)...)
+	dec, decErr := command(ctx, "ffmpeg", decodeArgs(src, info, width, height)...)
 	decOut, err := dec.StdoutPipe()
 	if err != nil {
 		return Progress{}, err
 	}
-	enc, encErr := command(ctx, "ffmpeg", encodeArgs(src, dst, info, opts)...)
+	enc, encErr := command(ctx, "ffmpeg", encodeArgs(src, dst, info, width, height, opts)...)
 	encIn, err := enc.StdinPipe()
 	if err != nil {
 		return Progress{}, err
@@ -195,18 +201,20 @@ func command(ctx context.Context, name string, args ...string) (*exec.Cmd, *capp
 	return cmd, stderr
 }
 
-// decodeArgs decode src's first video stream to raw BGR, turned upright
-// (ffmpeg applies the rotation), every frame as stored, at width x height
-// (a stream that changes size midway is scaled back to it).
-func decodeArgs(src string, width, height int) []string {
+// decodeArgs decode src's first video stream to raw I420, turned upright
+// (ffmpeg applies the rotation), every frame as stored, at the displayed
+// size (a stream that changes size midway is scaled back to it) cropped to
+// width x height.
+func decodeArgs(src string, info Info, width, height int) []string {
 	return []string{"-v", "error", "-nostdin", "-i", src, "-map", "0:v:0", "-fps_mode", "passthrough",
-		"-vf", fmt.Sprintf("scale=%d:%d", width, height), "-f", "rawvideo", "-pix_fmt", "bgr24", "pipe:1"}
+		"-vf", fmt.Sprintf("scale=%d:%d,crop=%d:%d:0:0", info.Width, info.Height, width, height),
+		"-f", "rawvideo", "-pix_fmt", "yuv420p", "pipe:1"}
 }
 
-// encodeArgs encode raw BGR from stdin as H.264 4:2:0 into dst, turned
-// back to the source's stored orientation (SetRotation then writes the
-// rotation), with src's first audio track, moov first.
-func encodeArgs(src, dst string, info Info, opts Options) []string {
+// encodeArgs encode raw I420 from stdin, width x height, as H.264 into
+// dst, turned back to the source's stored orientation (SetRotation then
+// writes the rotation), with src's first audio track, moov first.
+func encodeArgs(src, dst string, info Info, width, height int, opts Options) []string {
 	preset, crf := opts.Preset, opts.CRF
 	if preset == "" {
 		preset = "veryfast"
@@ -214,18 +222,17 @@ func encodeArgs(src, dst string, info Info, opts Options) []string {
 	if crf <= 0 {
 		crf = 20
 	}
-	// 4:2:0 needs even sides: an odd column or row is cropped.
-	filter := "crop=trunc(iw/2)*2:trunc(ih/2)*2"
+	filter := "null"
 	switch info.Rotation {
 	case 90:
-		filter += ",transpose=cclock"
+		filter = "transpose=cclock"
 	case 180:
-		filter += ",hflip,vflip"
+		filter = "hflip,vflip"
 	case 270:
-		filter += ",transpose=clock"
+		filter = "transpose=clock"
 	}
 	args := []string{"-v", "error", "-nostdin", "-y",
-		"-f", "rawvideo", "-pix_fmt", "bgr24", "-video_size", fmt.Sprintf("%dx%d", info.Width, info.Height),
+		"-f", "rawvideo", "-pix_fmt", "yuv420p", "-video_size", fmt.Sprintf("%dx%d", width, height),
 		"-framerate", info.FrameRate, "-i", "pipe:0"}
 	if info.HasAudio {
 		args = append(args, "-i", src, "-map", "0:v:0", "-map", "1:a:0")
@@ -274,6 +281,12 @@ type segment struct {
 func (p *processor) read(ctx context.Context, r io.Reader) error {
 	var seg *segment
 	frames := 0
+	yuv := gocv.NewMatWithSize(p.height*3/2, p.width, gocv.MatTypeCV8UC1)
+	defer yuv.Close()
+	raw, err := yuv.DataPtrUint8()
+	if err != nil {
+		return err
+	}
 	period := 1 / p.info.FPS
 	epoch := time.Now()
 	cut := func() {
@@ -288,17 +301,11 @@ func (p *processor) read(ctx context.Context, r io.Reader) error {
 		case <-ctx.Done():
 			return nil // the writer's or the caller's reason is the error
 		}
-		img := gocv.NewMatWithSize(p.height, p.width, gocv.MatTypeCV8UC3)
-		pix, err := img.DataPtrUint8()
-		if err == nil {
-			_, err = io.ReadFull(r, pix)
-		}
+		_, err := io.ReadFull(r, raw)
 		switch {
 		case err == io.EOF:
-			img.Close()
 			return nil
 		case err != nil:
-			img.Close()
 			if ctx.Err() != nil {
 				return nil
 			}
@@ -307,6 +314,8 @@ func (p *processor) read(ctx context.Context, r io.Reader) error {
 			}
 			return fmt.Errorf("video: reading the decoder: %w", err)
 		}
+		img := gocv.NewMat()
+		gocv.CvtColor(yuv, &img, gocv.ColorYUVToBGRIYUV)
 		if seg == nil || i-seg.first == p.segLen {
 			cut()
 			seg = p.newSegment(i)
@@ -410,17 +419,23 @@ func (p *processor) writeFrame(w io.Writer, res pipeline.Result, index int) erro
 	return nil
 }
 
-// rawEncoder is the sessions' Encoder: it copies the processed picture's
-// pixels into a buffer the writer gives back once written.
+// rawEncoder is the sessions' Encoder: it converts the processed picture
+// to I420 into a buffer the writer gives back once written.
 type rawEncoder struct{ p *processor }
 
 func (e rawEncoder) Encode(img gocv.Mat, _ time.Time) ([]byte, error) {
-	pix, err := img.DataPtrUint8()
+	if img.Cols() != e.p.width || img.Rows() != e.p.height {
+		return nil, fmt.Errorf("a %dx%d picture, not %dx%d", img.Cols(), img.Rows(), e.p.width, e.p.height)
+	}
+	yuv := gocv.NewMat()
+	defer yuv.Close()
+	gocv.CvtColor(img, &yuv, gocv.ColorBGRToYUVI420)
+	pix, err := yuv.DataPtrUint8()
 	if err != nil {
 		return nil, err
 	}
-	if len(pix) != e.p.frameBytes || !img.IsContinuous() {
-		return nil, fmt.Errorf("a %dx%d picture, not %dx%d", img.Cols(), img.Rows(), e.p.width, e.p.height)
+	if len(pix) != e.p.frameBytes {
+		return nil, fmt.Errorf("I420 of %d bytes, not %d", len(pix), e.p.frameBytes)
 	}
 	var buf []byte
 	select {
@@ -453,4 +468,23 @@ func (c *capped) Bytes() []byte {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]byte(nil), c.buf...)
+}
+
+// JPEG encodes a width x height I420 picture, as Options.Frame gets them,
+// as a JPEG: for previews.
+func JPEG(yuv []byte, width, height, quality int) ([]byte, error) {
+	if width <= 0 || height <= 0 || len(yuv) != width*height*3/2 {
+		return nil, fmt.Errorf("video: %d bytes are not a %dx%d I420 picture", len(yuv), width, height)
+	}
+	m := gocv.NewMatWithSize(height*3/2, width, gocv.MatTypeCV8UC1)
+	defer m.Close()
+	dst, err := m.DataPtrUint8()
+	if err != nil {
+		return nil, err
+	}
+	copy(dst, yuv)
+	bgr := gocv.NewMat()
+	defer bgr.Close()
+	gocv.CvtColor(m, &bgr, gocv.ColorYUVToBGRIYUV)
+	return cvjpeg.EncodeBytes(bgr, cvjpeg.Options{Quality: quality})
 }

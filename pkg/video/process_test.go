@@ -57,9 +57,15 @@ func TestProcessKeepsEveryFrameInOrder(t *testing.T) {
 	prog, err := video.Process(context.Background(), e, in, info, out, video.Options{
 		ID: "test", Effects: blueLipstick(t), SegmentFrames: 7,
 		Progress: func(p video.Progress) { progress = append(progress, p) },
-		Frame: func(i int, bgr []byte, w, h int) {
-			if i != frames || len(bgr) != w*h*3 {
-				t.Errorf("preview frame %d of %d bytes, want frame %d", i, len(bgr), frames)
+		Frame: func(i int, yuv []byte, w, h int) {
+			if i != frames || len(yuv) != w*h*3/2 {
+				t.Errorf("preview frame %d of %d bytes, want frame %d", i, len(yuv), frames)
+			}
+			if i == 45 {
+				jpg, err := video.JPEG(yuv, w, h, 90)
+				if id, ok := frameid.Read(jpg); err != nil || !ok || id != i {
+					t.Errorf("preview frame %d as a JPEG: %v, carries %d (%v)", i, err, id, ok)
+				}
 			}
 			frames++
 		},
