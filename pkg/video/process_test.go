@@ -37,20 +37,28 @@ func blueLipstick(t testing.TB) []pipeline.Effect {
 	return fx
 }
 
+// probedClip makes c in a temporary directory and probes it; out is where
+// its result goes.
+func probedClip(t *testing.T, c testvideo.VideoClip) (in, out string, info video.Info) {
+	t.Helper()
+	dir := t.TempDir()
+	in, out = filepath.Join(dir, "in.mp4"), filepath.Join(dir, "out.mp4")
+	testvideo.MakeVideoClip(t, in, c)
+	info, err := video.Probe(context.Background(), in, video.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in, out, info
+}
+
 // A clip with a moving face and a sine-wave track comes back with every
 // frame in order, lips recoloured, as H.264 4:2:0 with the moov first, and
 // with the clip's rate, frame count and sound. Three workers run two batch
 // segments at once, and segments of 7 frames make 13 of them to put back
 // in order.
 func TestProcessKeepsEveryFrameInOrder(t *testing.T) {
-	dir := t.TempDir()
 	c := testvideo.VideoClip{Width: 640, Height: 360, Frames: 90, FPS: 30, Audio: true}
-	in, out := filepath.Join(dir, "in.mp4"), filepath.Join(dir, "out.mp4")
-	testvideo.MakeVideoClip(t, in, c)
-	info, err := video.Probe(context.Background(), in, video.DefaultLimits)
-	if err != nil {
-		t.Fatal(err)
-	}
+	in, out, info := probedClip(t, c)
 	e := newEngine(t, 3)
 	var progress []video.Progress
 	frames := 0
@@ -87,14 +95,8 @@ func TestProcessKeepsEveryFrameInOrder(t *testing.T) {
 // upright. Faces are found the right way up, and the result keeps the
 // rotation: it shows as the original does.
 func TestProcessKeepsRotation(t *testing.T) {
-	dir := t.TempDir()
 	c := testvideo.VideoClip{Width: 360, Height: 640, Frames: 30, FPS: 30, Rotation: 90}
-	in, out := filepath.Join(dir, "in.mp4"), filepath.Join(dir, "out.mp4")
-	testvideo.MakeVideoClip(t, in, c)
-	info, err := video.Probe(context.Background(), in, video.DefaultLimits)
-	if err != nil {
-		t.Fatal(err)
-	}
+	in, out, info := probedClip(t, c)
 	if info.Rotation != 90 || info.Width != 360 {
 		t.Fatalf("the clip probes as %+v; want 360x640 turned 90", info)
 	}
@@ -108,22 +110,16 @@ func TestProcessKeepsRotation(t *testing.T) {
 }
 
 // With room for only 4 pictures between decoder and encoder, and segments
-// of 3 frames on 2 batch workers, a later segment's frames can fill the
+// of 3 frames on 3 batch workers, a later segment's frames can fill the
 // buffer while the writer waits for an earlier one's: the job must still
 // neither stall nor reorder. (The memory this bounds is measured in
 // docs/BENCHMARKS.md.)
 func TestProcessTinyBuffer(t *testing.T) {
-	dir := t.TempDir()
 	c := testvideo.VideoClip{Width: 320, Height: 240, Frames: 60, FPS: 30}
-	in, out := filepath.Join(dir, "in.mp4"), filepath.Join(dir, "out.mp4")
-	testvideo.MakeVideoClip(t, in, c)
-	info, err := video.Probe(context.Background(), in, video.DefaultLimits)
-	if err != nil {
-		t.Fatal(err)
-	}
+	in, out, info := probedClip(t, c)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	_, err = video.Process(ctx, newEngine(t, 3), in, info, out, video.Options{BufferBytes: 4 * 320 * 240 * 3, SegmentFrames: 3})
+	_, err := video.Process(ctx, newEngine(t, 3), in, info, out, video.Options{BufferBytes: 4 * 320 * 240 * 3, SegmentFrames: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,14 +135,8 @@ func TestProcessTinyBuffer(t *testing.T) {
 
 // Cancelling stops both ffmpeg processes and closes every session.
 func TestProcessCancel(t *testing.T) {
-	dir := t.TempDir()
 	c := testvideo.VideoClip{Width: 640, Height: 360, Frames: 150, FPS: 30}
-	in, out := filepath.Join(dir, "in.mp4"), filepath.Join(dir, "out.mp4")
-	testvideo.MakeVideoClip(t, in, c)
-	info, err := video.Probe(context.Background(), in, video.DefaultLimits)
-	if err != nil {
-		t.Fatal(err)
-	}
+	in, out, info := probedClip(t, c)
 	e := newEngine(t, 2)
 	ctx, cancel := context.WithCancel(context.Background())
 	start := time.Now()

@@ -30,7 +30,9 @@ const (
 // client alive for ever, since Engine.IO resets its ping timer on any
 // pong), pings faster than Engine.IO 3 clients send them, or so many
 // unanswered packets in Engine.IO's write buffer that the client is not
-// reading.
+// reading. It is attached when Engine.IO announces the session, which can
+// be after the client's first packets were read: one early pong may pass,
+// the next does not.
 func watchHeartbeat(sock eio.Socket, log zerolog.Logger) {
 	var (
 		pinged  atomic.Bool
