@@ -28,6 +28,10 @@ func (e *Engine) liveSessionsChanged(open int64) {
 // processes of video jobs.
 const BatchNice = 19
 
+// batchRest is how many times as long as it worked batch work rests while
+// a camera is connected: one third of a core for a video, then.
+const batchRest = 2
+
 func (e *Engine) runBatch(w *worker, index int) {
 	defer e.wg.Done()
 	defer w.close()
@@ -40,13 +44,14 @@ func (e *Engine) runBatch(w *worker, index int) {
 		}
 		start := time.Now()
 		j.run(w)
-		// With a camera connected, batch work rests as long as it worked:
-		// priority keeps the live frames first on the CPU, but batch work
-		// running beside them still slows them (shared caches, memory,
-		// sibling hyper-threads), and so do the video's ffmpegs, which
-		// follow the batch worker's pace through their pipes.
+		// With a camera connected, batch work rests twice as long as it
+		// worked: priority keeps the live frames first on the CPU, but
+		// batch work running beside them still slows them (shared caches,
+		// memory, sibling hyper-threads), and so do the video's ffmpegs,
+		// which follow the batch worker's pace through their pipes
+		// (docs/BENCHMARKS.md, "Uploaded videos").
 		if e.sessions.Load() > 0 {
-			time.Sleep(time.Since(start))
+			time.Sleep(batchRest * time.Since(start))
 		}
 	}
 }
