@@ -132,7 +132,8 @@ type Engine struct {
 	// (batch.go), so the kernel gives a live frame's worker the CPU first.
 	batch     []job
 	batchWake *sync.Cond
-	batchPool []*worker
+	batchPool []*worker // started by the first batch session (batch.go)
+	batchOnce sync.Once
 	photoQ    []*photo // photos waiting, oldest first: taken when ready and background are empty
 	// photosRunning are photos on a worker now, at most maxPhotosRunning.
 	photosRunning int
@@ -204,9 +205,7 @@ func New(cfg Config) (*Engine, error) {
 	e := &Engine{cfg: cfg, predictor: pred, log: cfg.Logger, started: time.Now()}
 	e.wake = sync.NewCond(&e.mu)
 	e.batchWake = sync.NewCond(&e.mu)
-	// As many batch workers as live ones: with no camera connected, a video
-	// file has every core.
-	workers := make([]*worker, 2*cfg.Workers)
+	workers := make([]*worker, cfg.Workers)
 	for i := range workers {
 		if workers[i], err = newWorker(e); err != nil {
 			for _, w := range workers[:i] {
@@ -216,15 +215,11 @@ func New(cfg Config) (*Engine, error) {
 			return nil, fmt.Errorf("pipeline: worker %d: %w", i, err)
 		}
 	}
-	e.workers, e.batchPool = workers[:cfg.Workers], workers[cfg.Workers:]
+	e.workers = workers
 	for _, w := range e.workers {
 		e.wg.Add(1)
 		e.alive.Add(1)
 		go e.run(w)
-	}
-	for i, w := range e.batchPool {
-		e.wg.Add(1)
-		go e.runBatch(w, i)
 	}
 	return e, nil
 }
@@ -259,30 +254,28 @@ func (e *Engine) Close() {
 	e.predictor.Close()
 }
 
-// schedule queues a live job.
+// schedule queues a session with a frame waiting: a batch one for the
+// batch workers, once they run; any other for the live workers.
 func (e *Engine) schedule(j job) bool {
-	if s, ok := j.(*Session); ok && s.batch {
-		// Every batch worker is woken: one that may not work now (a camera
-		// is connected) would otherwise take the only signal.
-		return e.enqueueAll(&e.batch, e.batchWake, j)
-	}
-	return e.enqueue(&e.ready, e.wake, j)
-}
-
-// scheduleBackground queues a job that yields to live frames.
-func (e *Engine) scheduleBackground(j job) bool { return e.enqueue(&e.background, e.wake, j) }
-
-// enqueueAll adds j to queue and wakes every worker that takes from it.
-func (e *Engine) enqueueAll(queue *[]job, wake *sync.Cond, j job) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return false
 	}
-	*queue = append(*queue, j)
-	wake.Broadcast()
+	if s, ok := j.(*Session); ok && s.batch && len(e.batchPool) > 0 {
+		e.batch = append(e.batch, j)
+		// Every batch worker is woken: one that may not work now (a camera
+		// is connected) would otherwise take the only signal.
+		e.batchWake.Broadcast()
+		return true
+	}
+	e.ready = append(e.ready, j)
+	e.wake.Signal()
 	return true
 }
+
+// scheduleBackground queues a job that yields to live frames.
+func (e *Engine) scheduleBackground(j job) bool { return e.enqueue(&e.background, e.wake, j) }
 
 // enqueue adds j to queue and wakes one of the workers that take it.
 func (e *Engine) enqueue(queue *[]job, wake *sync.Cond, j job) bool {

@@ -188,6 +188,9 @@ type queued struct {
 
 // NewSession opens a session whose results go to to.
 func (e *Engine) NewSession(opts SessionOptions, to Receiver) *Session {
+	if opts.Batch {
+		e.startBatchWorkers()
+	}
 	e.sessionCount(opts.Batch).Add(1)
 	depth := 1
 	if opts.Queue == Ordered {
