@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -474,7 +475,8 @@ func TestBrowserWebRTC(t *testing.T) {
 		Lip      []int  `json:"lip"`
 		Status   string `json:"status"`
 	}
-	deadline := time.Now().Add(30 * time.Second)
+	// A deadline, not a rate: 30 frames arrive in about a second here.
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) && (got.Shown < 30 || got.Faces < 10 || got.Lip == nil) {
 		time.Sleep(200 * time.Millisecond)
 		b.run(t, chromedp.Evaluate(`({ shown: window.framesShown, faces: window.answersWithFace, configOK: window.configOK,
@@ -482,7 +484,7 @@ func TestBrowserWebRTC(t *testing.T) {
 	}
 	t.Logf("webrtc example: %+v", got)
 	if got.Shown < 30 || got.Faces < 10 || !got.ConfigOK || got.Lip == nil {
-		t.Fatalf("webrtc example: %+v; want 30 frames shown in 30 s, 10 answers with a face, the settings accepted, landmarks", got)
+		t.Fatalf("webrtc example: %+v; want 30 frames shown within 60 s, 10 answers with a face, the settings accepted, landmarks", got)
 	}
 	// The camera shows a still portrait, so the lip point of any answer
 	// is on the lips in every frame, the camera's and the processed.
@@ -514,15 +516,34 @@ func TestBrowserWebRTC(t *testing.T) {
 	// place of the answered JPEGs, with the page's colour, and the stats
 	// show the received frame rate, the bitrate and the latency.
 	b.run(t, chromedp.Navigate(base+"/?transport=webrtc&color=%232040ff&strength=0.8"))
-	st := b.waitAnswered(t, 30, 30*time.Second)
-	// The stats are read until the page shows its WebRTC line; what the
-	// numbers are depends on how busy the machine is, and is only logged.
-	for deadline := time.Now().Add(30 * time.Second); st.WebRTC == nil && time.Now().Before(deadline); st = b.stats(t) {
+	st := b.waitAnswered(t, 30, 60*time.Second)
+	// Whether the page shows its WebRTC line, with a number in each of its
+	// fields, is what is checked: it appears once the browser has two
+	// samples of the connection's statistics, however slow the machine.
+	// The numbers themselves are only logged.
+	var line struct {
+		Shown  bool     `json:"shown"`
+		Values []string `json:"values"`
+	}
+	readLine := func() {
+		b.run(t, chromedp.Evaluate(`(() => { const l = document.getElementById('stat-webrtc');
+			return { shown: !l.hidden, values: [...l.querySelectorAll('b')].map((e) => e.textContent) }; })()`, &line))
+	}
+	numeric := func() bool {
+		for _, v := range line.Values {
+			if _, err := strconv.ParseFloat(v, 64); err != nil {
+				return false
+			}
+		}
+		return len(line.Values) == 4
+	}
+	for deadline := time.Now().Add(60 * time.Second); !(line.Shown && numeric()) && time.Now().Before(deadline); readLine() {
 		time.Sleep(250 * time.Millisecond)
 	}
-	t.Logf("page stats over WebRTC: %+v, %+v", st, st.WebRTC)
-	if st.Transport != "webrtc" || st.WebRTC == nil {
-		t.Fatalf("page stats %+v: want transport webrtc, with its received fps, bitrate and latency line shown", st)
+	st = b.stats(t)
+	t.Logf("page stats over WebRTC: %+v, %+v; the line reads %v", st, st.WebRTC, line.Values)
+	if st.Transport != "webrtc" || !line.Shown || !numeric() {
+		t.Fatalf("transport %q, WebRTC line shown %v with %v: want the line shown, a number in each field", st.Transport, line.Shown, line.Values)
 	}
 	faces := testmedia.Faces(t, frame)
 	if len(faces) != 1 {
