@@ -158,19 +158,15 @@ func Encode(m gocv.Mat, o Options) (*Buffer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cvjpeg: %w", err)
 	}
-	return encode(pix, m.Cols(), m.Rows(), components, quality, o.Progressive)
-}
-
-func encode(pix []byte, width, height, components, quality int, progressive bool) (*Buffer, error) {
-	prog := 0
-	if progressive {
-		prog = 1
+	progressive := 0
+	if o.Progressive {
+		progressive = 1
 	}
 	var out *C.uchar
 	var n C.ulong
 	var msg [C.TRYON_JPEG_MSG]C.char
-	if C.tryon_jpeg_encode((*C.uchar)(unsafe.Pointer(&pix[0])), C.int(width), C.int(height), C.size_t(width*components),
-		C.int(components), C.int(quality), C.int(prog), &out, &n, &msg[0]) != 0 {
+	if C.tryon_jpeg_encode((*C.uchar)(unsafe.Pointer(&pix[0])), C.int(m.Cols()), C.int(m.Rows()), C.size_t(m.Cols()*components),
+		C.int(components), C.int(quality), C.int(progressive), &out, &n, &msg[0]) != 0 {
 		return nil, fmt.Errorf("cvjpeg: %s", C.GoString(&msg[0]))
 	}
 	return &Buffer{p: out, n: int(n)}, nil

@@ -178,9 +178,6 @@ func New(cfg Config, engine *pipeline.Engine) (*Manager, error) {
 	return m, nil
 }
 
-// Limits are the upload limits the manager was set up with.
-func (m *Manager) Limits() video.Limits { return m.cfg.Limits }
-
 // Dir is the data directory.
 func (m *Manager) Dir() string { return m.cfg.Dir }
 
