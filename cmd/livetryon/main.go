@@ -4,8 +4,9 @@
 //	livetryon process IN OUT [--effects lipstick,glasses:aviator] [flags]
 //
 // OUT is an H.264 MP4 (yuv420p, moov first) with IN's frame rate,
-// rotation and sound. Progress shows as a bar in the terminal, with
-// frames/s and the time left.
+// rotation and sound. Progress shows as a bar in a terminal, with frames/s
+// and the time left; when stderr is not a terminal (a log, a pipe) it is a
+// plain line every few seconds instead, so logs get no carriage returns.
 //
 // Exit codes, for scripts:
 //
@@ -26,8 +27,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"time"
-
-	"github.com/schollz/progressbar/v3"
 
 	"github.com/livetryon/server/pkg/client"
 	"github.com/livetryon/server/pkg/landmarks"
@@ -61,13 +60,14 @@ Flags:
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] != "process" {
 		fmt.Fprint(stderr, usage)
-		newFlags(stderr).PrintDefaults()
+		new(options).flags(stderr).PrintDefaults()
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
 			return exitOK
 		}
 		return exitUsage
 	}
-	fs := newFlags(stderr)
+	var o options
+	fs := o.flags(stderr)
 	// Flags may come before or after the two paths.
 	var paths []string
 	rest := args[1:]
@@ -89,7 +89,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	in, out := paths[0], paths[1]
-	o := options
+	// Checked before the probe and the model load, so a typo in OUT fails
+	// at once with its own message rather than as a broken pipe from
+	// ffmpeg after the bar has started.
+	if err := checkWritable(out); err != nil {
+		fmt.Fprintf(stderr, "livetryon: cannot write %s: %v\n", out, err)
+		return exitUsage
+	}
 	fx, err := client.BuildEffectsParam(o.effects)
 	if err != nil {
 		fmt.Fprintf(stderr, "livetryon: --effects %q: %v\n", o.effects, err)
@@ -120,36 +126,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	defer engine.Close()
 
-	bar := progressbar.NewOptions(info.Frames,
-		progressbar.OptionSetWriter(stderr),
-		progressbar.OptionSetDescription(filepath.Base(in)),
-		progressbar.OptionShowCount(),
-		progressbar.OptionSetItsString("frames"),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionSetVisibility(!o.quiet),
-		progressbar.OptionFullWidth(),
-		progressbar.OptionOnCompletion(func() { fmt.Fprintln(stderr) }),
-	)
+	report := newProgressReport(stderr, filepath.Base(in), info.Frames, o.quiet)
 	// Written beside OUT and renamed at the end: OUT is never half a file.
 	part := out + ".part.mp4"
 	prog, err := video.Process(ctx, engine, in, info, part, video.Options{
 		ID: "cli", Effects: fx, Preset: o.preset, CRF: o.crf,
-		Progress: func(p video.Progress) {
-			if p.Total != bar.GetMax() {
-				bar.ChangeMax(p.Total)
-			}
-			bar.Set(p.Done)
-		},
+		Progress: report.update,
 	})
 	if err == nil {
 		err = os.Rename(part, out)
 	}
 	if err != nil {
 		os.Remove(part)
-		bar.Exit()
-		fmt.Fprintln(stderr)
+		report.abort()
 		switch {
 		case ctx.Err() != nil:
 			fmt.Fprintln(stderr, "livetryon: interrupted")
@@ -162,13 +151,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return exitFailed
 		}
 	}
-	bar.Finish()
+	report.finish(prog)
 	fmt.Fprintf(stdout, "%s: %d frames in %.1f s, %.0f frames/s\n", out, prog.Done, prog.Elapsed.Seconds(), prog.FPS())
 	return exitOK
 }
 
-// options are the flags' values.
-var options struct {
+// options are the flags' values, one set per run.
+type options struct {
 	effects     string
 	model       string
 	workers     int
@@ -179,11 +168,10 @@ var options struct {
 	quiet       bool
 }
 
-func newFlags(out io.Writer) *flag.FlagSet {
+func (o *options) flags(out io.Writer) *flag.FlagSet {
 	def := pipeline.DefaultConfig()
 	fs := flag.NewFlagSet("livetryon process", flag.ContinueOnError)
 	fs.SetOutput(out)
-	o := &options
 	fs.StringVar(&o.effects, "effects", "lipstick", `the effects, as the server's effects parameter: a shorthand such as lipstick:#b0123a,glasses:aviator, or a JSON list`)
 	fs.StringVar(&o.model, "model", landmarks.DefaultModelPath, "dlib 68-point shape predictor (Debian package libdlib-data)")
 	fs.IntVar(&o.workers, "workers", def.Workers, "frames processed in parallel (default: the number of CPUs)")
@@ -191,6 +179,31 @@ func newFlags(out io.Writer) *flag.FlagSet {
 	fs.IntVar(&o.crf, "crf", 20, "x264's quality, 0 (lossless) … 51 (worst)")
 	fs.IntVar(&o.maxSide, "max-side", 4096, "refuse videos wider or taller than this")
 	fs.DurationVar(&o.maxDuration, "max-duration", 24*time.Hour, "refuse videos longer than this")
-	fs.BoolVar(&o.quiet, "quiet", false, "no progress bar")
+	fs.BoolVar(&o.quiet, "quiet", false, "no progress")
 	return fs
+}
+
+// checkWritable reports whether a file can be made beside path: its
+// folder exists, is a folder, and takes a new file.
+func checkWritable(path string) error {
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return fmt.Errorf("the folder %s does not exist", dir)
+		}
+		return err
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("%s is not a folder", dir)
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("%s is a folder", path)
+	}
+	f, err := os.CreateTemp(dir, ".livetryon-check-*")
+	if err != nil {
+		return fmt.Errorf("the folder %s takes no new file: %w", dir, errors.Unwrap(err))
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }

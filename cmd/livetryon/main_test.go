@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,8 +35,14 @@ func TestProcessCommand(t *testing.T) {
 	if code != exitOK || !strings.Contains(stdout, "60 frames") {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
-	if !strings.Contains(stderr, "60/60") || !strings.Contains(stderr, "frames/s") {
-		t.Errorf("no progress bar with the count and the rate on stderr: %q", stderr)
+	// stderr is not a terminal here: plain lines, as a log wants them.
+	if !strings.Contains(stderr, "60/60 frames") || !strings.Contains(stderr, "frames/s") || strings.Contains(stderr, "\r") {
+		t.Errorf("want plain progress lines with the count and the rate on stderr, no bar: %q", stderr)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(stderr), "\n") {
+		if r := lineRate(line); r > 5000 {
+			t.Errorf("an absurd rate in %q", line)
+		}
 	}
 	testvideo.CheckTryOnClip(t, c, out)
 	if _, err := os.Stat(out + ".part.mp4"); !os.IsNotExist(err) {
@@ -63,6 +70,8 @@ func TestProcessExitCodes(t *testing.T) {
 		{"bad effects", context.Background(), []string{clip, filepath.Join(dir, "o.mp4"), "--effects", "hat"}, exitUsage, "--effects"},
 		{"a photo", context.Background(), []string{photo, filepath.Join(dir, "o.mp4")}, exitRefused, "not_video"},
 		{"missing", context.Background(), []string{filepath.Join(dir, "none.mp4"), filepath.Join(dir, "o.mp4")}, exitRefused, "none.mp4"},
+		{"no such output folder", context.Background(), []string{clip, filepath.Join(dir, "nowhere", "o.mp4")}, exitUsage, "does not exist"},
+		{"output is a folder", context.Background(), []string{clip, dir}, exitUsage, "is a folder"},
 		{"interrupted", cancelled, []string{clip, filepath.Join(dir, "o.mp4")}, exitInterrupted, ""},
 	} {
 		code, _, stderr := process(t, tc.ctx, tc.args...)
@@ -77,4 +86,14 @@ func TestProcessExitCodes(t *testing.T) {
 	if code := run(context.Background(), nil, &bytes.Buffer{}, &stderr); code != exitUsage || !strings.Contains(stderr.String(), "usage: livetryon process") {
 		t.Errorf("no arguments: exit %d, %q", code, stderr.String())
 	}
+}
+
+// lineRate is the frames/s figure of a progress line, or 0.
+func lineRate(line string) float64 {
+	var r float64
+	if i := strings.Index(line, " frames/s"); i > 0 {
+		j := strings.LastIndex(line[:i], " ")
+		fmt.Sscan(line[j+1:i], &r)
+	}
+	return r
 }
