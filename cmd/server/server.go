@@ -134,6 +134,12 @@ func (s *Server) routes() http.Handler {
 	})
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(assets.Static())))
 	mux.Handle("GET /examples/", http.StripPrefix("/examples/", http.FileServerFS(examples.Files)))
+	// Browsers ask for /favicon.ico whatever the page says; without it
+	// every page logs a 404 in the console.
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "max-age=86400")
+		http.ServeFileFS(w, r, assets.Static(), "favicon.ico")
+	})
 	mux.Handle("/socket.io/", s.socketIO.Handler())
 	mux.Handle("/ws", s.websocket.Handler())
 	mux.Handle("/api/v1/frames", s.frames.Handler())
