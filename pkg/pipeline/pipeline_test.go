@@ -1,13 +1,20 @@
 package pipeline_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"image"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
+	"gocv.io/x/gocv"
 
 	"github.com/livetryon/server/internal/cvjpeg"
 	"github.com/livetryon/server/internal/testmedia"
@@ -302,4 +309,82 @@ func TestRateMeter(t *testing.T) {
 	if fps = m.Tick(base.Add(10 * time.Second)); fps <= 0 || fps > 0.2 {
 		t.Fatalf("one event after 8.8 s measured as %.3f fps", fps)
 	}
+}
+
+// jpegEncoder stands in for a video track's encoder: the pipeline only
+// needs something that turns a picture into bytes.
+type jpegEncoder struct{}
+
+func (jpegEncoder) Encode(img gocv.Mat, _ time.Time) ([]byte, error) {
+	return cvjpeg.EncodeBytes(img, cvjpeg.Options{Quality: 80})
+}
+
+// A client's drops are summed into one log line, not one a second: a
+// warning for a client that sends faster than it is answered, debug for a
+// video track's session, whose camera sends at its own rate by design.
+func TestDropsAreSummedInOneLine(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		encoder pipeline.Encoder
+		level   string
+	}{
+		{"frames", nil, "warn"},
+		{"track", jpegEncoder{}, "debug"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var logs syncBuffer
+			e := newEngine(t, func(c *pipeline.Config) {
+				c.Workers = 1
+				c.Delay = 20 * time.Millisecond
+				c.Logger = zerolog.New(&logs).Level(zerolog.DebugLevel)
+			})
+			c := newCollector()
+			s := e.NewSession(pipeline.SessionOptions{ID: "flood", Encoder: tc.encoder}, c)
+			jpg := testmedia.WebcamJPEG(t)
+			for range 50 {
+				s.Submit(ctx, pipeline.Input{JPEG: jpg})
+				time.Sleep(time.Millisecond)
+			}
+			s.Close()
+			var lines []map[string]any
+			for _, l := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+				var m map[string]any
+				if json.Unmarshal([]byte(l), &m) == nil && strings.Contains(fmt.Sprint(m["message"]), "faster than it is served") {
+					lines = append(lines, m)
+				}
+			}
+			c.mu.Lock()
+			dropped := len(c.dropped)
+			c.mu.Unlock()
+			if dropped == 0 {
+				t.Fatal("no frame was dropped; the test did not flood")
+			}
+			// 50 frames in well under the 10 s period: one summing line, at
+			// Close, with every drop in it.
+			if len(lines) != 1 {
+				t.Fatalf("%d drop lines, want 1:\n%s", len(lines), logs.String())
+			}
+			if lines[0]["level"] != tc.level || lines[0]["dropped_total"] != float64(dropped) {
+				t.Errorf("drop line %v; want level %s with %d dropped", lines[0], tc.level, dropped)
+			}
+		})
+	}
+}
+
+// syncBuffer is a bytes.Buffer for a logger written from several goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
