@@ -1,6 +1,7 @@
 package main
 
 import (
+	"image"
 	"io"
 	"io/fs"
 	"net/http"
@@ -8,7 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"gocv.io/x/gocv"
+
 	"github.com/livetryon/server/examples"
+	"github.com/livetryon/server/internal/testmedia"
 )
 
 // getPage fetches u and returns its status, content type and body.
@@ -80,5 +84,55 @@ func TestExamplesIndex(t *testing.T) {
 	_, _, page := getPage(t, base+"/")
 	if !strings.Contains(string(page), `href="/examples/"`) {
 		t.Error("the try-on page does not link to /examples/")
+	}
+}
+
+// cornerDifference is the mean absolute difference between sent and
+// answer in the top-left corner, where the FPS stamp goes.
+func cornerDifference(t *testing.T, sent, answer []byte) float64 {
+	t.Helper()
+	in, out := decodeJPEG(t, sent), decodeJPEG(t, answer)
+	defer in.Close()
+	defer out.Close()
+	corner := image.Rect(0, 0, 80, 24)
+	a, b := in.Region(corner), out.Region(corner)
+	defer a.Close()
+	defer b.Close()
+	diff := gocv.NewMat()
+	defer diff.Close()
+	gocv.AbsDiff(a, b, &diff)
+	m := diff.Mean()
+	return (m.Val1 + m.Val2 + m.Val3) / 3
+}
+
+// The FPS stamp is on by default, as the classic tutorial's clients expect
+// it, and `overlay: false` takes it off the next answers.
+func TestOverlayCanBeTurnedOff(t *testing.T) {
+	base := startServerWith(t)
+	c, _, err := dialWS(t, base, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.expect("session")
+	jpg := testmedia.WebcamJPEG(t)
+	answer := func() []byte {
+		c.sendBinary(jpg)
+		return c.expect("").Binary
+	}
+	stamped := cornerDifference(t, jpg, answer())
+	c.sendText("config", map[string]any{"overlay": false})
+	if reply := c.expect("config"); reply.Data["ok"] != true || reply.Data["config"].(map[string]any)["overlay"] != false {
+		t.Fatalf("config reply %v", reply.Data)
+	}
+	plain := cornerDifference(t, jpg, answer())
+	t.Logf("corner difference: %.1f with the stamp, %.1f without", stamped, plain)
+	// The stamp is a black box with white text: tens of levels off the
+	// picture; without it the corner differs by JPEG's re-encoding only.
+	if stamped < 20 || plain > 5 {
+		t.Errorf("corner difference %.1f with the stamp, %.1f without", stamped, plain)
+	}
+	c.sendText("config", map[string]any{"overlay": "no"})
+	if reply := c.expect("config"); reply.Data["ok"] != false || reply.Data["error"].(map[string]any)["field"] != "overlay" {
+		t.Errorf("a bad overlay: %v", reply.Data)
 	}
 }

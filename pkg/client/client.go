@@ -333,6 +333,7 @@ func (c *Client) Configure(raw []byte, ack any) (Settings, error) {
 	if err == nil {
 		c.settings = next
 		c.session.SetEffects(next.effects...)
+		c.session.SetOverlay(next.Overlay)
 		if next.Output == "landmarks" {
 			c.session.SetOutput(pipeline.OutputLandmarks)
 		} else {

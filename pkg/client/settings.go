@@ -15,20 +15,24 @@ type Settings struct {
 	Specs     []effects.Spec `json:"effects"`
 	Landmarks bool           `json:"landmarks"`
 	Output    string         `json:"output"` // "image" or "landmarks"
+	// Overlay is the FPS stamp in the corner of each answer: on by default,
+	// as the classic tutorial's clients expect; pages that show the rate
+	// themselves, or save snapshots, turn it off.
+	Overlay bool `json:"overlay"`
 
 	effects []effects.Effect
 }
 
 // NewSettings are the settings a client starts with.
 func NewSettings(fx []effects.Effect) Settings {
-	return Settings{Specs: effects.SpecsOf(fx), Output: "image", effects: fx}
+	return Settings{Specs: effects.SpecsOf(fx), Output: "image", Overlay: true, effects: fx}
 }
 
 // Effects are the built effects of s.
 func (s Settings) Effects() []effects.Effect { return s.effects }
 
 // configFields are the keys a config message may have.
-var configFields = map[string]bool{"effects": true, "landmarks": true, "output": true}
+var configFields = map[string]bool{"effects": true, "landmarks": true, "output": true, "overlay": true}
 
 // ApplyConfig returns cur changed by the JSON config object raw. Absent
 // fields keep their value. Errors are *effects.FieldError naming the setting
@@ -51,7 +55,7 @@ func ApplyConfig(cur Settings, raw []byte) (Settings, error) {
 		if field == "" {
 			field = "config" // a key that is the empty string
 		}
-		return cur, &effects.FieldError{Field: field, Message: "unknown setting; known: effects, landmarks, output"}
+		return cur, &effects.FieldError{Field: field, Message: "unknown setting; known: effects, landmarks, output, overlay"}
 	}
 	next := cur
 	if raw, ok := fields["effects"]; ok {
@@ -69,6 +73,11 @@ func ApplyConfig(cur Settings, raw []byte) (Settings, error) {
 	if raw, ok := fields["landmarks"]; ok {
 		if err := json.Unmarshal(raw, &next.Landmarks); err != nil {
 			return cur, &effects.FieldError{Field: "landmarks", Message: "wrong type: want bool"}
+		}
+	}
+	if raw, ok := fields["overlay"]; ok {
+		if err := json.Unmarshal(raw, &next.Overlay); err != nil {
+			return cur, &effects.FieldError{Field: "overlay", Message: "wrong type: want bool"}
 		}
 	}
 	if raw, ok := fields["output"]; ok {

@@ -80,6 +80,10 @@ type SessionOptions struct {
 	QueueDepth int // Ordered only; default 8
 	// Encoder, if set, encodes the answers instead of JPEG (Result.Encoded).
 	Encoder Encoder
+	// NoOverlay leaves out the FPS stamp a live client's answers carry by
+	// default (the classic tutorial's clients expect it; pages that show
+	// the rate in their own UI, or save snapshots, do not want it).
+	NoOverlay bool
 	// Batch marks work no one watches live (a video file): its frames go
 	// to the batch workers, whose threads run at the lowest CPU priority,
 	// so live frames get the CPU first. Its frames' Captured times are the
@@ -172,6 +176,7 @@ type Session struct {
 	output    Output
 	encoder   Encoder
 	batch     bool
+	overlay   bool // stamp the FPS on live answers
 	dropped   uint64 // frames replaced before processing, in all
 	unlogged  uint64 // of those, not yet logged
 	lastLog   time.Time
@@ -211,6 +216,7 @@ func (e *Engine) NewSession(opts SessionOptions, to Receiver) *Session {
 		output:  opts.Output,
 		encoder: opts.Encoder,
 		batch:   opts.Batch,
+		overlay: !opts.NoOverlay && !opts.Batch,
 		lastLog: time.Now(), // the first line sums the first period, as later ones do
 	}
 }
@@ -234,6 +240,14 @@ func (s *Session) SetEffects(effects ...Effect) {
 func (s *Session) SetOutput(o Output) {
 	s.mu.Lock()
 	s.output = o
+	s.mu.Unlock()
+}
+
+// SetOverlay turns the FPS stamp on this session's next answers on or
+// off. A batch session never has one.
+func (s *Session) SetOverlay(on bool) {
+	s.mu.Lock()
+	s.overlay = on && !s.batch
 	s.mu.Unlock()
 }
 
@@ -358,7 +372,7 @@ func (s *Session) run(w *worker) {
 		s.waiting[0] = queued{}
 		s.waiting = s.waiting[1:]
 	}
-	job := frameJob{effects: s.effects, output: s.output, encoder: s.encoder, batch: s.batch, rate: &s.rate, track: &s.track, engine: s.engine}
+	job := frameJob{effects: s.effects, output: s.output, encoder: s.encoder, batch: s.batch, overlay: s.overlay, rate: &s.rate, track: &s.track, engine: s.engine}
 	s.mu.Unlock()
 	if !ok {
 		s.finish()

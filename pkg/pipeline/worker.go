@@ -65,6 +65,7 @@ type frameJob struct {
 	encoder Encoder // nil: JPEG
 	still   bool
 	batch   bool // a video file: paced by its own clock, no rate stamped
+	overlay bool // stamp the FPS (live sessions that did not turn it off)
 	rate    *RateMeter
 	track   *tracker
 	engine  *Engine // for background detections
@@ -171,7 +172,7 @@ func (w *worker) process(q queued, job frameJob) (res Result) {
 	for _, e := range job.effects {
 		e.Apply(img, res.Faces)
 	}
-	if !still && !job.batch {
+	if !still && job.overlay {
 		effects.DrawFPS(img, res.FPS)
 	}
 	lap(&res.Timings.Effects)
