@@ -176,7 +176,7 @@ type Session struct {
 	output    Output
 	encoder   Encoder
 	batch     bool
-	overlay   bool // stamp the FPS on live answers
+	overlay   bool   // stamp the FPS on live answers
 	dropped   uint64 // frames replaced before processing, in all
 	unlogged  uint64 // of those, not yet logged
 	lastLog   time.Time
