@@ -1,6 +1,8 @@
 // Command server is the live virtual try-on server: it serves the camera
-// page and answers each frame over Socket.IO with the try-on effect drawn on
-// every face. See README.md for flags and docs/protocol.md for the events.
+// page and answers each frame, over whichever transport the client chose
+// (Socket.IO, WebSocket, HTTP per frame, WebRTC), with the try-on drawn on
+// every face; it also serves photos, video jobs and watch links. See
+// README.md for flags and docs/protocol.md for the protocol.
 package main
 
 import (

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"runtime"
-	"syscall"
 	"time"
 )
 
@@ -71,7 +70,11 @@ func (e *Engine) runBatch(w *worker, index int) {
 	defer e.wg.Done()
 	defer w.close()
 	runtime.LockOSThread() // for good: the thread's priority is lowered below
-	syscall.Setpriority(syscall.PRIO_PROCESS, syscall.Gettid(), BatchNice)
+	if err := lowerThreadPriority(BatchNice); err != nil {
+		// Still correct, but live frames no longer get the CPU first while
+		// a video is processed (the rest below still spaces batch work).
+		e.log.Warn().Err(err).Int("worker", index).Msg("could not lower a batch worker's CPU priority")
+	}
 	for {
 		j := e.nextBatch(index)
 		if j == nil {

@@ -1,15 +1,20 @@
 // Package pipeline turns untrusted frames into try-on frames: decode, find
 // faces and landmarks, draw effects, stamp the client's FPS, encode.
 //
-// Transports reach it through package client. Each live client opens a
-// Session and submits frames to it; the Engine's workers process them and
-// hand each Result to the session's Receiver. A live session keeps only its
-// newest unprocessed frame (NewestWins), so latency cannot build up: a frame
-// that is replaced before a worker takes it is dropped and counted. A video
-// job's session keeps its frames in order instead (Ordered). Sessions and
-// one-shot photos (Process) are served round-robin, one frame at a time
-// each, so a client that floods the server gets no more of it than one that
-// does not.
+// Live clients reach it through package client, which opens a Session for
+// each and submits its frames; video jobs (package video) and photos
+// (Process) call it directly. The Engine's workers process frames and hand
+// each Result to the session's Receiver. A live session keeps only its
+// newest unprocessed frame (NewestWins), so latency cannot build up: a
+// frame that is replaced before a worker takes it is dropped and counted.
+// A video job's session keeps its frames in order instead (Ordered).
+//
+// Workers take live sessions first, in the order they became ready, one
+// frame at a time each, so a client that floods the server gets no more of
+// it than one that does not; then background detections; then photos, on
+// all workers but one, so a photo never holds back every live client.
+// Batch sessions (video jobs) run on workers of their own whose threads
+// have the lowest CPU priority (batch.go).
 package pipeline
 
 import (

@@ -200,7 +200,8 @@ func (w *worker) process(q queued, job frameJob) (res Result) {
 }
 
 // decode checks the frame's size and declared dimensions, then decodes it
-// into w.img, whose buffer the frames of a session share. A picture that
+// into w.img: the worker's own buffer, reused by every frame this worker
+// decodes, whichever session it comes from. A picture that
 // comes decoded is checked against the same limits and taken as it is.
 func (w *worker) decode(in Input) error {
 	if in.Image != nil {
