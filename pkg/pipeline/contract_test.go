@@ -133,3 +133,32 @@ func TestClosedEngineSaysClosed(t *testing.T) {
 		t.Errorf("Submit on a closed session: %v, want ErrClosed", err)
 	}
 }
+
+// A session still queued when the engine closes is ended with it: its
+// waiting frame is never answered, and its next Submit returns ErrClosed
+// rather than queueing a frame no worker will take.
+func TestEngineCloseEndsQueuedSessions(t *testing.T) {
+	e := newEngine(t, func(c *pipeline.Config) { c.Workers = 1; c.Delay = 300 * time.Millisecond })
+	jpg := testmedia.WebcamJPEG(t)
+	busy, queued := newCollector(), newCollector()
+	first := e.NewSession(pipeline.SessionOptions{ID: "busy"}, busy)
+	defer first.Close()
+	second := e.NewSession(pipeline.SessionOptions{ID: "queued"}, queued)
+	defer second.Close()
+	if err := first.Submit(ctx, pipeline.Input{JPEG: jpg}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond) // the one worker takes it and sleeps
+	if err := second.Submit(ctx, pipeline.Input{JPEG: jpg, Tag: "waiting"}); err != nil {
+		t.Fatal(err)
+	}
+	e.Close() // second is in the queue, behind the busy worker
+	if err := second.Submit(ctx, pipeline.Input{JPEG: jpg, Tag: "late"}); !errors.Is(err, pipeline.ErrClosed) {
+		t.Errorf("Submit on a session queued at Close: %v, want ErrClosed", err)
+	}
+	queued.mu.Lock()
+	defer queued.mu.Unlock()
+	if len(queued.res) != 0 {
+		t.Errorf("%d answers to the queued session after Close", len(queued.res))
+	}
+}

@@ -400,8 +400,21 @@ func (s *Session) run(w *worker) {
 	s.finish()
 }
 
-// cancel is called when the engine closes with the session still queued.
-func (s *Session) cancel() {}
+// cancel is called when the engine closes with the session still queued:
+// its waiting frames are released unanswered and it is no longer marked
+// scheduled, so the next Submit tries to schedule it again and gets
+// ErrClosed, instead of queueing a frame no worker will take. An Ordered
+// submitter waiting for room is woken to find that out.
+func (s *Session) cancel() {
+	s.mu.Lock()
+	s.scheduled = false
+	s.releaseWaitingLocked()
+	s.mu.Unlock()
+	select {
+	case s.space <- struct{}{}:
+	default:
+	}
+}
 
 func (s *Session) finish() {
 	s.mu.Lock()
