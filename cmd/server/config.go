@@ -103,6 +103,7 @@ func parseFlags(args []string) (Config, error) {
 	fs.IntVar(&c.Watch.ViewersPerStream, "watch-viewers-per-session", watch.DefaultLimits.ViewersPerStream, "MJPEG viewers one live session may have at once")
 	fs.IntVar(&c.Watch.Viewers, "watch-viewers", watch.DefaultLimits.Viewers, "MJPEG viewers the server serves at once, in all")
 	fs.DurationVar(&c.Watch.Idle, "watch-idle", watch.DefaultLimits.Idle, "end an MJPEG viewer's stream after this long without a new frame")
+	fs.DurationVar(&c.Watch.Grace, "watch-grace", watch.DefaultLimits.Grace, "how long a live session's watch link waits for its page to reconnect (a transport switch, a lost connection) before its viewers see it ended")
 	fs.DurationVar(&c.HTTPSessionIdle, "http-session-idle", 60*time.Second, "end an HTTP-per-frame session after this long without a request")
 	fs.IntVar(&c.HTTPMaxSessions, "http-max-sessions", 256, "HTTP-per-frame sessions held at once")
 	fs.Var((*listFlag)(&c.ICEServers), "ice-server", "STUN or TURN servers for WebRTC, e.g. stun:stun.example.com:3478 or turn:USER:SECRET@turn.example.com:3478; a list, or repeat the flag")
@@ -202,6 +203,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("--watch-viewers %d: want at least 1", c.Watch.Viewers)
 	case c.Watch.Idle < time.Second:
 		return fmt.Errorf("--watch-idle %v: want at least 1s", c.Watch.Idle)
+	case c.Watch.Grace < 100*time.Millisecond || c.Watch.Grace > 10*time.Minute:
+		return fmt.Errorf("--watch-grace %v: want 100ms to 10m", c.Watch.Grace)
 	case c.HTTPSessionIdle < time.Second:
 		return fmt.Errorf("--http-session-idle %v: want at least 1s", c.HTTPSessionIdle)
 	case c.WebRTCUDPPort < 0 || c.WebRTCUDPPort > 65535:

@@ -12,6 +12,7 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/livetryon/server/examples"
+	"github.com/livetryon/server/internal/frameid"
 	"github.com/livetryon/server/internal/testmedia"
 )
 
@@ -134,5 +135,103 @@ func TestOverlayCanBeTurnedOff(t *testing.T) {
 	c.sendText("config", map[string]any{"overlay": "no"})
 	if reply := c.expect("config"); reply.Data["ok"] != false || reply.Data["error"].(map[string]any)["field"] != "overlay" {
 		t.Errorf("a bad overlay: %v", reply.Data)
+	}
+}
+
+// A page's watch link survives its transport switching: the next
+// connection presents the first one's watch_key and carries on under the
+// same link, to the same viewer connection. When the page leaves for
+// good, the viewer gets an "ended" frame after the grace time and its
+// stream closes.
+func TestWatchLinkSurvivesReconnect(t *testing.T) {
+	base := startServerWith(t, "--watch-grace", "2s")
+	frames := stampedFrames(t, 8)
+	first, _, err := dialWS(t, base, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hello := first.expect("session").Data
+	link, key := hello["watch"].(string), hello["watch_key"].(string)
+	if !strings.HasPrefix(link, "/watch/") || len(key) != 32 || strings.Contains(link, key) {
+		t.Fatalf("session message %v: want a watch link and a separate key", hello)
+	}
+	first.sendBinary(frames[1])
+	first.expect("")
+	viewer := openWatch(t, base+link, 0)
+	if jpg, err := viewer.next(); err != nil {
+		t.Fatal(err)
+	} else if n, _ := frameid.Read(jpg); n != 1 {
+		t.Fatalf("viewer's first frame is %d, want 1", n)
+	}
+	first.ws.Close() // the page switches transport
+
+	// A stranger's key, or a malformed one, resumes nothing.
+	other, _, err := dialWS(t, base, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.expect("session")
+	for _, bad := range []any{"0123456789abcdef0123456789abcdef", 42} {
+		other.sendText("config", map[string]any{"watch_key": bad})
+		if reply := other.expect("config"); reply.Data["ok"] != false || reply.Data["error"].(map[string]any)["field"] != "watch_key" {
+			t.Errorf("watch_key %v: %v", bad, reply.Data)
+		}
+	}
+
+	// The page's next connection takes its link back.
+	second, _, err := dialWS(t, base, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fresh := second.expect("session").Data["watch"]; fresh == link {
+		t.Fatalf("a new connection was given the old link before resuming")
+	}
+	second.sendText("config", map[string]any{"watch_key": key})
+	if reply := second.expect("config"); reply.Data["ok"] != true || reply.Data["watch"] != link {
+		t.Fatalf("resume: %v, want ok with %s", reply.Data, link)
+	}
+	second.sendBinary(frames[2])
+	second.expect("")
+	// The same viewer connection, never closed, now shows the new sender.
+	if jpg, err := viewer.next(); err != nil {
+		t.Fatalf("viewer after the switch: %v", err)
+	} else if n, _ := frameid.Read(jpg); n != 2 {
+		t.Fatalf("viewer's frame after the switch is %d, want 2", n)
+	}
+	// Nobody else can take it while the page is connected.
+	third, _, err := dialWS(t, base, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	third.expect("session")
+	third.sendText("config", map[string]any{"watch_key": key})
+	if reply := third.expect("config"); reply.Data["ok"] != false {
+		t.Errorf("a second connection took a connected page's link: %v", reply.Data)
+	}
+
+	// The page leaves for good: an ended frame, darker than the last one,
+	// then the stream's clean end.
+	second.ws.Close()
+	last, err := viewer.next()
+	if err != nil {
+		t.Fatalf("viewer after the page left: %v, want the ended frame", err)
+	}
+	img := decodeJPEG(t, last)
+	defer img.Close()
+	if m := img.Mean(); (m.Val1+m.Val2+m.Val3)/3 > 60 {
+		t.Errorf("the last frame has mean %.0f: not the darkened ended frame", (m.Val1+m.Val2+m.Val3)/3)
+	}
+	// The stream closes with an empty last part and the closing boundary.
+	for i := 0; ; i++ {
+		jpg, err := viewer.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil || len(jpg) > 0 || i > 1 {
+			t.Fatalf("after the ended frame: %d bytes, %v; want the stream's end", len(jpg), err)
+		}
+	}
+	if code, _, _ := getPage(t, base+link+"/snapshot.jpg"); code != http.StatusNotFound {
+		t.Errorf("snapshot of an ended link: %d", code)
 	}
 }

@@ -84,12 +84,13 @@ func NewServer(cfg Config) (*Server, error) {
 		Refused: s.metrics.HandshakeRefused}
 	s.gate = admit.New(cfg.Sessions, s.clientAddr, isLocal)
 	clients := client.Common{
-		Effects:    defaultEffects,
-		OpenStream: s.watch.OpenStream,
-		Outbox:     cfg.Outbox,
-		Observer:   s.metrics,
-		Admit:      s.admit,
-		Logger:     log,
+		Effects:      defaultEffects,
+		OpenStream:   s.watch.OpenStream,
+		ResumeStream: s.watch.ResumeStream,
+		Outbox:       cfg.Outbox,
+		Observer:     s.metrics,
+		Admit:        s.admit,
+		Logger:       log,
 	}
 	s.socketIO = socketio.New(engine, socketio.Options{CORS: true, Allow: s.access.SocketIOAllowed, Common: clients})
 	s.websocket = websocket.New(engine, websocket.Options{Allow: s.access.RequestAllowed, CheckOrigin: s.access.OriginAllowed, Common: clients})

@@ -440,7 +440,7 @@ func (m *mjpegReader) next() ([]byte, error) {
 // viewer does; the viewer, when it reads, gets one of the newest frames;
 // the stream ends cleanly when the sender goes; refusals are clear.
 func TestWatchDoesNotSlowTheSender(t *testing.T) {
-	base := startServerWith(t, "--watch-viewers-per-session", "2")
+	base := startServerWith(t, "--watch-viewers-per-session", "2", "--watch-grace", "1s")
 	c, _, err := dialWS(t, base, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -531,7 +531,7 @@ func TestWatchDoesNotSlowTheSender(t *testing.T) {
 	if code, ctype, _ := get(t, base+watch+"/snapshot.jpg"); code != 200 || ctype != "image/jpeg" {
 		t.Errorf("snapshot: %d %s", code, ctype)
 	}
-	// The sender leaves: the stream ends cleanly.
+	// The sender leaves: after the grace time, the stream ends cleanly.
 	c.ws.Close()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {

@@ -74,8 +74,12 @@ type Common struct {
 	Effects func() []effects.Effect
 	// OpenStream, if set, gives each client a watch stream.
 	OpenStream func() Stream
-	Outbox     OutboxLimits
-	Observer   Observer // nil: nothing observes
+	// ResumeStream, if set, gives back the stream of an earlier client of
+	// the same page (config's watch_key), whose client has left, so that its
+	// watch link carries on; false if there is none to resume.
+	ResumeStream func(key string) (Stream, bool)
+	Outbox       OutboxLimits
+	Observer     Observer // nil: nothing observes
 	// Admit, if set, decides whether a request may open a session (a
 	// connection, or an HTTP session) before anything is allocated for it.
 	// A refused request is answered with the refusal; an admitted one's
@@ -137,7 +141,8 @@ func (nopObserver) OutboxBytes(int)                                 {}
 type Client struct {
 	id, transport string
 	session       *pipeline.Session
-	stream        Stream // nil: not watchable
+	stream        atomic.Pointer[streamRef] // nil: not watchable; swapped by a resume
+	resumeStream  func(key string) (Stream, bool)
 	limits        frame.Limits
 	log           zerolog.Logger
 	refusals      refusalLog
@@ -171,8 +176,9 @@ func New(engine *pipeline.Engine, send Sender, opts Options) *Client {
 		c.limits = engine.Config().Limits
 	}
 	if opts.OpenStream != nil {
-		c.stream = opts.OpenStream()
+		c.stream.Store(&streamRef{opts.OpenStream()})
 	}
+	c.resumeStream = opts.ResumeStream
 	c.refusals.log = c.log
 	c.out = newOutbox(send, opts.Outbox, c.log, outboxHooks{
 		held:    c.observer.OutboxBytes,
@@ -211,13 +217,52 @@ func (c *Client) CloseSlow(why string) {
 // ID is the client's id.
 func (c *Client) ID() string { return c.id }
 
+// streamRef holds a client's watch stream, so that it can be swapped
+// while workers publish to it.
+type streamRef struct{ s Stream }
+
+// watchStream is the client's watch stream now, or nil.
+func (c *Client) watchStream() Stream {
+	if r := c.stream.Load(); r != nil {
+		return r.s
+	}
+	return nil
+}
+
 // Info is what the client is told on connect.
 func (c *Client) Info() SessionInfo {
 	info := SessionInfo{ID: c.id, Transport: c.transport}
-	if c.stream != nil {
-		info.Watch = "/watch/" + c.stream.ID()
+	if st := c.watchStream(); st != nil {
+		info.Watch = "/watch/" + st.ID()
+		if k, ok := st.(interface{ Key() string }); ok {
+			info.WatchKey = k.Key()
+		}
 	}
 	return info
+}
+
+// resume makes the stream an earlier client left under key this
+// client's own, and discards the one it was given.
+func (c *Client) resume(key string) (Stream, error) {
+	if c.resumeStream == nil || c.watchStream() == nil {
+		return nil, &effects.FieldError{Field: "watch_key", Message: "this server keeps no watch links to resume"}
+	}
+	cur := c.watchStream()
+	if k, ok := cur.(interface{ Key() string }); ok && k.Key() == key {
+		return cur, nil // already this client's: resuming twice is harmless
+	}
+	old, ok := c.resumeStream(key)
+	if !ok {
+		return nil, &effects.FieldError{Field: "watch_key", Message: "no watch link waits for this key: its page left more than the grace time ago, or is still connected"}
+	}
+	c.stream.Store(&streamRef{old})
+	if d, ok := cur.(interface{ Discard() }); ok {
+		d.Discard()
+	} else {
+		cur.Close()
+	}
+	c.log.Info().Str("watch", old.ID()[:8]).Msg("resumed its page's watch link")
+	return old, nil
 }
 
 // WantsPicture says whether a transport whose answers are not JPEG (a
@@ -225,10 +270,11 @@ func (c *Client) Info() SessionInfo {
 // when someone watches, and once a second otherwise, so a viewer who
 // arrives sees a picture at once and the snapshot stays fresh.
 func (c *Client) WantsPicture() bool {
-	if c.stream == nil {
+	st := c.watchStream()
+	if st == nil {
 		return false
 	}
-	if v, ok := c.stream.(interface{ Viewers() int }); ok && v.Viewers() > 0 {
+	if v, ok := st.(interface{ Viewers() int }); ok && v.Viewers() > 0 {
 		return true
 	}
 	now := time.Now().UnixNano()
@@ -239,8 +285,8 @@ func (c *Client) WantsPicture() bool {
 // PublishPicture gives the watch stream a JPEG of an answer; jpeg must
 // not change afterwards.
 func (c *Client) PublishPicture(jpeg []byte) {
-	if c.stream != nil {
-		c.stream.Publish(jpeg)
+	if st := c.watchStream(); st != nil {
+		st.Publish(jpeg)
 	}
 }
 
@@ -330,6 +376,11 @@ func (c *Client) Refuse(f *Frame, ack any, e *frame.Error) {
 func (c *Client) Configure(raw []byte, ack any) (Settings, error) {
 	c.mu.Lock()
 	next, err := ApplyConfig(c.settings, raw)
+	var resumed Stream
+	if err == nil && next.watchKey != "" {
+		resumed, err = c.resume(next.watchKey)
+		next.watchKey = ""
+	}
 	if err == nil {
 		c.settings = next
 		c.session.SetEffects(next.effects...)
@@ -352,7 +403,11 @@ func (c *Client) Configure(raw []byte, ack any) (Settings, error) {
 		return c.Settings(), err
 	}
 	c.log.Debug().Interface("settings", next).Msg("config")
-	c.out.push(Message{Ack: ack, Config: &ConfigReply{OK: true, Config: &next}})
+	reply := &ConfigReply{OK: true, Config: &next}
+	if resumed != nil {
+		reply.Watch = "/watch/" + resumed.ID()
+	}
+	c.out.push(Message{Ack: ack, Config: reply})
 	return next, nil
 }
 
@@ -384,8 +439,8 @@ func (c *Client) Close() {
 	c.mu.Unlock()
 	c.session.Close()
 	c.out.close()
-	if c.stream != nil {
-		c.stream.Close()
+	if st := c.watchStream(); st != nil {
+		st.Close()
 	}
 	c.refusals.flush(time.Now())
 	skipped, overflow, peak := c.out.counts()
@@ -437,8 +492,8 @@ func (rc receiver) Receive(r pipeline.Result) {
 	}
 	m.Landmarks = &Landmarks{Frame: t.frame.Label(), Width: r.Width, Height: r.Height, Faces: faces}
 	m.WantLandmarks = wantLandmarks
-	if c.stream != nil && m.Image != nil {
-		c.stream.Publish(m.Image)
+	if st := c.watchStream(); st != nil && m.Image != nil {
+		st.Publish(m.Image)
 	}
 	c.out.push(m)
 }

@@ -59,6 +59,7 @@ type Landmarks struct {
 type ConfigReply struct {
 	OK     bool       `json:"ok"`
 	Config *Settings  `json:"config,omitempty"`
+	Watch  string     `json:"watch,omitempty"` // after a watch_key resumed a link: the link, as in SessionInfo
 	Error  *ErrorBody `json:"error,omitempty"`
 }
 
@@ -69,6 +70,11 @@ type SessionInfo struct {
 	ID        string `json:"id"`
 	Transport string `json:"transport"`
 	Watch     string `json:"watch"` // a path: /watch/{id}
+	// WatchKey keeps Watch for this page: sent back in config's watch_key
+	// by the page's next connection (a transport switch, a reconnect)
+	// within the grace time, it carries the same link on. For the owner
+	// alone: never show it or put it in a link.
+	WatchKey string `json:"watch_key,omitempty"`
 }
 
 // Frame is one frame a client sent, as the client layer tracks it.

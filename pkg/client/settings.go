@@ -20,7 +20,8 @@ type Settings struct {
 	// themselves, or save snapshots, turn it off.
 	Overlay bool `json:"overlay"`
 
-	effects []effects.Effect
+	effects  []effects.Effect
+	watchKey string // a config's watch_key, acted on by Configure, never kept
 }
 
 // NewSettings are the settings a client starts with.
@@ -32,7 +33,7 @@ func NewSettings(fx []effects.Effect) Settings {
 func (s Settings) Effects() []effects.Effect { return s.effects }
 
 // configFields are the keys a config message may have.
-var configFields = map[string]bool{"effects": true, "landmarks": true, "output": true, "overlay": true}
+var configFields = map[string]bool{"effects": true, "landmarks": true, "output": true, "overlay": true, "watch_key": true}
 
 // ApplyConfig returns cur changed by the JSON config object raw. Absent
 // fields keep their value. Errors are *effects.FieldError naming the setting
@@ -55,7 +56,7 @@ func ApplyConfig(cur Settings, raw []byte) (Settings, error) {
 		if field == "" {
 			field = "config" // a key that is the empty string
 		}
-		return cur, &effects.FieldError{Field: field, Message: "unknown setting; known: effects, landmarks, output, overlay"}
+		return cur, &effects.FieldError{Field: field, Message: "unknown setting; known: effects, landmarks, output, overlay, watch_key"}
 	}
 	next := cur
 	if raw, ok := fields["effects"]; ok {
@@ -73,6 +74,11 @@ func ApplyConfig(cur Settings, raw []byte) (Settings, error) {
 	if raw, ok := fields["landmarks"]; ok {
 		if err := json.Unmarshal(raw, &next.Landmarks); err != nil {
 			return cur, &effects.FieldError{Field: "landmarks", Message: "wrong type: want bool"}
+		}
+	}
+	if raw, ok := fields["watch_key"]; ok {
+		if err := json.Unmarshal(raw, &next.watchKey); err != nil || len(next.watchKey) > 64 {
+			return cur, &effects.FieldError{Field: "watch_key", Message: "want the watch_key string of an earlier session message"}
 		}
 	}
 	if raw, ok := fields["overlay"]; ok {

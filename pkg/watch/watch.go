@@ -6,6 +6,13 @@
 // the others: a slow viewer skips frames, and never slows the session it
 // watches or any other viewer. Viewers are bounded per stream and in all,
 // and a stream with no new frame for the idle timeout ends.
+//
+// A live client's stream outlives its connection by a grace time: a page
+// that switches transport or reconnects presents the stream's key (given
+// to it alone) and carries on under the same watch id, so a link or QR
+// code already shared keeps working and its viewers stay connected. When
+// no one resumes it in time, viewers get a last "ended" frame and their
+// stream closes.
 package watch
 
 import (
@@ -30,10 +37,14 @@ type Limits struct {
 	Viewers          int           // in all; default 64
 	Idle             time.Duration // end a viewer's stream after this long without a new frame; default 30 s
 	WriteTimeout     time.Duration // a viewer that takes longer to read one frame is cut off; default 10 s
+	// Grace is how long a live client's stream waits for its page to come
+	// back (Resume) after the client left; default 15 s, below Idle so
+	// viewers see the ended frame rather than a silent cut.
+	Grace time.Duration
 }
 
 // DefaultLimits are what the server runs with unless flags say otherwise.
-var DefaultLimits = Limits{ViewersPerStream: 8, Viewers: 64, Idle: 30 * time.Second, WriteTimeout: 10 * time.Second}
+var DefaultLimits = Limits{ViewersPerStream: 8, Viewers: 64, Idle: 30 * time.Second, WriteTimeout: 10 * time.Second, Grace: 15 * time.Second}
 
 // Hub holds the streams of the live sessions.
 type Hub struct {
@@ -42,6 +53,7 @@ type Hub struct {
 
 	mu      sync.Mutex
 	streams map[string]*Stream
+	byKey   map[string]*Stream // resumable streams, by key
 	viewers int
 	closed  bool
 }
@@ -61,45 +73,98 @@ func NewHub(l Limits, log zerolog.Logger) *Hub {
 	if l.WriteTimeout <= 0 {
 		l.WriteTimeout = d.WriteTimeout
 	}
-	return &Hub{limits: l, log: log, streams: map[string]*Stream{}}
+	if l.Grace <= 0 {
+		l.Grace = d.Grace
+	}
+	return &Hub{limits: l, log: log, streams: map[string]*Stream{}, byKey: map[string]*Stream{}}
 }
 
 // Stream is one session's frames.
 type Stream struct {
 	id  string
+	key string // resumable streams only: what the owner presents to Resume
 	hub *Hub
 
-	mu      sync.Mutex
-	frame   []byte        // newest; never changed once published
-	seq     uint64        // frames published
-	changed chan struct{} // closed on the next Publish or Close
-	closed  bool
-	viewers int
+	mu       sync.Mutex
+	frame    []byte        // newest; never changed once published
+	seq      uint64        // frames published
+	changed  chan struct{} // closed on the next Publish or Close
+	closed   bool
+	viewers  int
+	detached *time.Timer // while its client is gone: ends the stream at the grace time
 }
 
 var _ client.Stream = (*Stream)(nil)
 
-// Open makes a stream with a new unguessable id (128 random bits).
-func (h *Hub) Open() *Stream {
+// randomID is 128 random bits in hex: unguessable.
+func randomID() string {
 	b := make([]byte, 16)
 	rand.Read(b)
-	s := &Stream{id: hex.EncodeToString(b), hub: h, changed: make(chan struct{})}
+	return hex.EncodeToString(b)
+}
+
+// Open makes a stream with a new unguessable id. Close ends it at once.
+func (h *Hub) Open() *Stream { return h.open(false) }
+
+// OpenResumable makes a stream that its owner may Resume, with its Key,
+// for the grace time after Close.
+func (h *Hub) OpenResumable() *Stream { return h.open(true) }
+
+func (h *Hub) open(resumable bool) *Stream {
+	s := &Stream{id: randomID(), hub: h, changed: make(chan struct{})}
+	if resumable {
+		s.key = randomID()
+	}
 	h.mu.Lock()
 	if h.closed {
 		s.closed = true
 		close(s.changed)
 	} else {
 		h.streams[s.id] = s
+		if resumable {
+			h.byKey[s.key] = s
+		}
 	}
 	h.mu.Unlock()
 	return s
 }
 
-// OpenStream is Open as the client layer wants it.
-func (h *Hub) OpenStream() client.Stream { return h.Open() }
+// OpenStream is OpenResumable as the client layer wants it.
+func (h *Hub) OpenStream() client.Stream { return h.OpenResumable() }
+
+// ResumeStream is Resume as the client layer wants it.
+func (h *Hub) ResumeStream(key string) (client.Stream, bool) {
+	s := h.Resume(key)
+	return s, s != nil
+}
+
+// Resume gives back the stream whose key this is, if its client has left
+// and its grace time has not run out: the caller publishes to it from now
+// on, under the same id, and its viewers never noticed. Otherwise nil: a
+// stream whose client is still connected is not taken from it.
+func (h *Hub) Resume(key string) *Stream {
+	h.mu.Lock()
+	s := h.byKey[key]
+	h.mu.Unlock()
+	if s == nil || key == "" {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || s.detached == nil || !s.detached.Stop() {
+		return nil // connected, ended, or ending now
+	}
+	s.detached = nil
+	return s
+}
 
 // ID is the stream's id, the {id} of its link.
 func (s *Stream) ID() string { return s.id }
+
+// Key is what the stream's owner presents to Resume it; "" if it cannot
+// be resumed. It must go to the owner alone: whoever has it can publish
+// under the stream's watch link.
+func (s *Stream) Key() string { return s.key }
 
 // Viewers is how many are watching now.
 func (s *Stream) Viewers() int {
@@ -121,16 +186,47 @@ func (s *Stream) Publish(jpg []byte) {
 	s.changed = make(chan struct{})
 }
 
-// Close ends the stream; its viewers' responses end cleanly.
+// Close says the stream's publisher is gone. A resumable stream then
+// waits the grace time for Resume, its viewers kept; any other ends now.
 func (s *Stream) Close() {
+	if s.key == "" {
+		s.end(false)
+		return
+	}
+	s.mu.Lock()
+	if !s.closed && s.detached == nil {
+		s.detached = time.AfterFunc(s.hub.limits.Grace, func() { s.end(true) })
+	}
+	s.mu.Unlock()
+}
+
+// Discard ends a stream that nobody was given a link to yet, at once:
+// its client resumed an older one instead.
+func (s *Stream) Discard() { s.end(false) }
+
+// end closes the stream and its viewers' responses, which end cleanly;
+// with ended, viewers first get the last frame marked as ended, so that
+// a watcher knows the session is over rather than stalled.
+func (s *Stream) end(ended bool) {
 	s.mu.Lock()
 	if !s.closed {
+		if s.detached != nil {
+			s.detached.Stop()
+			s.detached = nil
+		}
+		if ended && s.viewers > 0 {
+			s.frame = endedFrame(s.frame)
+			s.seq++
+		}
 		s.closed = true
 		close(s.changed)
 	}
 	s.mu.Unlock()
 	s.hub.mu.Lock()
 	delete(s.hub.streams, s.id)
+	if s.key != "" {
+		delete(s.hub.byKey, s.key)
+	}
 	s.hub.mu.Unlock()
 }
 
@@ -152,7 +248,7 @@ func (h *Hub) Close() {
 	}
 	h.mu.Unlock()
 	for _, s := range streams {
-		s.Close()
+		s.end(true) // shutdown: nobody will resume them
 	}
 }
 
@@ -288,8 +384,8 @@ func (h *Hub) ServeStream(w http.ResponseWriter, r *http.Request, s *Stream) {
 	var last uint64
 	for {
 		jpg, seq, changed, closed := s.newest()
-		if closed {
-			end() // the session ended
+		if closed && (seq == last || jpg == nil) {
+			end() // the session ended, and its last frame was sent
 			return
 		}
 		if seq != last && jpg != nil {

@@ -49,8 +49,11 @@ type Options struct {
 const (
 	HeaderSession = "X-Session-Id"
 	HeaderWatch   = "X-Watch-URL"
-	HeaderConfig  = "X-Config"
-	HeaderFrameID = "X-Frame-Id"
+	// HeaderWatchKey is the watch link's key, for config's watch_key on
+	// the page's next session (docs/protocol.md, "Watching a session").
+	HeaderWatchKey = "X-Watch-Key"
+	HeaderConfig   = "X-Config"
+	HeaderFrameID  = "X-Frame-Id"
 )
 
 // Server is the HTTP-per-frame adapter.
@@ -257,16 +260,17 @@ func (s *Server) post(w http.ResponseWriter, r *http.Request) {
 	}
 	h := w.Header()
 	h.Set(HeaderSession, ss.id)
-	info := ss.client.Info()
-	if info.Watch != "" {
-		h.Set(HeaderWatch, info.Watch)
-	}
-	h.Set("Access-Control-Expose-Headers", "X-Session-Id, X-Watch-URL, X-Frame-Id, X-Faces, X-FPS, X-Dropped, X-Tracked, Server-Timing")
+	h.Set("Access-Control-Expose-Headers", "X-Session-Id, X-Watch-URL, X-Watch-Key, X-Frame-Id, X-Faces, X-FPS, X-Dropped, X-Tracked, Server-Timing")
 	if raw != nil {
 		if _, err := ss.client.Configure(raw, nil); err != nil {
 			client.WriteHTTPError(w, client.CodeBadConfig, err.Error())
 			return
 		}
+	}
+	// After the config, which may have resumed an earlier watch link.
+	if info := ss.client.Info(); info.Watch != "" {
+		h.Set(HeaderWatch, info.Watch)
+		h.Set(HeaderWatchKey, info.WatchKey)
 	}
 	var id any
 	if fid := r.Header.Get(HeaderFrameID); fid != "" {
