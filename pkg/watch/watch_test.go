@@ -1,0 +1,80 @@
+package watch
+
+import (
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// Resume gives a stream back only to its key, only while its client is
+// gone, and only within the grace time; a job's stream is never resumable.
+func TestResume(t *testing.T) {
+	h := NewHub(Limits{Grace: 200 * time.Millisecond}, zerolog.Nop())
+	defer h.Close()
+	s := h.OpenResumable()
+	if s.Key() == "" || s.Key() == s.ID() {
+		t.Fatalf("key %q, id %q", s.Key(), s.ID())
+	}
+	if h.Resume(s.Key()) != nil {
+		t.Error("resumed a stream whose client is connected")
+	}
+	s.Publish([]byte("frame 1"))
+	s.Close()
+	if h.Resume("") != nil || h.Resume(s.ID()) != nil {
+		t.Error("resumed with the id or an empty key")
+	}
+	if _, _, _, closed := s.newest(); closed || h.lookup(s.ID()) == nil {
+		t.Fatal("a stream within its grace time is gone")
+	}
+	if got := h.Resume(s.Key()); got != s {
+		t.Fatalf("Resume within the grace time: %v", got)
+	}
+	if h.Resume(s.Key()) != nil {
+		t.Error("resumed twice: a connected stream taken again")
+	}
+	s.Close()
+	time.Sleep(400 * time.Millisecond)
+	if h.Resume(s.Key()) != nil || h.lookup(s.ID()) != nil {
+		t.Error("a stream past its grace time is still there")
+	}
+	if _, _, _, closed := s.newest(); !closed {
+		t.Error("a stream past its grace time is not closed")
+	}
+
+	job := h.Open()
+	if job.Key() != "" {
+		t.Errorf("a job's stream has a key")
+	}
+	job.Close()
+	if _, _, _, closed := job.newest(); !closed || h.lookup(job.ID()) != nil {
+		t.Error("a job's stream outlived its Close")
+	}
+	if len(h.byKey) != 0 || len(h.streams) != 0 {
+		t.Errorf("%d keys and %d streams left", len(h.byKey), len(h.streams))
+	}
+}
+
+// A viewer of a stream that ends gets the ended frame; one with nobody
+// watching makes no picture at all.
+func TestEndedFrameOnlyForViewers(t *testing.T) {
+	h := NewHub(Limits{Grace: 100 * time.Millisecond}, zerolog.Nop())
+	defer h.Close()
+	unwatched := h.OpenResumable()
+	unwatched.Publish([]byte("last"))
+	unwatched.end(true)
+	if jpg, _, _, _ := unwatched.newest(); string(jpg) != "last" {
+		t.Errorf("an unwatched stream made an ended frame")
+	}
+	watched := h.OpenResumable()
+	watched.Publish([]byte("not a jpeg"))
+	if why := h.join(watched); why != "" {
+		t.Fatal(why)
+	}
+	_, seq, _, _ := watched.newest()
+	watched.end(true)
+	jpg, next, _, closed := watched.newest()
+	if !closed || next != seq+1 || len(jpg) < 2 || jpg[0] != 0xff || jpg[1] != 0xd8 {
+		t.Errorf("ended frame: closed %v, seq %d→%d, %d bytes", closed, seq, next, len(jpg))
+	}
+}
