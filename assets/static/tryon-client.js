@@ -9,8 +9,13 @@
 //   c.watchURL;  // the link where anyone (with the key) watches the answers
 //   c.bytes;     // {up, down, frames}: bytes on the wire, as far as the page can count them
 //
+// The watch link stays the same across a page's connections (transport
+// switches, reconnects) unless connect is given keepWatch: false.
+//
 // Socket.IO needs the socket.io client loaded first (/static/vendor/...).
 // See docs/protocol.md for the messages underneath.
+
+import { keepWatchLink } from './watch-link.js';
 
 const b64 = (blob) => new Promise((resolve, reject) => {
   const r = new FileReader();
@@ -31,6 +36,7 @@ class Base {
     this.server = opts.url || location.origin;
     this.key = opts.key || new URLSearchParams(location.search).get('key') || '';
     this.transport = opts.transport;
+    this.keepWatch = opts.keepWatch !== false;
     this.bytes = { up: 0, down: 0, frames: 0 };
     this.session = null;
     this.onLandmarks = null; this.onError = null; this.onSession = null; this.onClose = null;
@@ -39,7 +45,16 @@ class Base {
   get watchURL() {
     return this.session && this.session.watch ? withKey(new URL(this.session.watch, this.server).toString(), this.key) : '';
   }
-  _session(info) { this.session = info; if (this.onSession) this.onSession(info); }
+  _session(info) {
+    this.session = info;
+    if (this.onSession) this.onSession(info);
+    if (!this.keepWatch) return;
+    keepWatchLink(this, info, this.server).then((kept) => {
+      if (kept === info || this.session !== info) return;
+      this.session = kept;
+      if (this.onSession) this.onSession(kept);
+    });
+  }
   // Object URLs of answers are freed once the next one is shown.
   _objectURL(blob) {
     if (this.lastURL) URL.revokeObjectURL(this.lastURL);
@@ -149,14 +164,13 @@ class WebSocketClient extends Base {
 
 // HTTP per frame: one POST each; settings ride on the next frame.
 class HTTPClient extends Base {
-  async open() { this.sessionID = ''; this.pendingConfig = null; this.live = true; }
+  async open() { this.sessionID = ''; this.pendingConfigs = []; this.live = true; }
   get connected() { return this.live; }
   async send(jpeg, id) {
     const headers = { 'Content-Type': 'image/jpeg', 'X-Frame-Id': String(id) };
     if (this.sessionID) headers['X-Session-Id'] = this.sessionID;
-    const cfg = this.pendingConfig;
+    const cfg = this.pendingConfigs.shift();
     if (cfg) headers['X-Config'] = JSON.stringify(cfg.value);
-    this.pendingConfig = null;
     const headerBytes = 250 + Object.entries(headers).reduce((n, [k, v]) => n + k.length + v.length + 4, 0);
     this.bytes.up += jpeg.size + headerBytes;
     let resp;
@@ -168,7 +182,7 @@ class HTTPClient extends Base {
     const sid = resp.headers.get('X-Session-Id');
     if (sid && sid !== this.sessionID) {
       this.sessionID = sid;
-      this._session({ id: sid, transport: 'http', watch: resp.headers.get('X-Watch-URL') || '' });
+      this._session({ id: sid, transport: 'http', watch: resp.headers.get('X-Watch-URL') || '', watch_key: resp.headers.get('X-Watch-Key') || '' });
     }
     if (!resp.ok) {
       const body = await resp.json().catch(() => ({ error: { code: String(resp.status), message: resp.statusText } }));
@@ -178,7 +192,7 @@ class HTTPClient extends Base {
       if (this.onError && body.error.code !== 'dropped') this.onError(body.error);
       return { id, error: body.error };
     }
-    if (cfg) cfg.resolve({ ok: true, config: cfg.value });
+    if (cfg) cfg.resolve({ ok: true, config: cfg.value, watch: resp.headers.get('X-Watch-URL') || undefined });
     const blob = await resp.blob();
     this.bytes.down += blob.size + 400;
     this.bytes.frames++;
@@ -186,9 +200,20 @@ class HTTPClient extends Base {
     return { id, image: this._objectURL(blob), blob, faces: num('X-Faces'), fps: num('X-FPS'), dropped: num('X-Dropped'),
       tracked: resp.headers.get('X-Tracked') === 'true' };
   }
+  // Settings ride on the next frame; several before it are merged, field
+  // by field, and resolve with its reply. A watch_key goes on a frame of
+  // its own: the server refuses a config whole when its key is refused.
   configure(value) {
-    if (this.pendingConfig) this.pendingConfig.resolve({ ok: true, config: value, replaced: true });
-    return new Promise((resolve) => { this.pendingConfig = { value, resolve }; });
+    const last = this.pendingConfigs[this.pendingConfigs.length - 1];
+    return new Promise((resolve) => {
+      if (last && !('watch_key' in last.value) && !('watch_key' in value)) {
+        const prev = last.resolve;
+        last.value = { ...last.value, ...value };
+        last.resolve = (r) => { prev(r); resolve(r); };
+      } else {
+        this.pendingConfigs.push({ value, resolve });
+      }
+    });
   }
   close() {
     this.live = false;

@@ -4,6 +4,8 @@
 // transport, with the methods app.js uses of the others (configure, close,
 // watchURL, bytes). See docs/protocol.md, "WebRTC".
 
+import { keepWatchLink } from './watch-link.js';
+
 // connectWebRTC resolves once the connection is up, or rejects when it is
 // not within timeoutMs (UDP blocked and no TURN server): the page then
 // falls back to the WebSocket.
@@ -41,11 +43,16 @@ export async function connectWebRTC({ track, video, timeoutMs = 5000, relayOnly 
   dc.onmessage = (ev) => {
     const { event, data } = JSON.parse(ev.data);
     switch (event) {
-      case 'session':
-        client.session = data;
-        client.watchURL = new URL(data.watch, location.href).href;
-        if (client.onSession) client.onSession(data);
+      case 'session': {
+        const show = (s) => {
+          client.session = s;
+          client.watchURL = new URL(s.watch, location.href).href;
+          if (client.onSession) client.onSession(s);
+        };
+        show(data);
+        keepWatchLink(client, data, location.origin).then((s) => { if (s !== data && client.session === data) show(s); });
         break;
+      }
       case 'config': { const r = client.pending.shift(); if (r) r(data); break; }
       case 'answer': onAnswer(data); break;
       case 'error': if (client.onError) client.onError(data); break;

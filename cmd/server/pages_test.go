@@ -5,9 +5,13 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"gocv.io/x/gocv"
 
@@ -233,5 +237,56 @@ func TestWatchLinkSurvivesReconnect(t *testing.T) {
 	}
 	if code, _, _ := getPage(t, base+link+"/snapshot.jpg"); code != http.StatusNotFound {
 		t.Errorf("snapshot of an ended link: %d", code)
+	}
+}
+
+// The page keeps one watch link across transport switches: a viewer
+// connected before the switches, never reconnected, keeps getting
+// frames after each, and the page shows the same link throughout.
+func TestBrowserWatchLinkSurvivesTransportSwitch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test: skipped with -short")
+	}
+	base := startServer(t)
+	b := startBrowser(t, fakeCameraClip(t))
+	b.run(t, chromedp.Navigate(base+"/?transport=ws"))
+	first := b.waitAnswered(t, 3, 30*time.Second)
+	u, err := url.Parse(first.Watch)
+	if err != nil || !strings.HasPrefix(u.Path, "/watch/") {
+		t.Fatalf("the page shows no watch link: %q", first.Watch)
+	}
+	viewer := openWatch(t, base+u.Path, 0)
+	if _, err := viewer.next(); err != nil {
+		t.Fatal(err)
+	}
+	for _, transport := range []string{"http", "socketio", "ws"} {
+		b.run(t, chromedp.Evaluate(`(() => {
+			const s = document.getElementById('transport');
+			s.value = '`+transport+`';
+			s.dispatchEvent(new Event('change'));
+		})()`, nil))
+		deadline := time.Now().Add(30 * time.Second)
+		var s pageStats
+		for {
+			s = b.stats(t)
+			if s.Transport == transport && s.Watch == first.Watch {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("after switching to %s the page shows %q over %s; want %q", transport, s.Watch, s.Transport, first.Watch)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		// The viewer's connection, opened before any switch, shows this
+		// transport's frames: a few in a row arrive after the switch.
+		for i := 0; i < 3; i++ {
+			if _, err := viewer.next(); err != nil {
+				t.Fatalf("the viewer's stream after switching to %s: %v", transport, err)
+			}
+		}
+		t.Logf("%s: same watch link %s, viewer still served", transport, u.Path)
+	}
+	if errs := b.pageErrors(); len(errs) > 0 {
+		t.Errorf("page errors: %v", errs)
 	}
 }
