@@ -195,7 +195,7 @@ import { connectWebRTC, webrtcStats } from './webrtc.js';
 
   function tick() {
     requestAnimationFrame(tick);
-    if (!state.running || !client || !client.connected || client.transport === 'webrtc') return;
+    if (!state.running || state.paused || !client || !client.connected || client.transport === 'webrtc') return;
     const now = performance.now();
     // Forget answers that never came (a lost connection), so sending resumes.
     for (const [id, t] of state.inFlight) {
@@ -263,6 +263,17 @@ import { connectWebRTC, webrtcStats } from './webrtc.js';
   });
   ui.resolution.addEventListener('change', restartCamera);
   ui.camera.addEventListener('change', restartCamera);
+  // While the page's own video job runs, the live camera pauses: the server
+  // gives live frames the CPU first, so a camera sending beside the job
+  // would slow it several times over (videos.js says when it starts and ends).
+  window.addEventListener('tryon-video-job', (e) => {
+    state.paused = e.detail.running;
+    if (client && client.transport === 'webrtc' && client.replaceTrack && video.srcObject) {
+      client.replaceTrack(state.paused ? null : video.srcObject.getVideoTracks()[0]);
+    }
+    if (client) setStatus(state.paused ? 'camera paused while your video is processed' : `connected (${state.transport})`);
+  });
+
   ui.transport.addEventListener('change', () => { state.bytesUp = state.bytesDown = state.frames = 0; openTransport(); });
   for (const el of [ui.lipstick, ui.color, ui.strength, ui.glasses]) el.addEventListener('input', sendConfig);
   ui.toggle.addEventListener('click', () => {

@@ -22,13 +22,41 @@
   };
 
   const show = (el, on) => { el.hidden = !on; };
+  // The live camera pauses while the page's own job runs (app.js).
+  const running = (on) => window.dispatchEvent(new CustomEvent('tryon-video-job', { detail: { running: on } }));
+  // What to do about a refusal, in plain words, by its code; the code and
+  // the server's own message follow for developers.
+  const advice = {
+    not_video: 'This file is not a video we can read. Choose an MP4, MOV, WebM or MKV clip.',
+    corrupt: 'This video seems damaged. Try recording or exporting it again.',
+    empty: 'The file is empty. Choose another one.',
+    too_large: 'This video is too large to upload. Try a shorter clip.',
+    too_long: 'This video is too long. Try a shorter clip.',
+    too_many_pixels: 'This video is too large in picture size. Try a smaller resolution.',
+    busy: 'The server is busy with other videos. Try again in a minute.',
+    no_space: 'The server has no room for this video now. Try again later.',
+    timeout: 'The video took too long to process. Try a shorter clip.',
+    interrupted: 'The server restarted while processing. Upload the video again.',
+    internal: 'The server failed on this video. Try again; if it happens again, the video may be unusual.',
+  };
+  const plain = (err) => err && err.code
+    ? `${advice[err.code] || 'The video could not be processed.'} (${err.code}: ${err.message})`
+    : String(err);
   const fail = (message) => {
     state.error = message;
+    state.state = 'failed';
     ui.error.textContent = message;
     show(ui.error, true);
+    ui.status.textContent = 'failed';
+    // Nothing of an earlier result stays under the error.
+    ui.result.removeAttribute('src'); ui.result.load();
+    show(ui.result, false); show(ui.download, false);
+    ui.download.removeAttribute('href');
+    ui.sent.value = 0; ui.progress.value = 0;
     finish();
   };
   const finish = () => {
+    running(false);
     if (events) { events.close(); events = null; }
     xhr = null;
     ui.preview.removeAttribute('src'); // ends the MJPEG stream
@@ -44,8 +72,11 @@
     const file = ui.file.files[0];
     if (!file) return;
     show(ui.error, false); show(ui.result, false); show(ui.download, false);
+    ui.result.removeAttribute('src'); ui.result.load();
+    state.error = null; state.job = null; state.state = 'uploading';
     ui.sent.value = 0; ui.progress.value = 0;
     ui.status.textContent = 'uploading…';
+    running(true);
     ui.upload.disabled = true;
     show(ui.cancel, true);
     const form = new FormData();
@@ -55,11 +86,11 @@
     xhr.open('POST', '/api/v1/videos');
     xhr.responseType = 'json';
     xhr.upload.onprogress = (e) => { if (e.lengthComputable) ui.sent.value = e.loaded / e.total; };
-    xhr.onerror = () => fail('The upload failed: the connection was lost.');
+    xhr.onerror = () => fail('The upload stopped: the connection to the server was lost. Check the network and try again.');
     xhr.onload = () => {
       const body = xhr.response || {};
       if (xhr.status !== 201) {
-        fail(body.error ? `${body.error.message} (${body.error.code})` : `The upload failed: HTTP ${xhr.status}.`);
+        fail(body.error ? plain(body.error) : `The upload failed (HTTP ${xhr.status}). Try again.`);
         return;
       }
       ui.sent.value = 1;
@@ -86,7 +117,10 @@
       if (j.frames_total) ui.progress.value = j.frames_done / j.frames_total;
       if (j.state === 'queued') ui.status.textContent = `waiting: ${j.queue_position} ahead in the queue`;
       if (j.state === 'processing') {
-        ui.status.textContent = `frame ${j.frames_done} of ${j.frames_total} · ${j.fps} frames/s · ${seconds(j.time_left_s)} left`;
+        // The rate, and so the time left, means something only once some
+        // frames are done: before that the server's estimate is 0 or wild.
+        const left = j.fps > 0 && j.frames_done >= 10 ? `${seconds(j.time_left_s)} left` : 'estimating the time left…';
+        ui.status.textContent = `frame ${j.frames_done} of ${j.frames_total} · ${left}`;
         if (!ui.preview.src) { ui.preview.src = job.links.watch; show(ui.preview, true); }
       }
       if (j.state === 'done') {
@@ -97,7 +131,7 @@
         show(ui.result, true); show(ui.download, true);
         finish();
       }
-      if (j.state === 'failed' || j.state === 'cancelled') fail(j.error ? `${j.error.message} (${j.error.code})` : `The job was ${j.state}.`);
+      if (j.state === 'failed' || j.state === 'cancelled') fail(j.error ? plain(j.error) : `The job was ${j.state}.`);
     };
     for (const name of ['queued', 'processing', 'done', 'failed', 'cancelled']) events.addEventListener(name, update);
     events.addEventListener('removed', () => fail('The job was removed.'));

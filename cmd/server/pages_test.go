@@ -1,11 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"image"
 	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -18,6 +21,7 @@ import (
 	"github.com/livetryon/server/examples"
 	"github.com/livetryon/server/internal/frameid"
 	"github.com/livetryon/server/internal/testmedia"
+	"github.com/livetryon/server/internal/testvideo"
 )
 
 // getPage fetches u and returns its status, content type and body.
@@ -285,6 +289,101 @@ func TestBrowserWatchLinkSurvivesTransportSwitch(t *testing.T) {
 			}
 		}
 		t.Logf("%s: same watch link %s, viewer still served", transport, u.Path)
+	}
+	if errs := b.pageErrors(); len(errs) > 0 {
+		t.Errorf("page errors: %v", errs)
+	}
+}
+
+// uploadState is the page's upload panel as a person sees it.
+type uploadState struct {
+	State          string  `json:"state"`
+	Error          *string `json:"error"`
+	Status         string  `json:"status"`
+	ResultShown    bool    `json:"resultShown"`
+	ResultSrc      string  `json:"resultSrc"`
+	DownloadShown  bool    `json:"downloadShown"`
+	AnsweredTotal  int     `json:"answeredTotal"`
+	CameraSendsNow int     `json:"sent"`
+}
+
+func (b *browser) upload(t *testing.T) uploadState {
+	t.Helper()
+	var u uploadState
+	b.run(t, chromedp.Evaluate(`(() => { const v = document.getElementById('video-result'), s = window.tryon.stats();
+		return { state: tryonVideo.state, error: tryonVideo.error, status: document.getElementById('video-status').textContent,
+			resultShown: !v.hidden, resultSrc: v.getAttribute('src') || '', downloadShown: !document.getElementById('video-download').hidden,
+			answeredTotal: s.answeredTotal, sent: s.sent }; })()`, &u))
+	return u
+}
+
+// The page's own video job pauses its live camera, which resumes after;
+// a failed upload clears the earlier result and says what to do.
+func TestBrowserUploadPausesCameraAndClearsOnFailure(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test: skipped with -short")
+	}
+	base := startServer(t)
+	// 10 s of video: long enough to look at the page while it processes.
+	clip := clipFile(t, testvideo.VideoClip{Width: 320, Height: 240, Frames: 300, FPS: 30})
+	b := startBrowser(t, fakeCameraClip(t))
+	b.run(t, chromedp.Navigate(base+"/?transport=ws"))
+	b.waitAnswered(t, 5, 30*time.Second)
+	b.run(t, chromedp.SetUploadFiles("#video-file", []string{clip}, chromedp.ByQuery),
+		chromedp.Click("#video-upload", chromedp.ByQuery))
+	// While it processes: a second in which the camera sent nothing, and
+	// a status that never says "0 s left".
+	paused := false
+	var u uploadState
+	for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(250 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the job did not finish: %+v", u)
+		}
+		u = b.upload(t)
+		var done, total int
+		if _, err := fmt.Sscanf(u.Status, "frame %d of %d", &done, &total); err == nil && done < total/2 && strings.Contains(u.Status, "· 0 s left") {
+			t.Errorf("status %q: no time is left at half way", u.Status)
+		}
+		if u.State == "processing" && u.CameraSendsNow == 0 {
+			paused = true
+		}
+		if u.State == "done" || u.Error != nil {
+			break
+		}
+	}
+	if u.State != "done" || !u.ResultShown || !u.DownloadShown {
+		t.Fatalf("after the job: %+v", u)
+	}
+	if !paused {
+		t.Error("the camera kept sending while the page's own job processed")
+	}
+	before := u.AnsweredTotal
+	for deadline := time.Now().Add(30 * time.Second); b.upload(t).AnsweredTotal < before+5; time.Sleep(250 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the camera did not resume after the job")
+		}
+	}
+
+	// Now a file that is no video: the old result goes, the error stays.
+	photo := filepath.Join(t.TempDir(), "photo.mp4")
+	if err := os.WriteFile(photo, testmedia.WebcamJPEG(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.run(t, chromedp.SetUploadFiles("#video-file", []string{photo}, chromedp.ByQuery),
+		chromedp.Click("#video-upload", chromedp.ByQuery))
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		if u = b.upload(t); u.Error != nil || time.Now().After(deadline) {
+			break
+		}
+	}
+	if u.Error != nil {
+		t.Logf("after a refused upload: %+v, error %q", u, *u.Error)
+	}
+	if u.Error == nil || !strings.Contains(*u.Error, "not_video") || !strings.Contains(*u.Error, "Choose") {
+		t.Fatalf("the error shown: %+v; want plain words and the code", u)
+	}
+	if u.ResultShown || u.ResultSrc != "" || u.DownloadShown || strings.Contains(u.Status, "uploading") {
+		t.Errorf("the old result or an uploading status stays under the error: %+v", u)
 	}
 	if errs := b.pageErrors(); len(errs) > 0 {
 		t.Errorf("page errors: %v", errs)
