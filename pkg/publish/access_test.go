@@ -33,15 +33,19 @@ func TestGuard(t *testing.T) {
 		{"health needs no key", "192.0.2.7:5000", "/healthz", nil, false, 200, ""},
 
 		// A proxy on this machine forwards requests from anywhere: they
-		// are not local, unless the proxy is trusted and forwards for
-		// loopback.
+		// are not local, even when the proxy is trusted and the header
+		// names loopback (anyone can write 127.0.0.1 into a header).
 		{"loopback with X-Forwarded-For", "127.0.0.1:5000", "/api/v1/stats", map[string]string{"X-Forwarded-For": "198.51.100.9"}, true, 401, ""},
 		{"loopback with Forwarded", "127.0.0.1:5000", "/", map[string]string{"Forwarded": "for=198.51.100.9"}, true, 401, ""},
 		{"loopback with X-Real-IP", "127.0.0.1:5000", "/", map[string]string{"X-Real-IP": "198.51.100.9"}, true, 401, ""},
 		{"loopback forging X-Forwarded-For loopback", "127.0.0.1:5000", "/", map[string]string{"X-Forwarded-For": "127.0.0.1"}, true, 401, ""},
 		{"trusted proxy for a remote client, no key", "10.1.2.3:5000", "/", map[string]string{"X-Forwarded-For": "198.51.100.9"}, true, 401, ""},
 		{"trusted proxy for a remote client, key", "10.1.2.3:5000", "/?key=open-sesame", map[string]string{"X-Forwarded-For": "198.51.100.9"}, true, 200, ""},
-		{"trusted proxy for loopback", "10.1.2.3:5000", "/", map[string]string{"X-Forwarded-For": "127.0.0.1"}, true, 200, "1"},
+		{"trusted proxy for loopback", "10.1.2.3:5000", "/", map[string]string{"X-Forwarded-For": "127.0.0.1"}, true, 401, ""},
+		{"trusted proxy for 127.0.0.9", "10.1.2.3:5000", "/", map[string]string{"X-Forwarded-For": "127.0.0.9"}, true, 401, ""},
+		{"trusted proxy for ::1", "10.1.2.3:5000", "/", map[string]string{"X-Forwarded-For": "::1"}, true, 401, ""},
+		{"trusted proxy, X-Real-IP ::ffff:127.0.0.1", "10.1.2.3:5000", "/", map[string]string{"X-Real-IP": "::ffff:127.0.0.1"}, true, 401, ""},
+		{"loopback proxy, empty X-Forwarded-For", "127.0.0.1:5000", "/", map[string]string{"X-Forwarded-For": ""}, true, 401, ""},
 		{"remote forging X-Forwarded-For loopback", "192.0.2.7:5000", "/", map[string]string{"X-Forwarded-For": "127.0.0.1"}, true, 401, ""},
 
 		// Socket.IO: a handshake needs the key; a session's requests pass.
