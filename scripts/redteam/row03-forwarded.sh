@@ -24,7 +24,7 @@ trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -f "$log"
 for _ in $(seq 100); do curl -fs "$base/healthz" >/dev/null && break; sleep 0.1; done
 
 code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
-echo "commit $(git rev-parse --short HEAD), $(nproc) CPUs"
+echo "server ${SERVER:-bin/server built at commit $(git rev-parse --short HEAD)}, $(nproc) CPUs"
 echo "-- without the key (want 401 everywhere but the unforwarded request):"
 printf '%-48s %-40s %s\n' "headers" "path" "status"
 while IFS='|' read -r h1 h2; do
