@@ -48,7 +48,8 @@ echo "-- row 6"
 live alone
 ./bin/rtcattack --url "$base" --tracks 8 --size 1920x1080 --fps 60 --duration "$((seconds + 10))s" >"$out/attack.json" &
 attack=$!
-sleep 5
+for _ in $(seq 300); do [[ $(stat webrtc_sessions) -ge 1 ]] && break; sleep 0.1; done # it encodes its loop first
+sleep 2
 echo "during the attack: webrtc_sessions $(stat webrtc_sessions), webrtc_decoders $(stat webrtc_decoders)"
 live "8 tracks 1080p60"
 wait $attack
