@@ -137,3 +137,25 @@ func TestNewKeyIsRandom(t *testing.T) {
 		t.Fatalf("keys %q %q", a, b)
 	}
 }
+
+// TestKeyCookieSecureBehindHTTPS: behind a proxy that terminates TLS and
+// says so (X-Forwarded-Proto: https), the key's cookie is Secure; over
+// plain HTTP it cannot be.
+func TestKeyCookieSecureBehindHTTPS(t *testing.T) {
+	a := &Access{Key: "open-sesame", TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}
+	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) })
+	for proto, secure := range map[string]bool{"https": true, "": false} {
+		r := httptest.NewRequest("GET", "/?key=open-sesame", nil)
+		r.Host, r.RemoteAddr = "127.0.0.1:9990", "127.0.0.1:5000"
+		r.Header.Set("X-Forwarded-For", "203.0.113.5")
+		if proto != "" {
+			r.Header.Set("X-Forwarded-Proto", proto)
+		}
+		w := httptest.NewRecorder()
+		a.Guard(next, true).ServeHTTP(w, r)
+		cookies := w.Result().Cookies()
+		if w.Code != 200 || len(cookies) != 1 || cookies[0].Name != CookieName || cookies[0].Secure != secure {
+			t.Errorf("X-Forwarded-Proto %q: %d, cookies %v, want one Secure=%v", proto, w.Code, cookies, secure)
+		}
+	}
+}
