@@ -87,7 +87,7 @@ func parseFlags(args []string) (Config, error) {
 	fs.StringVar(&c.LogFormat, "log-format", "console", "console (for people) or json (for log collectors)")
 	fs.Var((*listFlag)(&c.CORSOrigins), "cors-origin", "page origins besides this server's own and localhost's that may use it (Socket.IO, /ws, the API), e.g. https://app.example.com; a list, or * for any")
 	fs.Var((*listFlag)(&c.AllowedHosts), "allowed-host", "host names the server answers to besides IP addresses, localhost and this machine's name (against DNS rebinding), e.g. tryon.example.com or *.example.com; a list, or * for any")
-	fs.Var((*prefixListFlag)(&c.TrustedProxies), "trusted-proxy", "reverse proxies (CIDR or address, a list) whose X-Forwarded-For, Forwarded and X-Real-IP are believed; from any other address, a request with those headers is not local")
+	fs.Var((*prefixListFlag)(&c.TrustedProxies), "trusted-proxy", "reverse proxies (CIDR or address, a list) whose X-Real-IP, X-Forwarded-For (right-most hop not a proxy) and Forwarded name the client for the per-address limits; a request with any of those headers is never local (docs/DEPLOY.md)")
 	fs.DurationVar(&c.BodyTimeout, "body-timeout", 30*time.Second, "a request body (a frame, a photo) must arrive within this long")
 	fs.IntVar(&c.Pipeline.Workers, "workers", def.Workers, "frames processed in parallel (default: the number of CPUs)")
 	fs.Float64Var(&c.Pipeline.MinFace, "min-face", def.MinFace, "the smallest face to find, as a fraction of the frame's width; frames are scaled for detection to suit it, whatever their resolution")

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -182,7 +183,7 @@ func TestManyScanJPEGIsRefused(t *testing.T) {
 // of the server on 127.0.0.1. Every request then arrives from loopback, yet
 // the clients behind the proxy are not on this machine: without
 // --trusted-proxy, anything forwarded needs the key; with the proxy
-// trusted, the forwarded address decides.
+// trusted too, since an address read from a header is never this machine.
 func TestProxyOnThisMachineNeedsKey(t *testing.T) {
 	proxy := func(t *testing.T, base string) string {
 		t.Helper()
@@ -223,10 +224,91 @@ func TestProxyOnThisMachineNeedsKey(t *testing.T) {
 		if code := getStatus(t, front+"/api/v1/stats?key=sesame-1234", remote); code != 200 {
 			t.Errorf("a remote client through the trusted proxy, with the key: %d, want 200", code)
 		}
-		if code := getStatus(t, front+"/api/v1/stats", nil); code != 200 {
-			t.Errorf("a client on this machine through the trusted proxy: %d, want 200", code)
+		if code := getStatus(t, front+"/api/v1/stats", nil); code != 401 {
+			t.Errorf("a client on this machine through the trusted proxy, without the key: %d, want 401", code)
+		}
+		if code := getStatus(t, base+"/api/v1/stats", nil); code != 200 {
+			t.Errorf("from this machine, not forwarded: %d, want 200", code)
 		}
 	})
+}
+
+// TestForgedLoopbackIsNotLocal: behind a trusted proxy (the test, on
+// 127.0.0.1, plays it), whatever loopback address a forwarding header
+// names, the request needs the key and is held to the per-address
+// limits; the address those limits see is X-Real-IP's, else the
+// right-most hop of X-Forwarded-For that is not the proxy.
+func TestForgedLoopbackIsNotLocal(t *testing.T) {
+	base := startServerWith(t, "--access-key", "sesame-1234", "--trusted-proxy", "127.0.0.1",
+		"--max-sessions-per-ip", "2", "--session-burst", "100")
+	forged := []map[string]string{
+		{"X-Forwarded-For": "127.0.0.9"},
+		{"X-Forwarded-For": "::1"},
+		{"X-Forwarded-For": "::ffff:127.0.0.1"},
+		{"X-Forwarded-For": "[::1]:443"},
+		{"X-Forwarded-For": "203.0.113.5, 127.0.0.1"},
+		{"X-Real-IP": "127.0.0.1"},
+		{"X-Real-IP": "::1"},
+		{"X-Real-IP": "127.0.0.9", "X-Forwarded-For": "127.0.0.9"},
+		{"Forwarded": `for="[::1]"`},
+		{"X-Forwarded-For": "not an address"},
+	}
+	for _, h := range forged {
+		for _, path := range []string{"/api/v1/stats", "/socket.io/?EIO=4&transport=polling", "/"} {
+			if code, body := request(t, "GET", base+path, h); code != 401 {
+				t.Errorf("GET %s with %v, without the key: %d %.80s, want 401", path, h, code, body)
+			}
+		}
+		// /ws refuses in its own protocol: close 1008.
+		if c, _, err := dialWS(t, base, headerOf(h)); err == nil {
+			c.ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+			_, _, err = c.ws.ReadMessage()
+			var ce *websocket.CloseError
+			if !errors.As(err, &ce) || ce.Code != websocket.ClosePolicyViolation {
+				t.Errorf("/ws with %v, without the key: %v, want close 1008", h, err)
+			}
+		}
+	}
+	if code, _ := request(t, "GET", base+"/api/v1/stats", nil); code != 200 {
+		t.Errorf("from this machine, not forwarded: %d, want 200", code)
+	}
+
+	// The per-address cap of 2 holds for each of these clients, however
+	// the part of the chain the client wrote itself varies.
+	handshake := func(h map[string]string) int {
+		code, _ := request(t, "GET", base+"/socket.io/?EIO=4&transport=polling&key=sesame-1234", h)
+		return code
+	}
+	for _, c := range []struct {
+		name   string
+		header func(i int) map[string]string
+	}{
+		{"a forged loopback", func(i int) map[string]string { return map[string]string{"X-Forwarded-For": "127.0.0.9"} }},
+		{"a forged IPv6 loopback", func(i int) map[string]string { return map[string]string{"X-Real-IP": "::1"} }},
+		{"forged hops before the real one", func(i int) map[string]string {
+			return map[string]string{"X-Forwarded-For": fmt.Sprintf("127.0.0.%d, 198.51.100.%d, 203.0.113.5", i+2, i+2)}
+		}},
+		{"X-Real-IP before X-Forwarded-For", func(i int) map[string]string {
+			return map[string]string{"X-Real-IP": "203.0.113.7", "X-Forwarded-For": fmt.Sprintf("198.51.100.%d", i+2)}
+		}},
+	} {
+		for i := 0; i < 2; i++ {
+			if code := handshake(c.header(i)); code != 200 {
+				t.Errorf("%s: handshake %d within the cap: %d", c.name, i+1, code)
+			}
+		}
+		if code := handshake(c.header(2)); code != 503 {
+			t.Errorf("%s: a 3rd handshake past the per-address cap of 2: %d, want 503", c.name, code)
+		}
+	}
+}
+
+func headerOf(m map[string]string) http.Header {
+	h := http.Header{}
+	for k, v := range m {
+		h.Set(k, v)
+	}
+	return h
 }
 
 // TestOtherSitesPagesAreRefused: a page of another site, opened in the

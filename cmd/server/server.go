@@ -190,6 +190,7 @@ type Stats struct {
 	pipeline.Stats
 	HTTPSessions   int             `json:"http_sessions"`   // of Sessions, those of HTTP-per-frame clients
 	WebRTCSessions int             `json:"webrtc_sessions"` // of Sessions, those of WebRTC clients
+	WebRTCDecoders int             `json:"webrtc_decoders"` // camera tracks being decoded: one per WebRTC session at most
 	Watch          watch.Stats     `json:"watch"`
 	Admission      admit.Stats     `json:"admission"` // sessions of every transport, and those refused
 	Clients        metrics.Summary `json:"clients"`   // outboxes, slow clients, refusals
@@ -199,7 +200,7 @@ type Stats struct {
 func (s *Server) serveStats(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	json.NewEncoder(w).Encode(Stats{Stats: s.engine.Stats(), HTTPSessions: s.frames.Sessions(), WebRTCSessions: s.webrtc.Sessions(), Watch: s.watch.Stats(),
+	json.NewEncoder(w).Encode(Stats{Stats: s.engine.Stats(), HTTPSessions: s.frames.Sessions(), WebRTCSessions: s.webrtc.Sessions(), WebRTCDecoders: s.webrtc.Decoders(), Watch: s.watch.Stats(),
 		Admission: s.gate.Stats(), Clients: s.metrics.Summary(), Videos: s.jobs.Stats()})
 }
 

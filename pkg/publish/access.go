@@ -19,9 +19,9 @@ import (
 //   - The key: requests must carry it as ?key=, as the cookie that a first
 //     request with ?key= sets, or as "Authorization: Bearer <key>".
 //     Requests from this machine on the local listener need no key, so
-//     local use stays open; a request is from this machine when it comes
-//     from loopback with no forwarding headers, or through a trusted proxy
-//     that forwards it for loopback.
+//     local use stays open; a request is from this machine only when its
+//     TCP peer is loopback and it carries no forwarding header (an address
+//     in a header, even a trusted proxy's, is never this machine).
 //   - Pages: a page on another site, in the user's browser, may not use the
 //     server unless its origin is listed (OriginAllowed).
 //   - Host names: against DNS rebinding, only names the server knows as its

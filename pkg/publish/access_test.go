@@ -33,15 +33,19 @@ func TestGuard(t *testing.T) {
 		{"health needs no key", "192.0.2.7:5000", "/healthz", nil, false, 200, ""},
 
 		// A proxy on this machine forwards requests from anywhere: they
-		// are not local, unless the proxy is trusted and forwards for
-		// loopback.
+		// are not local, even when the proxy is trusted and the header
+		// names loopback (anyone can write 127.0.0.1 into a header).
 		{"loopback with X-Forwarded-For", "127.0.0.1:5000", "/api/v1/stats", map[string]string{"X-Forwarded-For": "198.51.100.9"}, true, 401, ""},
 		{"loopback with Forwarded", "127.0.0.1:5000", "/", map[string]string{"Forwarded": "for=198.51.100.9"}, true, 401, ""},
 		{"loopback with X-Real-IP", "127.0.0.1:5000", "/", map[string]string{"X-Real-IP": "198.51.100.9"}, true, 401, ""},
 		{"loopback forging X-Forwarded-For loopback", "127.0.0.1:5000", "/", map[string]string{"X-Forwarded-For": "127.0.0.1"}, true, 401, ""},
 		{"trusted proxy for a remote client, no key", "10.1.2.3:5000", "/", map[string]string{"X-Forwarded-For": "198.51.100.9"}, true, 401, ""},
 		{"trusted proxy for a remote client, key", "10.1.2.3:5000", "/?key=open-sesame", map[string]string{"X-Forwarded-For": "198.51.100.9"}, true, 200, ""},
-		{"trusted proxy for loopback", "10.1.2.3:5000", "/", map[string]string{"X-Forwarded-For": "127.0.0.1"}, true, 200, "1"},
+		{"trusted proxy for loopback", "10.1.2.3:5000", "/", map[string]string{"X-Forwarded-For": "127.0.0.1"}, true, 401, ""},
+		{"trusted proxy for 127.0.0.9", "10.1.2.3:5000", "/", map[string]string{"X-Forwarded-For": "127.0.0.9"}, true, 401, ""},
+		{"trusted proxy for ::1", "10.1.2.3:5000", "/", map[string]string{"X-Forwarded-For": "::1"}, true, 401, ""},
+		{"trusted proxy, X-Real-IP ::ffff:127.0.0.1", "10.1.2.3:5000", "/", map[string]string{"X-Real-IP": "::ffff:127.0.0.1"}, true, 401, ""},
+		{"loopback proxy, empty X-Forwarded-For", "127.0.0.1:5000", "/", map[string]string{"X-Forwarded-For": ""}, true, 401, ""},
 		{"remote forging X-Forwarded-For loopback", "192.0.2.7:5000", "/", map[string]string{"X-Forwarded-For": "127.0.0.1"}, true, 401, ""},
 
 		// Socket.IO: a handshake needs the key; a session's requests pass.
@@ -131,5 +135,27 @@ func TestSocketIOAllowed(t *testing.T) {
 func TestNewKeyIsRandom(t *testing.T) {
 	if a, b := NewKey(), NewKey(); len(a) != 32 || a == b {
 		t.Fatalf("keys %q %q", a, b)
+	}
+}
+
+// TestKeyCookieSecureBehindHTTPS: behind a proxy that terminates TLS and
+// says so (X-Forwarded-Proto: https), the key's cookie is Secure; over
+// plain HTTP it cannot be.
+func TestKeyCookieSecureBehindHTTPS(t *testing.T) {
+	a := &Access{Key: "open-sesame", TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}
+	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) })
+	for proto, secure := range map[string]bool{"https": true, "": false} {
+		r := httptest.NewRequest("GET", "/?key=open-sesame", nil)
+		r.Host, r.RemoteAddr = "127.0.0.1:9990", "127.0.0.1:5000"
+		r.Header.Set("X-Forwarded-For", "203.0.113.5")
+		if proto != "" {
+			r.Header.Set("X-Forwarded-Proto", proto)
+		}
+		w := httptest.NewRecorder()
+		a.Guard(next, true).ServeHTTP(w, r)
+		cookies := w.Result().Cookies()
+		if w.Code != 200 || len(cookies) != 1 || cookies[0].Name != CookieName || cookies[0].Secure != secure {
+			t.Errorf("X-Forwarded-Proto %q: %d, cookies %v, want one Secure=%v", proto, w.Code, cookies, secure)
+		}
 	}
 }

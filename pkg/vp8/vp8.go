@@ -140,6 +140,10 @@ func NewDecoder(maxWidth, maxHeight, maxPixels int) (*Decoder, error) {
 // for inter frames before the stream's first key frame.
 var ErrNoPicture = errors.New("vp8: no picture")
 
+// ErrTooManyPixels is returned for a key frame that declares a picture over
+// the decoder's limits, before libvpx allocates for it.
+var ErrTooManyPixels = errors.New("vp8: picture over the limits")
+
 // Decode decodes the next frame of the stream into dst (BGR). Every frame
 // must be given, in order, even those whose picture is not wanted: the
 // next ones are predicted from it.
@@ -148,8 +152,11 @@ func (d *Decoder) Decode(frame []byte, dst *gocv.Mat) error {
 		return ErrNoPicture
 	}
 	if w, h, ok := KeyframeSize(frame); ok {
-		if w == 0 || h == 0 || w > d.MaxWidth || h > d.MaxHeight || w*h > d.MaxPixels {
-			return fmt.Errorf("vp8: key frame declares %dx%d; the limit is %dx%d and %d pixels", w, h, d.MaxWidth, d.MaxHeight, d.MaxPixels)
+		if w > d.MaxWidth || h > d.MaxHeight || w*h > d.MaxPixels {
+			return fmt.Errorf("%w: key frame declares %dx%d; the limit is %dx%d and %d pixels", ErrTooManyPixels, w, h, d.MaxWidth, d.MaxHeight, d.MaxPixels)
+		}
+		if w == 0 || h == 0 {
+			return fmt.Errorf("vp8: key frame declares %dx%d", w, h)
 		}
 		if w%2 != 0 || h%2 != 0 {
 			return fmt.Errorf("vp8: key frame declares %dx%d; sides must be even", w, h)

@@ -28,8 +28,11 @@ type frameAssembler struct {
 	seen    bool   // next is set
 	started bool   // a frame is being assembled
 	broken  bool   // it lost a packet
-	data    []byte
-	vp8     codecs.VP8Packet
+	// oversize is set when a frame passed maxFrameBytes: a peer's fault,
+	// not a loss, so the caller tells it (takeOversize).
+	oversize bool
+	data     []byte
+	vp8      codecs.VP8Packet
 }
 
 // push adds a packet. frame is a whole frame (valid until the next push)
@@ -59,6 +62,9 @@ func (a *frameAssembler) push(p *rtp.Packet) (frame []byte, lost bool) {
 	case err != nil:
 		a.broken = true
 	case len(a.data)+len(payload) > maxFrameBytes:
+		if !a.broken {
+			a.oversize = true // once a frame
+		}
 		a.broken = true // a frame no camera makes: not held in memory
 	case !a.broken:
 		a.data = append(a.data, payload...)
@@ -102,4 +108,11 @@ func (g *frameGate) allow(now time.Time) bool {
 	}
 	g.tokens--
 	return true
+}
+
+// takeOversize reports, once, that a frame was given up for its size.
+func (a *frameAssembler) takeOversize() bool {
+	o := a.oversize
+	a.oversize = false
+	return o
 }

@@ -82,6 +82,8 @@ type Server struct {
 	peers  map[string]*peer
 	closed bool
 	nextID atomic.Uint64
+
+	decoders atomic.Int64 // VP8 decoders running: one per session at most
 }
 
 // New makes the adapter; mount Handler on /api/v1/webrtc/.
@@ -128,6 +130,10 @@ func (s *Server) Sessions() int {
 	defer s.mu.Unlock()
 	return len(s.peers)
 }
+
+// Decoders is the number of camera tracks being decoded now: one per
+// session at most, however many video tracks its offer had.
+func (s *Server) Decoders() int { return int(s.decoders.Load()) }
 
 // Close hangs up every session and releases the UDP port.
 func (s *Server) Close() {
@@ -349,9 +355,17 @@ func (s *Server) open(o offer, leave func()) (*peer, string, error) {
 
 	go p.readRTCP(sender)
 	pc.OnTrack(func(remote *pion.TrackRemote, _ *pion.RTPReceiver) {
-		if remote.Kind() == pion.RTPCodecTypeVideo {
-			go p.readVideo(remote)
+		if remote.Kind() != pion.RTPCodecTypeVideo {
+			return
 		}
+		// One decoder a session: the answer refused the offer's other
+		// video m-lines, and this holds for what still arrives as a new
+		// track (simulcast layers, SSRCs the offer did not declare).
+		if !p.videoTaken.CompareAndSwap(false, true) {
+			p.s.opts.Logger.Debug().Str("client", p.id).Str("rid", remote.RID()).Uint32("ssrc", uint32(remote.SSRC())).Msg("a second video track is ignored")
+			return
+		}
+		go p.readVideo(remote)
 	})
 	pc.OnDataChannel(func(dc *pion.DataChannel) {
 		// Stored now, not on open: pion may hand over the page's first
@@ -384,6 +398,9 @@ func (s *Server) open(o offer, leave func()) (*peer, string, error) {
 		p.close("bad offer")
 		return nil, "", fmt.Errorf("the offer was refused: %v", err)
 	}
+	if n := refuseExtraVideo(pc); n > 0 {
+		s.opts.Logger.Info().Str("client", p.id).Int("refused", n).Msg("the offer has more than one camera track: only the first is received")
+	}
 	answer, err := pc.CreateAnswer(nil)
 	if err != nil {
 		p.close("no answer")
@@ -401,39 +418,76 @@ func (s *Server) open(o offer, leave func()) (*peer, string, error) {
 	return p, pc.LocalDescription().SDP, nil
 }
 
+// refuseExtraVideo stops every video transceiver that would receive,
+// but the first: a session decodes one camera (8 tracks at 1080p60 once
+// took 8 decoders and a core and a half, and a live client beside it went
+// from 30 fps to 8). Stopped, they are inactive in the answer, so the peer
+// sends nothing on them. It returns how many it stopped.
+func refuseExtraVideo(pc *pion.PeerConnection) int {
+	receiving, stopped := false, 0
+	for _, t := range pc.GetTransceivers() {
+		if t.Kind() != pion.RTPCodecTypeVideo {
+			continue
+		}
+		if d := t.Direction(); d != pion.RTPTransceiverDirectionRecvonly && d != pion.RTPTransceiverDirectionSendrecv {
+			continue
+		}
+		if !receiving {
+			receiving = true
+			continue
+		}
+		if t.Sender() != nil {
+			continue // ours, sending the processed video (it comes first, so not met here)
+		}
+		if t.Stop() == nil {
+			stopped++
+		}
+	}
+	return stopped
+}
+
 // peer is one PeerConnection: one client of the client layer.
 type peer struct {
-	s         *Server
-	id        string
-	pc        *pion.PeerConnection
-	client    *client.Client
-	track     *pion.TrackLocalStaticRTP
-	encoder   *encoder
-	estimator cc.BandwidthEstimator
-	dc        atomic.Pointer[pion.DataChannel]
-	leave     func()
-	connected atomic.Bool
-	needKey   atomic.Bool // the peer asked for a key frame, or missed a frame
-	closeOnce sync.Once
-	done      chan struct{}
+	s          *Server
+	id         string
+	pc         *pion.PeerConnection
+	client     *client.Client
+	track      *pion.TrackLocalStaticRTP
+	encoder    *encoder
+	estimator  cc.BandwidthEstimator
+	dc         atomic.Pointer[pion.DataChannel]
+	leave      func()
+	connected  atomic.Bool
+	needKey    atomic.Bool // the peer asked for a key frame, or missed a frame
+	videoTaken atomic.Bool // a camera track is being decoded
+	closeOnce  sync.Once
+	done       chan struct{}
+	// submitMu orders a decoded picture's submission before the session's
+	// end: pion hands over the packets it buffered after the connection
+	// closed, and a picture submitted to a closed client would be refused
+	// as "the server is stopping", a warning on every hang-up.
+	submitMu sync.Mutex
 
 	earlyMu sync.Mutex
 	early   []string // messages for the data channel before pion reported it open
 	opened  bool
 
 	// Send's state: the outbox calls it from one goroutine.
-	lastSeq    uint64
-	packetizer rtp.Packetizer
-	sentAt     time.Time // when the first answer was sent: the track's time 0
-	lastTS     uint32
-	waitForKey bool
+	lastSeq     uint64
+	packetizer  rtp.Packetizer
+	sentAt      time.Time // when the first answer was sent: the track's time 0
+	lastTS      uint32
+	waitForKey  bool
+	lastRefusal time.Time // when a refused frame's error was last sent
 }
 
 // close ends the session and frees everything: the PeerConnection, the
 // client (and its pipeline session), the codecs.
 func (p *peer) close(why string) {
 	p.closeOnce.Do(func() {
+		p.submitMu.Lock()
 		close(p.done)
+		p.submitMu.Unlock()
 		p.s.mu.Lock()
 		delete(p.s.peers, p.id)
 		p.s.mu.Unlock()
@@ -472,7 +526,10 @@ func (p *peer) readRTCP(sender *pion.RTPSender) {
 // one (the next are predicted from it) and submits each picture: the
 // session keeps only the newest waiting, so a busy pipeline skips
 // pictures, never queues them. A frame that does not decode asks the
-// browser for a key frame, at most once a second.
+// browser for a key frame, at most once a second; one the peer made wrong
+// (over the limits, odd sides, corrupt, over 4 MiB) is also refused with
+// an error, counted, and told on the data channel (Send sends one such
+// error a second at most).
 func (p *peer) readVideo(remote *pion.TrackRemote) {
 	if !strings.EqualFold(remote.Codec().MimeType, pion.MimeTypeVP8) {
 		return
@@ -483,6 +540,8 @@ func (p *peer) readVideo(remote *pion.TrackRemote) {
 		p.close(err.Error())
 		return
 	}
+	p.s.decoders.Add(1)
+	defer p.s.decoders.Add(-1)
 	defer dec.Close()
 	var (
 		padding paddingFilter
@@ -507,6 +566,9 @@ func (p *peer) readVideo(remote *pion.TrackRemote) {
 			continue
 		}
 		frame, lost := frames.push(pkt)
+		if frames.takeOversize() {
+			p.refuseFrame(frameTooLarge())
+		}
 		if frame != nil && !gate.allow(time.Now()) {
 			frame, lost = nil, true // over the frame rate: skipped, and so is what it predicts
 		}
@@ -531,13 +593,58 @@ func (p *peer) readVideo(remote *pion.TrackRemote) {
 			img.Close()
 			if !errors.Is(err, vp8.ErrNoPicture) {
 				p.s.opts.Logger.Debug().Str("client", p.id).Err(err).Msg("VP8 frame does not decode")
+				p.refuseFrame(decodeError(err))
 			}
 			waitKey = true
 			askKey()
 			continue
 		}
-		p.client.SubmitImage(p.client.NewFrame(nil), nil, &img, time.Now())
+		if !p.submit(&img) {
+			return
+		}
 	}
+}
+
+// submit hands a decoded picture to the client, unless the session has
+// ended; false if it has (the picture is freed).
+func (p *peer) submit(img *gocv.Mat) bool {
+	p.submitMu.Lock()
+	defer p.submitMu.Unlock()
+	select {
+	case <-p.done:
+		img.Close()
+		return false
+	default:
+	}
+	p.client.SubmitImage(p.client.NewFrame(nil), nil, img, time.Now())
+	return true
+}
+
+// refuseFrame answers a camera frame the server will not decode: counted
+// as a refused frame (metrics, the client's log), and an error on the data
+// channel. Not once the session has ended.
+func (p *peer) refuseFrame(e *frame.Error) {
+	p.submitMu.Lock()
+	defer p.submitMu.Unlock()
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	p.client.Refuse(p.client.NewFrame(nil), nil, e)
+}
+
+// decodeError is the client's error for a VP8 frame that does not decode.
+func decodeError(err error) *frame.Error {
+	msg := strings.TrimPrefix(err.Error(), "vp8: ")
+	if errors.Is(err, vp8.ErrTooManyPixels) {
+		return &frame.Error{Code: frame.CodeTooManyPixels, Message: "camera frame refused: " + msg}
+	}
+	return &frame.Error{Code: frame.CodeDecodeFailed, Message: "camera frame refused: " + msg}
+}
+
+func frameTooLarge() *frame.Error {
+	return &frame.Error{Code: frame.CodeTooLarge, Message: fmt.Sprintf("camera frame refused: over %d bytes, more than any camera sends", maxFrameBytes)}
 }
 
 // envelope is every data channel message, both ways, as on the WebSocket.
@@ -588,7 +695,12 @@ func (p *peer) Send(m client.Message) error {
 		p.text("config", m.Config)
 	case m.Reply != nil:
 		if m.Error != nil {
-			p.text("error", m.Error)
+			// A refused camera frame: a peer sending bad frames at 60 a
+			// second is told once a second; every one is counted.
+			if now := time.Now(); now.Sub(p.lastRefusal) >= time.Second {
+				p.lastRefusal = now
+				p.text("error", m.Error)
+			}
 			return nil
 		}
 		p.text("answer", m.Reply)

@@ -111,6 +111,7 @@ func newServer(t *testing.T, opts webrtc.Options) (*webrtc.Server, string) {
 type peerClient struct {
 	pc    *pion.PeerConnection
 	track *pion.TrackLocalStaticSample
+	extra []*pion.TrackLocalStaticSample // more camera tracks, sent the same frames
 	dc    *pion.DataChannel
 
 	mu     sync.Mutex
@@ -304,9 +305,40 @@ func (c *peerClient) camera(t *testing.T, first int, stop <-chan struct{}) *sync
 				return
 			}
 			c.track.WriteSample(media.Sample{Data: frame, Duration: time.Second / 30})
+			for _, x := range c.extra {
+				x.WriteSample(media.Sample{Data: frame, Duration: time.Second / 30})
+			}
 		}
 	}()
 	return &wg
+}
+
+// addTracks gives the peer n more camera tracks, before connect.
+func (c *peerClient) addTracks(t *testing.T, n int) {
+	t.Helper()
+	for i := range n {
+		tr, err := pion.NewTrackLocalStaticSample(pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8}, fmt.Sprintf("camera%d", i+2), fmt.Sprintf("test%d", i+2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.pc.AddTrack(tr); err != nil {
+			t.Fatal(err)
+		}
+		c.extra = append(c.extra, tr)
+	}
+}
+
+// eventsOf returns the data channel events named so, in order.
+func (c *peerClient) eventsOf(name string) []envelope {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []envelope
+	for _, e := range c.events {
+		if e.Event == name {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 func (c *peerClient) waitFrames(t *testing.T, n int) {
