@@ -96,7 +96,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
-	info, err := video.Probe(ctx, in, video.Limits{MaxSide: o.maxSide, MaxPixels: o.maxSide * o.maxSide, MaxDuration: o.maxDuration})
+	// A file of the user's own: slow motion and long clips are fine; the
+	// pixel limit still bounds what a decoder allocates.
+	lim := video.Limits{MaxSide: o.maxSide, MaxPixels: o.maxSide * o.maxSide, MaxDuration: o.maxDuration, MaxFPS: 1000, MaxFrames: 10_000_000}
+	info, err := video.Probe(ctx, in, lim)
 	var verr *video.Error
 	switch {
 	case ctx.Err() != nil:
@@ -135,7 +138,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// Written beside OUT and renamed at the end: OUT is never half a file.
 	part := out + ".part.mp4"
 	prog, err := video.Process(ctx, engine, in, info, part, video.Options{
-		ID: "cli", Effects: fx, Preset: o.preset, CRF: o.crf,
+		ID: "cli", Effects: fx, Preset: o.preset, CRF: o.crf, Limits: lim,
 		Progress: func(p video.Progress) {
 			if p.Total != bar.GetMax() {
 				bar.ChangeMax(p.Total)
