@@ -85,7 +85,7 @@ func ffmpegChildren() []child {
 			continue
 		}
 		fields := strings.Fields(string(stat[close+1:]))
-		if len(fields) < 2 || fields[1] != strconv.Itoa(self) {
+		if len(fields) < 2 || fields[1] != strconv.Itoa(self) || fields[0] == "Z" { // a zombie has exited
 			continue
 		}
 		comm := string(stat[open+1 : close])
