@@ -264,11 +264,16 @@ func command(ctx context.Context, mem int64, name string, args ...string) *exec.
 // (ffmpeg applies the rotation), every frame as stored, at the displayed
 // size (a stream that changes size midway is scaled back to it) cropped to
 // width x height; showinfo logs each frame's timestamp (readDecoderLog).
+// Each picture must reach the pipe before the next one's timestamp is
+// logged, or a buffer of tiny pictures held back while their timestamps
+// filled the log's queue would leave decoder and reader waiting on each
+// other: ffmpeg 5.1 flushes each packet by default, -flush_packets 1 says
+// so whatever the default becomes.
 func decodeArgs(src string, info Info, width, height int, lim Limits) []string {
 	args := append([]string{"-hide_banner", "-nostats", "-nostdin", "-loglevel", "level+info"}, inputArgs(lim.MaxPixels)...)
 	return append(args, "-i", src, "-map", "0:v:0", "-fps_mode", "passthrough",
 		"-vf", fmt.Sprintf("scale=%d:%d,crop=%d:%d:0:0,showinfo=checksum=0", info.Width, info.Height, width, height),
-		"-f", "rawvideo", "-pix_fmt", "yuv420p", "pipe:1")
+		"-f", "rawvideo", "-pix_fmt", "yuv420p", "-flush_packets", "1", "pipe:1")
 }
 
 // encodeArgs encode the Matroska of I420 pictures on stdin, width x
