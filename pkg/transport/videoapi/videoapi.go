@@ -330,7 +330,9 @@ func (s *Server) upload(rw http.ResponseWriter, r *http.Request) {
 		case errors.Is(err, syscall.ENOSPC):
 			client.WriteHTTPRetry(w, CodeNoSpace, "the server's disk filled up during the upload", 60)
 		default:
-			client.WriteHTTPError(w, client.CodeBadBody, "the upload could not be read: "+err.Error())
+			// The error may name the server's own file: it goes to the log only.
+			s.log.Debug().Err(err).Msg("video upload could not be read")
+			client.WriteHTTPError(w, client.CodeBadBody, "the upload could not be read")
 		}
 		return
 	}
