@@ -62,6 +62,8 @@ type child struct {
 	comm       string
 	peakKB     int // VmHWM: the most resident memory it has had
 	residentKB int
+	// asLimit is its RLIMIT_AS in bytes, -1 for none ("unlimited").
+	asLimit int64
 }
 
 // ffmpegChildren lists the test process's children that are, or are
@@ -108,6 +110,16 @@ func ffmpegChildren() []child {
 				}
 			}
 		}
+		c.asLimit = -1
+		if limits, err := os.ReadFile(fmt.Sprintf("/proc/%d/limits", pid)); err == nil {
+			for _, line := range strings.Split(string(limits), "\n") {
+				if f := strings.Fields(strings.TrimPrefix(line, "Max address space")); len(f) > 0 && strings.HasPrefix(line, "Max address space") {
+					if n, err := strconv.ParseInt(f[0], 10, 64); err == nil {
+						c.asLimit = n
+					}
+				}
+			}
+		}
 		out = append(out, c)
 	}
 	return out
@@ -120,6 +132,9 @@ type childWatch struct {
 	done                chan struct{}
 	maxAll, maxProbes   atomic.Int64
 	peakKB, maxResident atomic.Int64
+	// unlimited counts the ffmpeg and ffprobe children seen without a
+	// memory limit; maxLimit is the highest limit seen.
+	unlimited, maxLimit atomic.Int64
 }
 
 func watchChildren(t *testing.T) *childWatch {
@@ -132,6 +147,13 @@ func watchChildren(t *testing.T) *childWatch {
 			for _, c := range kids {
 				if c.comm == "ffprobe" {
 					probes++
+				}
+				if c.comm == "ffmpeg" || c.comm == "ffprobe" {
+					if c.asLimit < 0 {
+						w.unlimited.Add(1)
+					} else if c.asLimit > w.maxLimit.Load() {
+						w.maxLimit.Store(c.asLimit)
+					}
 				}
 				if int64(c.peakKB) > w.peakKB.Load() {
 					w.peakKB.Store(int64(c.peakKB))
@@ -291,12 +313,18 @@ func TestVideoPNGBombRefused(t *testing.T) {
 	w.Stop()
 	var e apiError
 	json.Unmarshal(body, &e)
-	t.Logf("bomb: %d %s children: at most %d at once, peak resident %d MB", resp.StatusCode, body, w.maxAll.Load(), w.peakKB.Load()>>10)
+	t.Logf("bomb: %d %s; children: at most %d at once, peak resident %d MB, memory limit %d MiB", resp.StatusCode, bytes.TrimSpace(body), w.maxAll.Load(), w.peakKB.Load()>>10, w.maxLimit.Load()>>20)
 	if resp.StatusCode < 400 || resp.StatusCode >= 500 || e.Error.Code == "" {
 		t.Errorf("bomb: %d %s; want a 4xx refusal", resp.StatusCode, body)
 	}
 	if peak := w.peakKB.Load(); peak > 600<<10 {
 		t.Errorf("an ffmpeg child reached %d MB resident checking the bomb; want well under 600 MB", peak>>10)
+	}
+	if w.unlimited.Load() > 0 || w.maxLimit.Load() > 1<<30 {
+		t.Errorf("probe children without a memory limit: %d samples; highest limit %d bytes; want RLIMIT_AS of 1 GiB at most", w.unlimited.Load(), w.maxLimit.Load())
+	}
+	if w.maxLimit.Load() == 0 {
+		t.Log("no ffmpeg child was sampled after its exec: its memory limit went unchecked")
 	}
 	noJobs(t, dataDir, "bomb")
 }
