@@ -597,3 +597,45 @@ func TestVideoVariableFrameRate(t *testing.T) {
 		t.Errorf("the sound is %.3f s (start) and %.3f s (end) off the picture; want within one frame", startSkew, endSkew)
 	}
 }
+
+// Near the process's file-descriptor limit (three quarters of it open),
+// an upload is refused with 503 busy before its body is read; once
+// descriptors are free again, uploads are taken.
+func TestVideoUploadRefusedNearFDLimit(t *testing.T) {
+	dataDir := t.TempDir()
+	base := startServerWith(t, "--data-dir", dataDir)
+	clip, err := os.ReadFile(clipFile(t, testvideo.VideoClip{Width: 160, Height: 120, Frames: 10, FPS: 30}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var orig syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &orig); err != nil {
+		t.Fatal(err)
+	}
+	fds, _ := os.ReadDir("/proc/self/fd")
+	lowered := orig
+	lowered.Cur = uint64(len(fds) + 400)
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lowered); err != nil {
+		t.Skipf("cannot lower the descriptor limit: %v", err)
+	}
+	defer syscall.Setrlimit(syscall.RLIMIT_NOFILE, &orig)
+	var fillers []*os.File
+	for len(fds)+len(fillers) < int(lowered.Cur)*3/4+8 {
+		f, err := os.Open(os.DevNull)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fillers = append(fillers, f)
+	}
+	code, e, body := postRaw(t, base, "video/mp4", clip)
+	if code != 503 || e.Error.Code != "busy" {
+		t.Errorf("upload near the descriptor limit: %d %s; want 503 busy", code, body)
+	}
+	noJobs(t, dataDir, "near the limit")
+	for _, f := range fillers {
+		f.Close()
+	}
+	if code, _, body := postRaw(t, base, "video/mp4", clip); code != 201 {
+		t.Errorf("upload with descriptors free: %d %s; want 201", code, body)
+	}
+}
