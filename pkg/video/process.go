@@ -119,7 +119,7 @@ func Process(ctx context.Context, engine *pipeline.Engine, src string, info Info
 	// converted by OpenCV on our side: neither ffmpeg converts colours.
 	frameBytes := width * height * 3 / 2
 	// The budget counts a BGR picture and its I420 copy.
-	budget := int(min(MaxInFlight, max(4, opts.bufferBytes()/int64(frameBytes*3))))
+	budget := inFlight(opts.bufferBytes(), frameBytes)
 	lim := opts.Limits.WithDefaults()
 	segLen := opts.SegmentFrames
 	if segLen <= 0 {
@@ -238,6 +238,13 @@ func Process(ctx context.Context, engine *pipeline.Engine, src string, info Info
 		opts.Progress(prog)
 	}
 	return prog, nil
+}
+
+// inFlight is how many pictures may be between decoder and writer: the
+// reorder budget's worth, each counted as a BGR picture and its I420 copy,
+// at least 4 and at most MaxInFlight.
+func inFlight(bufferBytes int64, frameBytes int) int {
+	return int(min(MaxInFlight, max(4, bufferBytes/int64(frameBytes*3))))
 }
 
 func (o Options) bufferBytes() int64 {
