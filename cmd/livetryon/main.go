@@ -3,9 +3,9 @@
 //
 //	livetryon process IN OUT [--effects lipstick,glasses:aviator] [flags]
 //
-// OUT is an H.264 MP4 (yuv420p, moov first) with IN's frame rate,
-// rotation and sound. Progress shows as a bar in the terminal, with
-// frames/s and the time left.
+// OUT is an H.264 MP4 (yuv420p, moov first) with each of IN's frames at
+// its time (a variable frame rate kept), IN's rotation and sound. Progress
+// shows as a bar in the terminal, with frames/s and the time left.
 //
 // Exit codes, for scripts:
 //
@@ -53,7 +53,7 @@ func main() {
 const usage = `usage: livetryon process IN OUT [flags]
 
 Applies try-on effects to every frame of the video IN and writes OUT, an
-H.264 MP4 with IN's frame rate, rotation and sound.
+H.264 MP4 with IN's frame times, rotation and sound.
 
 Flags:
 `
