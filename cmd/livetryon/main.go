@@ -3,10 +3,11 @@
 //
 //	livetryon process IN OUT [--effects lipstick,glasses:aviator] [flags]
 //
-// OUT is an H.264 MP4 (yuv420p, moov first) with IN's frame rate,
-// rotation and sound. Progress shows as a bar in a terminal, with frames/s
-// and the time left; when stderr is not a terminal (a log, a pipe) it is a
-// plain line every few seconds instead, so logs get no carriage returns.
+// OUT is an H.264 MP4 (yuv420p, moov first) with each of IN's frames at
+// its time (a variable frame rate kept), IN's rotation and sound. Progress
+// shows as a bar in a terminal, with frames/s and the time left; when
+// stderr is not a terminal (a log, a pipe) it is a plain line every few
+// seconds instead, so logs get no carriage returns.
 //
 // Exit codes, for scripts:
 //
@@ -52,7 +53,7 @@ func main() {
 const usage = `usage: livetryon process IN OUT [flags]
 
 Applies try-on effects to every frame of the video IN and writes OUT, an
-H.264 MP4 with IN's frame rate, rotation and sound.
+H.264 MP4 with IN's frame times, rotation and sound.
 
 Flags:
 `
@@ -102,7 +103,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
-	info, err := video.Probe(ctx, in, video.Limits{MaxSide: o.maxSide, MaxPixels: o.maxSide * o.maxSide, MaxDuration: o.maxDuration})
+	// A file of the user's own: slow motion and long clips are fine; the
+	// pixel limit still bounds what a decoder allocates.
+	lim := video.Limits{MaxSide: o.maxSide, MaxPixels: o.maxSide * o.maxSide, MaxDuration: o.maxDuration, MaxFPS: 1000, MaxFrames: 10_000_000}
+	info, err := video.Probe(ctx, in, lim)
 	var verr *video.Error
 	switch {
 	case ctx.Err() != nil:
@@ -130,7 +134,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// Written beside OUT and renamed at the end: OUT is never half a file.
 	part := out + ".part.mp4"
 	prog, err := video.Process(ctx, engine, in, info, part, video.Options{
-		ID: "cli", Effects: fx, Preset: o.preset, CRF: o.crf,
+		ID: "cli", Effects: fx, Preset: o.preset, CRF: o.crf, Limits: lim,
 		Progress: report.update,
 	})
 	if err == nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/livetryon/server/pkg/landmarks"
 	"github.com/livetryon/server/pkg/pipeline"
 	"github.com/livetryon/server/pkg/publish"
+	"github.com/livetryon/server/pkg/transport/videoapi"
 	"github.com/livetryon/server/pkg/video"
 	"github.com/livetryon/server/pkg/watch"
 )
@@ -65,6 +66,11 @@ type Config struct {
 	VideoQueue     int // waiting
 	VideoRetention time.Duration
 	VideoLimits    video.Limits
+	VideoProbes    int // uploads checked at once
+	// Uploads in progress, in all and per address; event listeners per job.
+	VideoUploads      int
+	VideoUploadsPerIP int
+	VideoEventsPerJob int
 }
 
 func parseFlags(args []string) (Config, error) {
@@ -123,7 +129,14 @@ func parseFlags(args []string) (Config, error) {
 	fs.DurationVar(&c.VideoRetention, "video-retention", time.Hour, "remove a finished video job and its files after this long")
 	fs.DurationVar(&c.VideoLimits.MaxDuration, "video-max-duration", video.DefaultLimits.MaxDuration, "longest video accepted, in play time")
 	fs.IntVar(&c.VideoLimits.MaxSide, "video-max-side", video.DefaultLimits.MaxSide, "largest video width or height accepted, as displayed")
-	fs.IntVar(&c.VideoLimits.MaxPixels, "video-max-pixels", video.DefaultLimits.MaxPixels, "largest video picture accepted, in pixels")
+	fs.IntVar(&c.VideoLimits.MaxPixels, "video-max-pixels", video.DefaultLimits.MaxPixels, "largest video picture accepted, in pixels; no decoder allocates a bigger one, whatever the file's headers say")
+	fs.Float64Var(&c.VideoLimits.MaxFPS, "video-max-fps", video.DefaultLimits.MaxFPS, "highest video frame rate accepted, declared or counted")
+	fs.IntVar(&c.VideoLimits.MaxFrames, "video-max-frames", video.DefaultLimits.MaxFrames, "most frames a video may have, counted")
+	fs.Int64Var(&c.VideoLimits.MaxMemory, "video-max-memory", video.DefaultLimits.MaxMemory, "address space each ffmpeg child may map, in bytes (RLIMIT_AS; probes get at most 1 GiB)")
+	fs.IntVar(&c.VideoProbes, "video-max-probes", 2, "uploads checked (ffprobe and ffmpeg) at once; one more waits 2 s for its turn, then gets 503 busy")
+	fs.IntVar(&c.VideoUploads, "video-max-uploads", videoapi.DefaultMaxUploads, "video uploads in progress (being received or checked) at once, in all; past it, 503 busy before the body is read")
+	fs.IntVar(&c.VideoUploadsPerIP, "video-max-uploads-per-ip", videoapi.DefaultMaxUploadsPerAddress, "video uploads in progress from one client address (IPv6: per /64); past it, 429 too_many_requests before the body is read")
+	fs.IntVar(&c.VideoEventsPerJob, "video-events-per-job", videoapi.DefaultMaxEventsPerJob, "Server-Sent Events listeners one video job may have at once")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 5*time.Second, "on SIGTERM or Ctrl-C, exit after this long at most; a second signal exits at once")
 	fs.DurationVar(&c.Pipeline.Delay, "debug-delay", 0, "add this delay to every frame, to try a slow server (testing only)")
 	if err := fs.Parse(args); err != nil {
@@ -221,6 +234,20 @@ func (c Config) Validate() error {
 		return fmt.Errorf("--video-retention %v: want at least 1s", c.VideoRetention)
 	case c.VideoLimits.MaxDuration < time.Second || c.VideoLimits.MaxSide < 64 || c.VideoLimits.MaxPixels < 64*64:
 		return errors.New("--video-max-duration, --video-max-side, --video-max-pixels: want at least 1s, 64 and 4096")
+	case !(c.VideoLimits.MaxFPS >= 1):
+		return fmt.Errorf("--video-max-fps %v: want at least 1", c.VideoLimits.MaxFPS)
+	case c.VideoLimits.MaxFrames < 1:
+		return fmt.Errorf("--video-max-frames %d: want at least 1", c.VideoLimits.MaxFrames)
+	case c.VideoLimits.MaxMemory < 256<<20:
+		return fmt.Errorf("--video-max-memory %d: want at least 268435456 (256 MiB): ffmpeg maps about 300 MiB before it reads a byte", c.VideoLimits.MaxMemory)
+	case c.VideoProbes < 1:
+		return fmt.Errorf("--video-max-probes %d: want at least 1", c.VideoProbes)
+	case c.VideoUploads < 1:
+		return fmt.Errorf("--video-max-uploads %d: want at least 1", c.VideoUploads)
+	case c.VideoUploadsPerIP < 1:
+		return fmt.Errorf("--video-max-uploads-per-ip %d: want at least 1", c.VideoUploadsPerIP)
+	case c.VideoEventsPerJob < 1:
+		return fmt.Errorf("--video-events-per-job %d: want at least 1", c.VideoEventsPerJob)
 	case c.HTTPMaxSessions < 1:
 		return fmt.Errorf("--http-max-sessions %d: want at least 1", c.HTTPMaxSessions)
 	case c.Sessions.MaxSessions < 1:

@@ -109,11 +109,12 @@ func NewServer(cfg Config) (*Server, error) {
 	s.registerMetrics()
 	s.api = httpapi.New(engine, defaultEffects, log)
 	if s.jobs, err = jobs.New(jobs.Config{Dir: filepath.Join(cfg.DataDir, "videos"), Concurrent: cfg.VideoJobs, MaxQueued: cfg.VideoQueue,
-		Retention: cfg.VideoRetention, Limits: cfg.VideoLimits, Logger: log}, engine); err != nil {
+		Retention: cfg.VideoRetention, Limits: cfg.VideoLimits, MaxProbes: cfg.VideoProbes, Logger: log}, engine); err != nil {
 		engine.Close()
 		return nil, err
 	}
-	s.videos = videoapi.New(s.jobs, s.watch, videoapi.Options{MaxUploadBytes: cfg.MaxUploadBytes, Effects: defaultEffects, Logger: log})
+	s.videos = videoapi.New(s.jobs, s.watch, videoapi.Options{MaxUploadBytes: cfg.MaxUploadBytes, Effects: defaultEffects, AddrOf: s.clientAddr,
+		MaxUploads: cfg.VideoUploads, MaxUploadsPerAddress: cfg.VideoUploadsPerIP, MaxEventsPerJob: cfg.VideoEventsPerJob, Logger: log})
 	if s.tls, err = s.tlsConfig(); err != nil {
 		engine.Close()
 		return nil, err

@@ -77,6 +77,7 @@ var httpStatus = map[string]int{
 	video.CodeNotVideo:      http.StatusUnsupportedMediaType,
 	video.CodeCorrupt:       http.StatusUnprocessableEntity,
 	video.CodeTooLong:       http.StatusRequestEntityTooLarge,
+	video.CodeTooManyFrames: http.StatusRequestEntityTooLarge,
 	CodeMethod:              http.StatusMethodNotAllowed,
 }
 

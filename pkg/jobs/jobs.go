@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -48,7 +49,7 @@ func (s State) Finished() bool { return s == Done || s == Failed || s == Cancell
 const (
 	CodeInterrupted = "interrupted" // the server stopped while the job was queued or running
 	CodeInternal    = "internal"    // the server failed; the video may be fine
-	CodeTimeout     = "timeout"     // processing took over twenty times the video's play time
+	CodeTimeout     = "timeout"     // processing took longer than its frames allow (Deadline)
 )
 
 // Status is a job as its owner sees it: GET /api/v1/videos/{id}.
@@ -99,7 +100,12 @@ type Config struct {
 	BufferBytes int64         // each job's reorder buffer (video.Options); default video's
 	// PreviewFPS bounds the JPEGs made for a job's watchers; default 15.
 	PreviewFPS float64
-	Logger     zerolog.Logger
+	// MaxProbes bounds the uploads checked at once (each runs an ffprobe
+	// and an ffmpeg); default 2. One more waits up to ProbeWait (default
+	// 2 s) for its turn, then Add answers ErrBusy.
+	MaxProbes int
+	ProbeWait time.Duration
+	Logger    zerolog.Logger
 }
 
 // Preview is where a job's watchers get its frames: pkg/watch's Stream.
@@ -112,6 +118,10 @@ type Preview interface {
 // ErrQueueFull is Add's answer when MaxQueued jobs wait.
 var ErrQueueFull = errors.New("jobs: the queue is full")
 
+// ErrBusy is Add's answer when MaxProbes uploads were being checked for
+// all of ProbeWait.
+var ErrBusy = errors.New("jobs: as many uploads are being checked as the server allows")
+
 // ErrClosed is the answer of a closed Manager.
 var ErrClosed = errors.New("jobs: the manager is closed")
 
@@ -122,6 +132,7 @@ type Manager struct {
 	log    zerolog.Logger
 
 	done, failed, cancelled, frames atomic.Uint64 // totals since start
+	probes                          chan struct{} // a token per probe running
 
 	mu      sync.Mutex
 	jobs    map[string]*job
@@ -163,13 +174,18 @@ func New(cfg Config, engine *pipeline.Engine) (*Manager, error) {
 	if cfg.PreviewFPS <= 0 {
 		cfg.PreviewFPS = 15
 	}
-	if cfg.Limits == (video.Limits{}) {
-		cfg.Limits = video.DefaultLimits
+	cfg.Limits = cfg.Limits.WithDefaults()
+	if cfg.MaxProbes <= 0 {
+		cfg.MaxProbes = 2
+	}
+	if cfg.ProbeWait <= 0 {
+		cfg.ProbeWait = 2 * time.Second
 	}
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("jobs: the data directory: %w", err)
 	}
-	m := &Manager{cfg: cfg, engine: engine, log: cfg.Logger, jobs: map[string]*job{}, stop: make(chan struct{})}
+	m := &Manager{cfg: cfg, engine: engine, log: cfg.Logger, jobs: map[string]*job{}, stop: make(chan struct{}),
+		probes: make(chan struct{}, cfg.MaxProbes)}
 	if err := m.load(); err != nil {
 		return nil, err
 	}
@@ -206,7 +222,7 @@ func (m *Manager) load() error {
 			j.status.Finished = &now
 			j.status.Position = 0
 			os.Remove(filepath.Join(dir, resultPart))
-			m.log.Warn().Str("job", j.status.ID).Msg("video job interrupted by a restart: marked failed")
+			m.log.Warn().Str("job", Short(j.status.ID)).Msg("video job interrupted by a restart: marked failed")
 		}
 		if j.status.State != Done {
 			os.Remove(filepath.Join(dir, inputName)) // nothing will use it again
@@ -224,6 +240,16 @@ const (
 	resultName = "result.mp4"
 	resultPart = "result.mp4.part"
 )
+
+// Short is the prefix of a job id that logs carry: a job's id is its
+// owner's key to it (whoever has it can watch, download and DELETE), so
+// the whole of it is never written to a log.
+func Short(id string) string {
+	if len(id) > 8 {
+		return id[:8]
+	}
+	return id
+}
 
 // NewUpload makes a directory for an upload and returns its id and the
 // path to write the file to. The caller passes both to Add, or calls
@@ -271,8 +297,24 @@ func (m *Manager) Add(ctx context.Context, id, name string, fx []pipeline.Effect
 	if err != nil {
 		return fail(err)
 	}
+	// At most MaxProbes at once: each is two ffmpeg processes.
+	wait := time.NewTimer(m.cfg.ProbeWait)
+	select {
+	case m.probes <- struct{}{}:
+		wait.Stop()
+	case <-wait.C:
+		return fail(ErrBusy)
+	case <-ctx.Done():
+		wait.Stop()
+		return fail(ctx.Err())
+	}
 	info, err := video.Probe(ctx, path, m.cfg.Limits)
+	<-m.probes
 	if err != nil {
+		var verr *video.Error
+		if errors.As(err, &verr) && verr.Detail != "" {
+			m.log.Debug().Str("job", Short(id)).Str("code", verr.Code).Str("ffmpeg", verr.Detail).Msg("video upload refused")
+		}
 		return fail(err)
 	}
 	now := time.Now()
@@ -297,7 +339,7 @@ func (m *Manager) Add(ctx context.Context, id, name string, fx []pipeline.Effect
 	m.startLocked()
 	status := j.status
 	m.mu.Unlock()
-	m.log.Info().Str("job", id).Int("frames", info.Frames).Str("size", fmt.Sprintf("%dx%d", info.Width, info.Height)).Msg("video job queued")
+	m.log.Info().Str("job", Short(id)).Int("frames", info.Frames).Str("size", fmt.Sprintf("%dx%d", info.Width, info.Height)).Msg("video job queued")
 	return status, nil
 }
 
@@ -308,9 +350,8 @@ func (m *Manager) startLocked() {
 		m.queue[0] = nil
 		m.queue = m.queue[1:]
 		m.running++
-		// A deadline, in case a hostile file makes a decoder crawl: twenty
-		// times the video's play time, and ten minutes at least.
-		ctx, cancel := context.WithTimeout(context.Background(), max(10*time.Minute, 20*j.info.Duration))
+		// A deadline, in case a hostile file makes a decoder crawl.
+		ctx, cancel := context.WithTimeout(context.Background(), Deadline(j.info))
 		j.cancel = cancel
 		now := time.Now()
 		j.status.State, j.status.Started, j.status.Position = Processing, &now, 0
@@ -320,6 +361,16 @@ func (m *Manager) startLocked() {
 		m.wg.Add(1)
 		go m.run(ctx, j)
 	}
+}
+
+// Deadline is how long a job may be processed: a minute, and for each
+// frame 20 ms plus 180 ms per 1080p-worth of pixels (a 1080p frame may take
+// 200 ms, five frames a second, a quarter of what two cores do). It
+// follows the frames, not the play time: 10,000 frames of 2x2 get 4.3
+// minutes, not the 3.3 hours twenty times a declared 599 s would give.
+func Deadline(info video.Info) time.Duration {
+	perFrame := 20*time.Millisecond + time.Duration(float64(180*time.Millisecond)*float64(info.Width*info.Height)/(1920*1080))
+	return time.Minute + time.Duration(max(info.Frames, 1))*perFrame
 }
 
 // positionsLocked numbers the queue.
@@ -340,7 +391,7 @@ func (m *Manager) run(ctx context.Context, j *job) {
 	var lastNotify time.Time
 	part := filepath.Join(j.dir, resultPart)
 	prog, err := video.Process(ctx, m.engine, filepath.Join(j.dir, inputName), info, part, video.Options{
-		ID: "video/" + id[:8], Effects: j.fx, BufferBytes: m.cfg.BufferBytes,
+		ID: "video/" + Short(id), Effects: j.fx, BufferBytes: m.cfg.BufferBytes, Limits: m.cfg.Limits,
 		Progress: func(p video.Progress) {
 			m.mu.Lock()
 			j.status.FramesDone, j.status.FramesTotal = p.Done, p.Total
@@ -388,9 +439,12 @@ func (m *Manager) run(ctx context.Context, j *job) {
 		j.status.Error = &Error{"cancelled", "the job was cancelled"}
 	case errors.As(err, &verr):
 		j.status.State, j.status.Error = Failed, &Error{verr.Code, verr.Message}
+		if verr.Detail != "" {
+			m.log.Debug().Str("job", Short(id)).Str("code", verr.Code).Str("ffmpeg", verr.Detail).Msg("video job refused")
+		}
 	default:
-		j.status.State, j.status.Error = Failed, &Error{CodeInternal, err.Error()}
-		m.log.Error().Err(err).Str("job", id).Msg("video job failed")
+		j.status.State, j.status.Error = Failed, &Error{CodeInternal, "the server could not process the video"}
+		m.log.Error().Err(err).Str("job", Short(id)).Msg("video job failed")
 	}
 	if j.status.State != Done {
 		os.Remove(part)
@@ -419,8 +473,12 @@ func (m *Manager) run(ctx context.Context, j *job) {
 	m.startLocked()
 	state := j.status.State
 	m.mu.Unlock()
-	m.log.Info().Str("job", id).Str("state", string(state)).Int("frames", prog.Done).
+	m.log.Info().Str("job", Short(id)).Str("state", string(state)).Int("frames", prog.Done).
 		Float64("fps", round(prog.FPS())).Msg("video job finished")
+	// A job's pictures, sessions and buffers are garbage now; give their
+	// pages back to the system rather than keep them for the next job (a
+	// DELETE of a large job otherwise left hundreds of MB resident).
+	debug.FreeOSMemory()
 }
 
 // setExpiry sets a finished job's expiry time.
@@ -442,7 +500,7 @@ func (m *Manager) persist(j *job) {
 		}
 	}
 	if err != nil {
-		m.log.Warn().Err(err).Str("job", j.status.ID).Msg("cannot save the video job's state")
+		m.log.Warn().Err(err).Str("job", Short(j.status.ID)).Msg("cannot save the video job's state")
 	}
 }
 

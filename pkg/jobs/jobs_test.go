@@ -11,6 +11,7 @@ import (
 	"github.com/livetryon/server/internal/testvideo"
 	"github.com/livetryon/server/pkg/jobs"
 	"github.com/livetryon/server/pkg/pipeline"
+	"github.com/livetryon/server/pkg/video"
 )
 
 func newEngine(t *testing.T, delay time.Duration) *pipeline.Engine {
@@ -147,5 +148,20 @@ func TestQueueIsBounded(t *testing.T) {
 	st := waitState(t, m, queued[1], jobs.Done)
 	if st.Position != 0 || st.FramesDone != 5 {
 		t.Errorf("last job done: %+v", st)
+	}
+}
+
+// A job's deadline follows its frames, not its declared play time: the
+// 2x2 clip of 10,000 frames gets minutes, not hours; a 1080p one gets
+// 200 ms a frame.
+func TestDeadlineFollowsFrames(t *testing.T) {
+	tiny := jobs.Deadline(video.Info{Width: 2, Height: 2, Frames: 10000, Duration: 599 * time.Second})
+	hd := jobs.Deadline(video.Info{Width: 1920, Height: 1080, Frames: 300, Duration: 10 * time.Second})
+	t.Logf("deadlines: 10,000 frames of 2x2 %v; 300 of 1080p %v", tiny, hd)
+	if tiny > 5*time.Minute || tiny < 3*time.Minute {
+		t.Errorf("10,000 frames of 2x2: %v; want 1 min + 10,000 x 20 ms", tiny)
+	}
+	if hd != time.Minute+300*200*time.Millisecond {
+		t.Errorf("300 frames of 1080p: %v; want 1 min + 300 x 200 ms", hd)
 	}
 }

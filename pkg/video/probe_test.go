@@ -88,7 +88,7 @@ func TestProbeRefuses(t *testing.T) {
 	}{
 		{"zero bytes", write("empty.mp4", nil), video.DefaultLimits, video.CodeEmpty},
 		{"a JPEG named .mp4", write("photo.mp4", jpeg), video.DefaultLimits, video.CodeNotVideo},
-		{"text", write("notes.mp4", []byte("this is not a video\n")), video.DefaultLimits, video.CodeCorrupt},
+		{"text", write("notes.mp4", []byte("this is not a video\n")), video.DefaultLimits, video.CodeNotVideo},
 		{"audio only", audioOnly, video.DefaultLimits, video.CodeNotVideo},
 		{"cut short, index last", cut(moovLast, "cut-moov-last.mp4"), video.DefaultLimits, video.CodeCorrupt},
 		{"cut short, index first", cut(good, "cut-faststart.mp4"), video.DefaultLimits, video.CodeCorrupt},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"strconv"
 	"sync"
@@ -30,7 +31,15 @@ import (
 //
 // Memory is bounded by the reorder budget, not by the video's length: the
 // decoder takes a token per picture and the writer gives it back once the
-// picture is written, so at most BufferBytes of pictures are between them.
+// picture is written, so at most BufferBytes of pictures, and at most
+// MaxInFlight, are between them. The count matters for tiny pictures: a
+// 2x2 clip's 64 MiB would be millions of frames, each with its own Mat,
+// answer and place in a session's queue.
+//
+// Each frame keeps its timestamp: the decoder's showinfo filter logs it,
+// and the encoder reads the pictures as Matroska (mkv.go) with them, so a
+// phone's variable-frame-rate video keeps its timing and its sound stays
+// in sync.
 
 // Options set up Process.
 type Options struct {
@@ -46,6 +55,10 @@ type Options struct {
 	SegmentFrames int
 	Preset        string // x264's; default "veryfast"
 	CRF           int    // x264's quality; default 20
+	// Limits bound the ffmpegs: the pixels a decoder may allocate and the
+	// address space each may map (MaxPixels, MaxMemory; Probe checked the
+	// rest).
+	Limits Limits
 	// Progress is called by the writer after each frame; it must not block.
 	Progress func(Progress)
 	// Frame is called by the writer with each finished picture, upright and
@@ -81,13 +94,19 @@ func (p Progress) Left() time.Duration {
 // DefaultBufferBytes is the default reorder budget.
 const DefaultBufferBytes = 64 << 20
 
+// MaxInFlight bounds the pictures between decoder and writer, whatever
+// their size: 256 is eight seconds of 30 fps video, two segments of 120
+// for each of a few workers.
+const MaxInFlight = 256
+
 // mp4AudioCodecs are the audio codecs copied as they are into the MP4;
 // others are re-encoded as AAC.
 var mp4AudioCodecs = map[string]bool{"aac": true, "mp3": true, "alac": true, "ac3": true, "eac3": true}
 
 // Process applies opts.Effects to every frame of src, described by info
-// (Probe's), and writes an H.264 MP4 to dst: yuv420p, moov first, at the
-// source's frame rate and rotation, with its first audio track. On error
+// (Probe's), and writes an H.264 MP4 to dst: yuv420p, moov first, each
+// frame at its source timestamp, the source's rotation, with its first
+// audio track. On error
 // or cancellation dst may be left partly written; the caller removes it.
 func Process(ctx context.Context, engine *pipeline.Engine, src string, info Info, dst string, opts Options) (Progress, error) {
 	start := time.Now()
@@ -100,7 +119,8 @@ func Process(ctx context.Context, engine *pipeline.Engine, src string, info Info
 	// converted by OpenCV on our side: neither ffmpeg converts colours.
 	frameBytes := width * height * 3 / 2
 	// The budget counts a BGR picture and its I420 copy.
-	budget := int(max(4, opts.bufferBytes()/int64(frameBytes*3)))
+	budget := inFlight(opts.bufferBytes(), frameBytes)
+	lim := opts.Limits.WithDefaults()
 	segLen := opts.SegmentFrames
 	if segLen <= 0 {
 		// At least the engine's re-detection period: a segment's first
@@ -111,21 +131,52 @@ func Process(ctx context.Context, engine *pipeline.Engine, src string, info Info
 	parent := ctx
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	dec, decErr := command(ctx, "ffmpeg", decodeArgs(src, info, width, height)...)
+	dec := command(ctx, lim.MaxMemory, "ffmpeg", decodeArgs(src, info, width, height, lim)...)
 	decOut, err := dec.StdoutPipe()
 	if err != nil {
 		return Progress{}, err
 	}
-	enc, encErr := command(ctx, "ffmpeg", encodeArgs(src, dst, info, width, height, opts)...)
-	encIn, err := enc.StdinPipe()
+	decLog, err := dec.StderrPipe()
 	if err != nil {
 		return Progress{}, err
 	}
 	if err := dec.Start(); err != nil {
 		return Progress{}, fmt.Errorf("video: ffmpeg: %w (install Debian's ffmpeg: scripts/install-deps.sh)", err)
 	}
-	if err := enc.Start(); err != nil {
-		dec.Process.Kill()
+	decErr := &capped{max: 8 << 10}
+	stamps := make(chan stamp, 64)
+	logRead := make(chan struct{})
+	go func() {
+		readDecoderLog(ctx, decLog, stamps, decErr)
+		close(logRead)
+	}()
+	// The encoder starts with the first frame's timestamp: its time base
+	// becomes the MP4's timescale, so a constant rate stays exact.
+	var first stamp
+	var haveFirst bool
+	select {
+	case first, haveFirst = <-stamps:
+	case <-ctx.Done():
+	}
+	if !haveFirst {
+		cancel(nil)
+		<-logRead
+		decWait := dec.Wait()
+		if parent.Err() != nil {
+			return Progress{}, parent.Err()
+		}
+		return Progress{}, &Error{Code: CodeCorrupt, Message: "the video has no frame that decodes", Detail: fmt.Sprint(decWait, ": ", firstLine(decErr.Bytes(), src))}
+	}
+	enc := command(ctx, lim.MaxMemory, "ffmpeg", encodeArgs(src, dst, info, width, height, opts, lim, first)...)
+	encErr := &capped{max: 8 << 10}
+	enc.Stderr = encErr
+	encIn, err := enc.StdinPipe()
+	if err == nil {
+		err = enc.Start()
+	}
+	if err != nil {
+		cancel(nil)
+		<-logRead
 		dec.Wait()
 		return Progress{}, fmt.Errorf("video: ffmpeg: %w", err)
 	}
@@ -136,11 +187,13 @@ func Process(ctx context.Context, engine *pipeline.Engine, src string, info Info
 		tokens:   make(chan struct{}, budget),
 		free:     make(chan []byte, budget),
 		segs:     make(chan *segment, budget+1),
+		times:    make(chan time.Duration, budget+1),
 		sessions: map[*pipeline.Session]bool{},
+		stamps:   stamps, first: first,
 	}
 	written := make(chan error, 1)
 	go func() {
-		err := p.write(ctx, encIn)
+		err := p.write(ctx, newMKVWriter(encIn, width, height))
 		encIn.Close() // the encoder finishes the file on end of input
 		if err != nil {
 			cancel(err)
@@ -154,6 +207,10 @@ func Process(ctx context.Context, engine *pipeline.Engine, src string, info Info
 	close(p.segs)
 	writeErr := <-written
 	p.closeSessions()
+	if readErr != nil || writeErr != nil {
+		cancel(nil) // the decoder may be blocked on a pipe no one reads
+	}
+	<-logRead
 	decWait, encWait := dec.Wait(), enc.Wait()
 
 	prog := Progress{Done: p.done, Total: max(p.done, info.Frames), Elapsed: time.Since(start)}
@@ -165,11 +222,11 @@ func Process(ctx context.Context, engine *pipeline.Engine, src string, info Info
 	case writeErr != nil:
 		return prog, writeErr
 	case decWait != nil:
-		return prog, &Error{CodeCorrupt, "the video could not be decoded: " + firstLine(decErr.Bytes(), src)}
+		return prog, &Error{Code: CodeCorrupt, Message: "the video could not be decoded", Detail: firstLine(decErr.Bytes(), src)}
 	case encWait != nil:
 		return prog, fmt.Errorf("video: the encoder failed: %s", firstLine(encErr.Bytes(), src))
 	case p.done == 0:
-		return prog, &Error{CodeCorrupt, "the video has no frame that decodes"}
+		return prog, &Error{Code: CodeCorrupt, Message: "the video has no frame that decodes"}
 	}
 	prog.Total = p.done
 	if info.Rotation != 0 {
@@ -183,6 +240,13 @@ func Process(ctx context.Context, engine *pipeline.Engine, src string, info Info
 	return prog, nil
 }
 
+// inFlight is how many pictures may be between decoder and writer: the
+// reorder budget's worth, each counted as a BGR picture and its I420 copy,
+// at least 4 and at most MaxInFlight.
+func inFlight(bufferBytes int64, frameBytes int) int {
+	return int(min(MaxInFlight, max(4, bufferBytes/int64(frameBytes*3))))
+}
+
 func (o Options) bufferBytes() int64 {
 	if o.BufferBytes > 0 {
 		return o.BufferBytes
@@ -192,29 +256,41 @@ func (o Options) bufferBytes() int64 {
 
 // command makes a subprocess that runs at the batch workers' priority, the
 // lowest, so a video's decoding and encoding yield the CPU to live
-// clients, and whose error output is kept, up to 8 KiB.
-func command(ctx context.Context, name string, args ...string) (*exec.Cmd, *capped) {
-	cmd := exec.CommandContext(ctx, "nice", append([]string{"-n", strconv.Itoa(pipeline.BatchNice), name}, args...)...)
-	stderr := &capped{max: 8 << 10}
-	cmd.Stderr = stderr
+// clients, within mem bytes of address space (prlimit sets RLIMIT_AS on
+// the child before it runs ffmpeg), with two malloc arenas instead of one
+// per thread, which is what keeps ffmpeg's address space near its use.
+func command(ctx context.Context, mem int64, name string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, "prlimit", append([]string{"--as=" + strconv.FormatInt(mem, 10), "--",
+		"nice", "-n", strconv.Itoa(pipeline.BatchNice), name}, args...)...)
+	cmd.Env = append(os.Environ(), "MALLOC_ARENA_MAX=2")
 	cmd.WaitDelay = 5 * time.Second
-	return cmd, stderr
+	return cmd
 }
 
 // decodeArgs decode src's first video stream to raw I420, turned upright
 // (ffmpeg applies the rotation), every frame as stored, at the displayed
 // size (a stream that changes size midway is scaled back to it) cropped to
-// width x height.
-func decodeArgs(src string, info Info, width, height int) []string {
-	return []string{"-v", "error", "-nostdin", "-i", src, "-map", "0:v:0", "-fps_mode", "passthrough",
-		"-vf", fmt.Sprintf("scale=%d:%d,crop=%d:%d:0:0", info.Width, info.Height, width, height),
-		"-f", "rawvideo", "-pix_fmt", "yuv420p", "pipe:1"}
+// width x height; showinfo logs each frame's timestamp (readDecoderLog).
+// Each picture must reach the pipe before the next one's timestamp is
+// logged, or a buffer of tiny pictures held back while their timestamps
+// filled the log's queue would leave decoder and reader waiting on each
+// other: ffmpeg 5.1 flushes each packet by default, -flush_packets 1 says
+// so whatever the default becomes.
+func decodeArgs(src string, info Info, width, height int, lim Limits) []string {
+	args := append([]string{"-hide_banner", "-nostats", "-nostdin", "-loglevel", "level+info"}, inputArgs(lim.MaxPixels)...)
+	return append(args, "-i", src, "-map", "0:v:0", "-fps_mode", "passthrough",
+		"-vf", fmt.Sprintf("scale=%d:%d,crop=%d:%d:0:0,showinfo=checksum=0", info.Width, info.Height, width, height),
+		"-f", "rawvideo", "-pix_fmt", "yuv420p", "-flush_packets", "1", "pipe:1")
 }
 
-// encodeArgs encode raw I420 from stdin, width x height, as H.264 into
-// dst, turned back to the source's stored orientation (SetRotation then
-// writes the rotation), with src's first audio track, moov first.
-func encodeArgs(src, dst string, info Info, width, height int, opts Options) []string {
+// encodeArgs encode the Matroska of I420 pictures on stdin, width x
+// height, as H.264 into dst, each frame at its timestamp in the source's
+// time base, turned back to the source's stored orientation (SetRotation
+// then writes the rotation), with src's first audio track, moov first.
+// The pictures' timestamps are the decoder's, which start where the
+// source's video does; -itsoffset keeps ffmpeg from moving them to 0, so
+// they stay where the audio, read from src, expects them.
+func encodeArgs(src, dst string, info Info, width, height int, opts Options, lim Limits, first stamp) []string {
 	preset, crf := opts.Preset, opts.CRF
 	if preset == "" {
 		preset = "veryfast"
@@ -231,15 +307,19 @@ func encodeArgs(src, dst string, info Info, width, height int, opts Options) []s
 	case 270:
 		filter = "transpose=clock"
 	}
-	args := []string{"-v", "error", "-nostdin", "-y",
-		"-f", "rawvideo", "-pix_fmt", "yuv420p", "-video_size", fmt.Sprintf("%dx%d", width, height),
-		"-framerate", info.FrameRate, "-i", "pipe:0"}
+	args := []string{"-v", "error", "-nostdin", "-y"}
+	if t := first.time(); t > 0 {
+		args = append(args, "-itsoffset", strconv.FormatFloat(t.Seconds(), 'f', 6, 64))
+	}
+	args = append(args, "-format_whitelist", "matroska", "-protocol_whitelist", "pipe", "-f", "matroska", "-i", "pipe:0")
 	if info.HasAudio {
-		args = append(args, "-i", src, "-map", "0:v:0", "-map", "1:a:0")
+		args = append(append(args, inputArgs(lim.MaxPixels)...), "-i", src, "-map", "0:v:0", "-map", "1:a:0")
 	} else {
 		args = append(args, "-map", "0:v:0")
 	}
-	args = append(args, "-vf", filter, "-c:v", "libx264", "-preset", preset, "-crf", strconv.Itoa(crf), "-pix_fmt", "yuv420p")
+	scale := first.timescale()
+	args = append(args, "-vf", filter, "-fps_mode", "passthrough", "-enc_time_base:v", "1:"+strconv.FormatInt(scale, 10),
+		"-c:v", "libx264", "-preset", preset, "-crf", strconv.Itoa(crf), "-pix_fmt", "yuv420p")
 	if info.HasAudio {
 		if mp4AudioCodecs[info.AudioCodec] {
 			args = append(args, "-c:a", "copy")
@@ -247,7 +327,7 @@ func encodeArgs(src, dst string, info Info, width, height int, opts Options) []s
 			args = append(args, "-c:a", "aac", "-b:a", "160k")
 		}
 	}
-	return append(args, "-movflags", "+faststart", "-f", "mp4", dst)
+	return append(args, "-video_track_timescale", strconv.FormatInt(scale, 10), "-movflags", "+faststart", "-f", "mp4", dst)
 }
 
 // processor is one Process's shared state.
@@ -260,10 +340,13 @@ type processor struct {
 	height     int
 	frameBytes int
 	segLen     int
-	tokens     chan struct{} // one per picture between decoder and writer
-	free       chan []byte   // written pictures' buffers, for the encoder hook
-	segs       chan *segment // in order, from the reader to the writer
-	done       int           // frames written; the writer's, read after it ends
+	tokens     chan struct{}      // one per picture between decoder and writer
+	free       chan []byte        // written pictures' buffers, for the encoder hook
+	segs       chan *segment      // in order, from the reader to the writer
+	times      chan time.Duration // each frame's timestamp, in order, from the reader to the writer
+	stamps     <-chan stamp       // the decoder's timestamps; first is the first
+	first      stamp
+	done       int // frames written; the writer's, read after it ends
 
 	mu       sync.Mutex
 	sessions map[*pipeline.Session]bool // open: the writer closes each when its segment is written
@@ -287,8 +370,10 @@ func (p *processor) read(ctx context.Context, r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	period := 1 / p.info.FPS
+	period := time.Duration(float64(time.Second) / p.info.FPS)
 	epoch := time.Now()
+	var last time.Duration
+	tick := p.first.tick()
 	cut := func() {
 		if seg != nil {
 			seg.count <- frames - seg.first
@@ -310,10 +395,29 @@ func (p *processor) read(ctx context.Context, r io.Reader) error {
 				return nil
 			}
 			if errors.Is(err, io.ErrUnexpectedEOF) {
-				return &Error{CodeCorrupt, fmt.Sprintf("the video ends in the middle of frame %d", i)}
+				return &Error{Code: CodeCorrupt, Message: fmt.Sprintf("the video ends in the middle of frame %d", i)}
 			}
 			return fmt.Errorf("video: reading the decoder: %w", err)
 		}
+		// The frame's timestamp, logged before its picture was written: a
+		// frame without one (none logged, or not after the last) is put one
+		// period, or one tick, after the last.
+		var ts time.Duration
+		if i == 0 {
+			ts = p.first.time()
+		} else {
+			select {
+			case st, ok := <-p.stamps:
+				if ts = st.time(); !ok || st.noPTS {
+					ts = last + period
+				}
+			case <-ctx.Done():
+				return nil
+			}
+			ts = max(ts, last+tick)
+		}
+		last = ts
+		p.times <- ts // room for every frame that holds a token
 		img := gocv.NewMat()
 		gocv.CvtColor(yuv, &img, gocv.ColorYUVToBGRIYUV)
 		if seg == nil || i-seg.first == p.segLen {
@@ -327,7 +431,7 @@ func (p *processor) read(ctx context.Context, r io.Reader) error {
 			}
 		}
 		frames = i + 1
-		in := pipeline.Input{Image: &img, Tag: i, Captured: epoch.Add(time.Duration(float64(i) * period * float64(time.Second)))}
+		in := pipeline.Input{Image: &img, Tag: i, Captured: epoch.Add(ts)}
 		if err := seg.session.Submit(ctx, in); err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -369,7 +473,7 @@ func (p *processor) closeSessions() {
 }
 
 // write takes the answers back in order and pipes them to the encoder.
-func (p *processor) write(ctx context.Context, w io.Writer) error {
+func (p *processor) write(ctx context.Context, w *mkvWriter) error {
 	next := 0
 	for seg := range p.segs {
 		n, got := -1, 0
@@ -394,15 +498,16 @@ func (p *processor) write(ctx context.Context, w io.Writer) error {
 	return nil
 }
 
-func (p *processor) writeFrame(w io.Writer, res pipeline.Result, index int) error {
+func (p *processor) writeFrame(w *mkvWriter, res pipeline.Result, index int) error {
 	defer func() { <-p.tokens }()
+	ts := <-p.times // the reader sent it before it submitted the frame
 	switch {
 	case res.Err != nil:
-		return &Error{res.Err.Code, fmt.Sprintf("frame %d: %s", index, res.Err.Message)}
+		return &Error{Code: res.Err.Code, Message: fmt.Sprintf("frame %d: %s", index, res.Err.Message)}
 	case res.Tag != index || len(res.Encoded) != p.frameBytes:
 		return fmt.Errorf("video: frame %d came back as %v with %d bytes", index, res.Tag, len(res.Encoded))
 	}
-	if _, err := w.Write(res.Encoded); err != nil {
+	if err := w.WriteFrame(ts, res.Encoded); err != nil {
 		return fmt.Errorf("video: the encoder stopped taking frames: %w", err)
 	}
 	if p.opts.Frame != nil {

@@ -8,10 +8,12 @@
 //	DELETE /api/v1/videos/{id}              cancel, and remove the files
 //
 // An upload is streamed to disk, never held in memory. It is refused
-// before a byte is read when the queue is full, when its declared length
-// is over the limit or when the disk has no room for it and its result;
-// and with 413 as soon as its bytes pass the limit, whatever it declared.
-// See docs/protocol.md.
+// before a byte is read when the queue is full, when as many uploads are
+// in progress as the server takes (in all, or from the client's address),
+// when the process is near its file-descriptor limit, when its declared
+// length is over the limit or when the disk has no room for it and its
+// result; and with 413 as soon as its bytes pass the limit, whatever it
+// declared. See docs/protocol.md.
 package videoapi
 
 import (
@@ -23,8 +25,10 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"net/netip"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -50,8 +54,26 @@ type Options struct {
 	// minutes, so there is no limit on the whole.
 	BodyIdle time.Duration
 	Effects  func() []effects.Effect // when a request names none
-	Logger   zerolog.Logger
+	// AddrOf is a request's client address, for the per-address cap; the
+	// peer's when nil.
+	AddrOf func(*http.Request) netip.Addr
+	// MaxUploads bounds the uploads in progress (being received or
+	// checked), in all; default 8. MaxUploadsPerAddress bounds one
+	// address's (IPv6: per /64); default 2.
+	MaxUploads           int
+	MaxUploadsPerAddress int
+	// MaxEventsPerJob bounds one job's Server-Sent Events listeners;
+	// default 8.
+	MaxEventsPerJob int
+	Logger          zerolog.Logger
 }
+
+// Defaults of Options' caps.
+const (
+	DefaultMaxUploads           = 8
+	DefaultMaxUploadsPerAddress = 2
+	DefaultMaxEventsPerJob      = 8
+)
 
 // Server is the HTTP adapter for video jobs.
 type Server struct {
@@ -60,6 +82,11 @@ type Server struct {
 	hub     *watch.Hub
 	opts    Options
 	log     zerolog.Logger
+
+	mu        sync.Mutex
+	uploads   int                  // in progress
+	uploading map[netip.Prefix]int // in progress, per address
+	listeners map[string]int       // SSE listeners per job
 }
 
 // New makes the adapter; previews are served by hub's rules.
@@ -73,7 +100,81 @@ func New(m *jobs.Manager, hub *watch.Hub, opts Options) *Server {
 	if opts.BodyIdle <= 0 {
 		opts.BodyIdle = 30 * time.Second
 	}
-	return &Server{jobs: m, hub: hub, opts: opts, log: opts.Logger}
+	if opts.MaxUploads <= 0 {
+		opts.MaxUploads = DefaultMaxUploads
+	}
+	if opts.MaxUploadsPerAddress <= 0 {
+		opts.MaxUploadsPerAddress = DefaultMaxUploadsPerAddress
+	}
+	if opts.MaxEventsPerJob <= 0 {
+		opts.MaxEventsPerJob = DefaultMaxEventsPerJob
+	}
+	if opts.AddrOf == nil {
+		opts.AddrOf = peerAddr
+	}
+	return &Server{jobs: m, hub: hub, opts: opts, log: opts.Logger,
+		uploading: map[netip.Prefix]int{}, listeners: map[string]int{}}
+}
+
+func peerAddr(r *http.Request) netip.Addr {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ap.Addr()
+}
+
+// addressKey groups an address with those of the same subscriber.
+func addressKey(a netip.Addr) netip.Prefix {
+	a = a.Unmap()
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return p
+	}
+	p, _ := a.Prefix(a.BitLen())
+	return p
+}
+
+// startUpload counts an upload in progress, or says which cap refuses it.
+func (s *Server) startUpload(r *http.Request) (done func(), code, message string) {
+	key := addressKey(s.opts.AddrOf(r))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.uploads >= s.opts.MaxUploads:
+		return nil, client.CodeBusy, fmt.Sprintf("%d uploads are in progress, as many as the server takes at once (--video-max-uploads); try again later", s.uploads)
+	case s.uploading[key] >= s.opts.MaxUploadsPerAddress:
+		return nil, client.CodeTooManyRequests, fmt.Sprintf("this address has %d uploads in progress, as many as the server takes from one (--video-max-uploads-per-ip)", s.uploading[key])
+	}
+	s.uploads++
+	s.uploading[key]++
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.uploads--
+		if s.uploading[key]--; s.uploading[key] <= 0 {
+			delete(s.uploading, key)
+		}
+	}, "", ""
+}
+
+// Uploads is how many uploads are in progress.
+func (s *Server) Uploads() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.uploads
+}
+
+// refuseEarly answers before the body is read, and closes the connection
+// after: a client refused for a cap keeps no descriptor open with an
+// unread body.
+func refuseEarly(w http.ResponseWriter, code, message string, retryAfter int) {
+	w.Header().Set("Connection", "close")
+	if retryAfter > 0 {
+		client.WriteHTTPRetry(w, code, message, retryAfter)
+		return
+	}
+	client.WriteHTTPError(w, code, message)
 }
 
 // Refused is how many uploads were answered with an error.
@@ -156,14 +257,26 @@ func (s *Server) upload(rw http.ResponseWriter, r *http.Request) {
 	w := &statusRecorder{ResponseWriter: rw}
 	defer s.countRefusal(w)
 	limit := s.opts.MaxUploadBytes
+	// Every cap is checked before a byte of the body is read or a file
+	// made: a refused upload costs a map lookup and a directory read.
 	if s.jobs.QueueFull() {
-		client.WriteHTTPRetry(w, client.CodeBusy, "as many videos are waiting as the server queues (--video-queue); try again later", 30)
+		refuseEarly(w, client.CodeBusy, "as many videos are waiting as the server queues (--video-queue); try again later", 30)
+		return
+	}
+	if fdsNearLimit() {
+		refuseEarly(w, client.CodeBusy, "the server has nearly as many connections and files open as it may; try again later", 10)
 		return
 	}
 	if r.ContentLength > limit {
-		client.WriteHTTPError(w, frame.CodeTooLarge, fmt.Sprintf("the upload is %d bytes; the limit is %d (--max-upload-bytes)", r.ContentLength, limit))
+		refuseEarly(w, frame.CodeTooLarge, fmt.Sprintf("the upload is %d bytes; the limit is %d (--max-upload-bytes)", r.ContentLength, limit), 0)
 		return
 	}
+	done, code, message := s.startUpload(r)
+	if done == nil {
+		refuseEarly(w, code, message, 10)
+		return
+	}
+	defer done()
 	// A body of unknown length is assumed to be of 64 MiB here; if it is
 	// longer and the disk fills, the write fails and says so (no_space).
 	need := min(limit, 64<<20)
@@ -217,7 +330,9 @@ func (s *Server) upload(rw http.ResponseWriter, r *http.Request) {
 		case errors.Is(err, syscall.ENOSPC):
 			client.WriteHTTPRetry(w, CodeNoSpace, "the server's disk filled up during the upload", 60)
 		default:
-			client.WriteHTTPError(w, client.CodeBadBody, "the upload could not be read: "+err.Error())
+			// The error may name the server's own file: it goes to the log only.
+			s.log.Debug().Err(err).Msg("video upload could not be read")
+			client.WriteHTTPError(w, client.CodeBadBody, "the upload could not be read")
 		}
 		return
 	}
@@ -231,6 +346,9 @@ func (s *Server) upload(rw http.ResponseWriter, r *http.Request) {
 		return
 	case errors.Is(err, jobs.ErrQueueFull):
 		client.WriteHTTPRetry(w, client.CodeBusy, "as many videos are waiting as the server queues (--video-queue); try again later", 30)
+		return
+	case errors.Is(err, jobs.ErrBusy):
+		client.WriteHTTPRetry(w, client.CodeBusy, "as many uploads are being checked as the server checks at once (--video-max-probes); try again later", 10)
 		return
 	case errors.Is(err, jobs.ErrClosed):
 		client.WriteHTTPError(w, client.CodeShuttingDown, "the server is stopping")
@@ -345,6 +463,25 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if fdsNearLimit() {
+		refuseEarly(w, client.CodeBusy, "the server has nearly as many connections and files open as it may; try again later", 10)
+		return
+	}
+	s.mu.Lock()
+	if s.listeners[st.ID] >= s.opts.MaxEventsPerJob {
+		s.mu.Unlock()
+		refuseEarly(w, client.CodeTooManyViewers, fmt.Sprintf("this job has %d event listeners, as many as the server serves one job (--video-events-per-job)", s.opts.MaxEventsPerJob), 10)
+		return
+	}
+	s.listeners[st.ID]++
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		if s.listeners[st.ID]--; s.listeners[st.ID] <= 0 {
+			delete(s.listeners, st.ID)
+		}
+		s.mu.Unlock()
+	}()
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
@@ -446,6 +583,24 @@ type progressWriter struct {
 func (p *progressWriter) Write(b []byte) (int, error) {
 	p.rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
 	return p.ResponseWriter.Write(b)
+}
+
+// fdsNearLimit says whether the process has three quarters of its file
+// descriptor limit open (or the limit less 64, if lower): past it, new
+// uploads and event streams are refused, so that live clients, the
+// ffmpegs' pipes and the jobs' files still find descriptors.
+func fdsNearLimit() bool {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur == 0 {
+		return false
+	}
+	f, err := os.Open("/proc/self/fd")
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	names, _ := f.Readdirnames(-1)
+	return uint64(len(names)) >= min(lim.Cur*3/4, max(lim.Cur, 64)-64)
 }
 
 // freeBytes is the space left for an unprivileged user on dir's disk.

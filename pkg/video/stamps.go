@@ -1,0 +1,120 @@
+package video
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"strconv"
+	"time"
+)
+
+// stamp is a decoded frame's timestamp as the decoder's showinfo filter
+// logs it: pts ticks of num/den seconds.
+type stamp struct {
+	pts      int64
+	num, den int64
+	noPTS    bool
+}
+
+// time is the stamp from the start of the decoder's timeline.
+func (s stamp) time() time.Duration {
+	if s.den <= 0 || s.noPTS {
+		return 0
+	}
+	return time.Duration(float64(s.pts) * float64(s.num) / float64(s.den) * float64(time.Second))
+}
+
+// timescale is the encoder's and the MP4's ticks a second: the source's
+// own, so its timestamps are kept exactly; microseconds when the source's
+// are finer or unknown.
+func (s stamp) timescale() int64 {
+	if s.den <= 0 || s.num <= 0 || s.den > 1_000_000 {
+		return 1_000_000
+	}
+	return s.den
+}
+
+// tick is one tick of timescale: consecutive frames are at least this far
+// apart, or the MP4 muxer refuses them.
+func (s stamp) tick() time.Duration {
+	return time.Duration((int64(time.Second) + s.timescale() - 1) / s.timescale())
+}
+
+// readDecoderLog reads the decoder's log (-loglevel level+info) to its
+// end: showinfo's line for each frame gives its timestamp, sent on stamps
+// in order (until ctx is done; then the rest is read and dropped), with
+// the time base from showinfo's config line; warnings and errors are kept
+// in errs, for the server's log. A line is parsed from its first 512
+// bytes: a hostile file's side data cannot make it hold more. stamps is
+// closed at the end.
+func readDecoderLog(ctx context.Context, r io.Reader, stamps chan<- stamp, errs *capped) {
+	defer close(stamps)
+	br := bufio.NewReaderSize(r, 512)
+	var tb stamp
+	for {
+		line, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			line = append([]byte(nil), line...)
+			for err == bufio.ErrBufferFull { // the rest of a long line
+				_, err = br.ReadSlice('\n')
+			}
+		}
+		if len(line) > 0 {
+			if st, isFrame := parseShowinfo(line, &tb); isFrame {
+				select {
+				case stamps <- st:
+				case <-ctx.Done():
+				}
+			} else if bytes.Contains(line, []byte("[error] ")) || bytes.Contains(line, []byte("[fatal] ")) || bytes.Contains(line, []byte("[warning] ")) {
+				errs.Write(line)
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// parseShowinfo reads one line of the decoder's log: showinfo's config
+// line sets tb; a frame's line gives its stamp. Only lines that begin
+// with showinfo's own prefix count, which ffmpeg writes before each of
+// its lines: text from the file (metadata, side data) cannot start one.
+func parseShowinfo(line []byte, tb *stamp) (stamp, bool) {
+	if !bytes.HasPrefix(line, []byte("[Parsed_showinfo_")) {
+		return stamp{}, false
+	}
+	_, rest, ok := bytes.Cut(line, []byte("] [info] "))
+	if !ok {
+		return stamp{}, false
+	}
+	if v, ok := bytes.CutPrefix(rest, []byte("config in time_base: ")); ok {
+		n, d, _ := bytes.Cut(field(v), []byte("/"))
+		num, err1 := strconv.ParseInt(string(n), 10, 64)
+		den, err2 := strconv.ParseInt(string(bytes.TrimSuffix(d, []byte(","))), 10, 64)
+		if err1 == nil && err2 == nil && num > 0 && den > 0 {
+			tb.num, tb.den = num, den
+		}
+		return stamp{}, false
+	}
+	if !bytes.HasPrefix(rest, []byte("n:")) {
+		return stamp{}, false
+	}
+	_, v, ok := bytes.Cut(rest, []byte(" pts:"))
+	if !ok {
+		return stamp{}, false
+	}
+	st := *tb
+	pts, err := strconv.ParseInt(string(field(v)), 10, 64)
+	st.pts, st.noPTS = pts, err != nil
+	return st, true
+}
+
+// field is the first space-separated field of b.
+func field(b []byte) []byte {
+	b = bytes.TrimLeft(b, " ")
+	if i := bytes.IndexAny(b, " \r\n"); i >= 0 {
+		return b[:i]
+	}
+	return b
+}
