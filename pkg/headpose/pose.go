@@ -260,3 +260,9 @@ func solve6(a [6][6]float64, b [6]float64) ([6]float64, bool) {
 	}
 	return x, true
 }
+
+// RotateZ returns r turned by angle radians about the camera's axis (a roll
+// in the picture).
+func RotateZ(r Mat3, angle float64) Mat3 {
+	return mul(rodrigues(Vec3{0, 0, angle}), r)
+}
