@@ -155,9 +155,26 @@ func (g Glasses) applyFace(img *gocv.Mat, face *landmarks.Face, s *glassesScratc
 	e := p.r.Apply(headpose.Vec3{X: g.IPD})
 	p.r = headpose.RotateZ(p.r, math.Atan2(ey, ex)-math.Atan2(e.Y, e.X))
 	e = p.r.Apply(headpose.Vec3{X: g.IPD})
-	tz := p.cam.F * math.Hypot(e.X, e.Y) / d
+	// The lens centres' midpoint, in front of the eyes, is placed on the
+	// eyes' midpoint as the camera sees it (the lenses stay on the eyes
+	// however the head turns), at the distance where the posed eyes look as
+	// far apart as the measured ones. Off the picture's centre a turned
+	// face's eyes are at different depths and perspective stretches them, so
+	// the distance is refined by projecting them, not from the spacing alone.
+	// The same goes for the eye line's direction, which perspective bends.
 	mid := point{(left.X + right.X) / 2, (left.Y + right.Y) / 2}
-	p.t = headpose.Vec3{X: (mid.X - p.cam.CX) * tz / p.cam.F, Y: (mid.Y - p.cam.CY) * tz / p.cam.F, Z: tz}
+	place := func(tz float64) {
+		lc := p.r.Apply(headpose.Vec3{Z: p.k * frontDepth})
+		p.t = headpose.Vec3{X: (mid.X-p.cam.CX)*tz/p.cam.F - lc.X, Y: (mid.Y-p.cam.CY)*tz/p.cam.F - lc.Y, Z: tz - lc.Z}
+	}
+	tz := p.cam.F * math.Hypot(e.X, e.Y) / d
+	for range 3 {
+		place(tz)
+		a, b := p.project(headpose.Vec3{X: -g.IPD / 2}), p.project(headpose.Vec3{X: g.IPD / 2})
+		tz *= math.Hypot(b.X-a.X, b.Y-a.Y) / d
+		p.r = headpose.RotateZ(p.r, math.Atan2(ey, ex)-math.Atan2(b.Y-a.Y, b.X-a.X))
+	}
+	place(tz)
 
 	// The region drawn: the frame's corners and the temples' ends.
 	W, H := float64(f.Size.X), float64(f.Size.Y)

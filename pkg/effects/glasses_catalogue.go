@@ -370,3 +370,11 @@ func GlassesStyles() []string {
 }
 
 func knownStyles() string { return strings.Join(GlassesStyles(), ", ") }
+
+// RestoreGlassesFrame puts f back in the catalogue under its name, for
+// tests that replaced it.
+func RestoreGlassesFrame(f *Frame) {
+	glassesCatalogue.mu.Lock()
+	defer glassesCatalogue.mu.Unlock()
+	glassesCatalogue.frames[f.Name] = f
+}
