@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"image"
 	"image/color"
@@ -11,8 +12,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/livetryon/server/internal/cvjpeg"
 	"github.com/livetryon/server/internal/testmedia"
@@ -143,5 +148,66 @@ func TestGlassesDirAndCatalogueAPI(t *testing.T) {
 	resp2, body2 := uploadVideo(t, base, clip, map[string]string{"effects": "glasses:no-such-frame"})
 	if resp2.StatusCode != 400 || !strings.Contains(string(body2), "bad_effects") || !strings.Contains(string(body2), "server-test-frame") {
 		t.Errorf("unknown style: %d %s, want bad_effects listing the catalogue", resp2.StatusCode, body2)
+	}
+}
+
+// TestBrowserGlassesCatalogue: the page shows the catalogue's thumbnails,
+// the built-in frames and a user's one from --glasses-dir; clicking the
+// user's frame puts it on the answered pictures (its green lens over the
+// left eye), and the list shows it chosen.
+func TestBrowserGlassesCatalogue(t *testing.T) {
+	dir := t.TempDir()
+	writeGlassesFrame(t, dir, "page-test-frame", false)
+	_, base, _ := runServer(t, nil, "--glasses-dir", dir, "--log-level", "warn")
+	b := startBrowser(t, fakeCameraClip(t))
+	b.run(t, chromedp.Navigate(base+"/"))
+	b.waitAnswered(t, 3, 60*time.Second)
+
+	var thumbs []string
+	deadline := time.Now().Add(20 * time.Second)
+	for len(thumbs) < 7 && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+		b.run(t, chromedp.Evaluate(`[...document.querySelectorAll('#glasses-catalogue button img')]
+			.filter((img) => img.complete && img.naturalWidth === 160).map((img) => img.closest('button').dataset.style)`, &thumbs))
+	}
+	if len(thumbs) < 7 || !slices.Contains(thumbs, "page-test-frame") || !slices.Contains(thumbs, "cat-eye") {
+		t.Fatalf("thumbnails shown: %v; want the six built-in frames and page-test-frame", thumbs)
+	}
+
+	b.run(t, chromedp.Click(`#glasses-catalogue button[data-style="page-test-frame"]`, chromedp.ByQuery))
+	var chosen string
+	b.run(t, chromedp.Evaluate(`document.getElementById('glasses').value`, &chosen))
+	if chosen != "page-test-frame" {
+		t.Errorf("the Glasses list shows %q after the click", chosen)
+	}
+	deadline = time.Now().Add(30 * time.Second)
+	for {
+		time.Sleep(500 * time.Millisecond)
+		pair := b.lastPair(t)
+		sentJPEG, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(pair.Sent, "data:image/jpeg;base64,"))
+		faces := testmedia.Faces(t, sentJPEG)
+		answered := decodeDataURL(t, pair.Answered)
+		green := false
+		var v []uint8
+		if len(faces) == 1 {
+			var ex, ey int
+			for _, p := range faces[0].Points[36:42] {
+				ex += p.X
+				ey += p.Y
+			}
+			v = answered.GetVecbAt(ey/6, ex/6)
+			green = v[1] > 170 && v[0] < 100 && v[2] < 100
+		}
+		answered.Close()
+		if green {
+			t.Logf("left eye centre %v in the answer: the chosen frame's green lens", v)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the click, the answers' left eye is %v (faces %d), not the frame's green lens", v, len(faces))
+		}
+	}
+	if errs := b.pageErrors(); len(errs) > 0 {
+		t.Errorf("page errors: %v", errs)
 	}
 }
