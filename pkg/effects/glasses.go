@@ -396,7 +396,8 @@ func centroid(pts []image.Point) point {
 func p2f(p image.Point) point { return point{float64(p.X), float64(p.Y)} }
 
 func boundsF(pts []point) image.Rectangle {
-	r := image.Rect(math.MaxInt32, math.MaxInt32, math.MinInt32, math.MinInt32)
+	// Not image.Rect, which would swap these into the largest rectangle.
+	r := image.Rectangle{Min: image.Pt(math.MaxInt32, math.MaxInt32), Max: image.Pt(math.MinInt32, math.MinInt32)}
 	for _, p := range pts {
 		if math.IsNaN(p.X) || math.IsNaN(p.Y) {
 			return image.Rectangle{}
