@@ -410,7 +410,7 @@ func draw(f frame, dir string) error {
 				d := pad.sd(p)
 				cov := clamp01(0.5 - d)
 				edge := smooth(-3, 0, d)
-				c.paint(x, y, hex("#e8ecee"), cov*(0.35+0.35*edge))
+				c.paint(x, y, hex("#d8d4cc"), cov*(0.14+0.32*edge))
 			})
 		}
 	}
