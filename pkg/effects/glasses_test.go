@@ -1,7 +1,9 @@
 package effects_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -11,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"gocv.io/x/gocv"
 
@@ -510,4 +513,37 @@ func BenchmarkGlassesPerFace(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/1e6/float64(b.N), "ms/face")
 		})
 	}
+}
+
+// FuzzGlassesMeta: whatever a glasses.json holds, loading its folder gives
+// a frame or an error naming one of its files, never a panic.
+func FuzzGlassesMeta(f *testing.F) {
+	var pngBuf bytes.Buffer
+	png.Encode(&pngBuf, testFrame(false))
+	front := pngBuf.Bytes()
+	for _, s := range []string{
+		`{"name":"x","width_mm":140,"lens_centers":[[192,100],[507,100]]}`,
+		`{"name":"x","width_mm":140,"lens_centers":[[192,100],[507,100]],"hinges":[[0,50],[700,50]],"temple_color":"#123456","temple_width_mm":4}`,
+		`{"name":"x","width_mm":1e308,"lens_centers":[[192,100]]}`, `{}`, `[]`, `null`, `{"name":"../../etc"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, meta []byte) {
+		fsys := fstest.MapFS{"f/front.png": {Data: front}, "f/glasses.json": {Data: meta}}
+		frames, errs := effects.LoadFrames(fsys, "dir")
+		if len(frames)+len(errs) != 1 {
+			t.Fatalf("%d frames and %d errors from one folder", len(frames), len(errs))
+		}
+		for _, err := range errs {
+			var ge *effects.GlassesError
+			if !errors.As(err, &ge) || !strings.HasPrefix(ge.File, "dir/f/") {
+				t.Fatalf("error %v does not name the folder's file", err)
+			}
+		}
+		for _, fr := range frames {
+			if fr.WidthMM < 60 || fr.WidthMM > 250 || fr.LensCenters[0][0] >= fr.LensCenters[1][0] {
+				t.Fatalf("accepted %+v", fr.GlassesMeta)
+			}
+		}
+	})
 }
