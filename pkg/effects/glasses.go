@@ -245,14 +245,19 @@ func (g Glasses) applyFace(img *gocv.Mat, face *landmarks.Face, s *glassesScratc
 	// line closed over the forehead.
 	ux, uy := ex/d, ey/d
 	up := point{uy, -ux}
-	face2D := make([]image.Point, 0, 21)
+	face2D := make([]image.Point, 0, 23)
 	for i := 0; i <= 16; i++ {
 		face2D = append(face2D, image.Pt(pts[i].X-roi.Min.X, pts[i].Y-roi.Min.Y))
 	}
+	// The brows' ends come in twice, as they are and raised, so the outline
+	// holds the whole face up to the brows even where a turned head's raised
+	// brow line leans inward.
+	face2D = append(face2D, pts[26].Sub(roi.Min))
 	for _, i := range []int{26, 24, 19, 17} {
 		q := p2f(pts[i])
 		face2D = append(face2D, image.Pt(int(q.X+up.X*0.9*d)-roi.Min.X, int(q.Y+up.Y*0.9*d)-roi.Min.Y))
 	}
+	face2D = append(face2D, pts[17].Sub(roi.Min))
 	pv := gocv.NewPointsVectorFromPoints([][]image.Point{face2D})
 	gocv.FillPolyWithParams(&maskV, pv, color.RGBA{255, 255, 255, 0}, gocv.LineAA, 0, image.Point{})
 	pv.Close()
@@ -269,9 +274,9 @@ func (g Glasses) applyFace(img *gocv.Mat, face *landmarks.Face, s *glassesScratc
 		bar := temple(a, b, wa, wb)
 		strip := temple(point{a.X + up.X*wa*0.2, a.Y + up.Y*wa*0.2}, point{b.X + up.X*wb*0.2, b.Y + up.Y*wb*0.2}, wa*0.35, wb*0.35)
 		for i, poly := range [][]point{bar, strip} {
-			c := color.RGBA{tc.B, tc.G, tc.R, 255}
+			c := color.RGBA{tc.R, tc.G, tc.B, 255} // gocv turns it into BGR
 			if i == 1 {
-				c = color.RGBA{light.B, light.G, light.R, 160}
+				c = color.RGBA{light.R, light.G, light.B, 160}
 			}
 			pv := gocv.NewPointsVectorFromPoints(fixed([][]point{poly}, roi.Min))
 			gocv.FillPolyWithParams(&templeV, pv, c, gocv.LineAA, subpixel, image.Point{})

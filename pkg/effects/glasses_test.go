@@ -358,45 +358,55 @@ func TestGlassesTurnedFaceForeshortensTheFarLens(t *testing.T) {
 	}
 }
 
-// Temples are never drawn on the face: on a turned synthetic head, nothing
-// changes inside the face between the eyes and the jaw beyond the frame,
-// while the near temple shows past the cheek, toward the ear.
+// Temples are never drawn on the face: on a turned synthetic head, no
+// pixel of the temples' colour lies inside the face's outline, while the
+// near temple shows past the cheek, toward the ear.
 func TestGlassesTemplesHiddenByTheFace(t *testing.T) {
-	g, err := effects.NewGlasses("rectangular")
+	dir := t.TempDir()
+	meta := testMeta("test-temples")
+	meta["temple_color"] = "#ff0000"
+	writeFrame(t, dir, "test-temples", testFrame(false), meta)
+	if _, errs := effects.AddGlassesDir(dir); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	g, err := effects.NewGlasses("test-temples")
 	if err != nil {
 		t.Fatal(err)
 	}
+	red := color.NRGBA{255, 0, 0, 255}
 	size := image.Pt(640, 480)
-	f := syntheticFace(landmarks.Pose{Yaw: 35}, size, 500)
-	img := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(200, 200, 200, 0), size.Y, size.X, gocv.MatTypeCV8UC3)
-	defer img.Close()
-	out := img.Clone()
-	defer out.Close()
-	g.Apply(&out, []landmarks.Face{f})
-	changed := func(x, y int) bool {
-		a, b := img.GetVecbAt(y, x), out.GetVecbAt(y, x)
-		return math.Abs(float64(a[0])-float64(b[0]))+math.Abs(float64(a[1])-float64(b[1]))+math.Abs(float64(a[2])-float64(b[2])) > 40
-	}
-	// The nose points to the image's right: the near side, with its ear,
-	// is the image's left. Left of the jaw line at eye height lies the near
-	// temple.
-	eyeY := (f.Points[36].Y + f.Points[45].Y) / 2
-	jawX := f.Points[0].X
-	seen := false
-	for x := jawX - 40; x < jawX-2; x++ {
-		for y := eyeY - 15; y < eyeY+25; y++ {
-			seen = seen || changed(x, y)
+	for _, yaw := range []float64{-35, 35} {
+		f := syntheticFace(landmarks.Pose{Yaw: yaw}, size, 500)
+		img := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(200, 200, 200, 0), size.Y, size.X, gocv.MatTypeCV8UC3)
+		g.Apply(&img, []landmarks.Face{f})
+		// The face: the jaw line closed over the brows.
+		outline := append([]image.Point{}, f.Points[0:17]...)
+		for _, i := range []int{26, 24, 19, 17} {
+			outline = append(outline, f.Points[i])
 		}
-	}
-	if !seen {
-		t.Error("the near temple is not drawn past the cheek")
-	}
-	// The cheek under the frame, between the jaw line and the nose, below
-	// the rims: only shadow there, never a temple's solid colour.
-	for _, i := range []int{2, 3, 31, 48} {
-		p := f.Points[i]
-		if changed(p.X+2, p.Y) {
-			t.Errorf("drawn on the face at landmark %d", i)
+		face := polygonMask(size.Y, size.X, outline, 2)
+		px, _ := img.DataPtrUint8()
+		fm, _ := face.DataPtrUint8()
+		inside, outside := 0, 0
+		for i := range fm {
+			dr, dg, db := int(px[3*i+2])-int(red.R), int(px[3*i+1]), int(px[3*i])
+			if dr*dr+dg*dg+db*db > 90*90 {
+				continue
+			}
+			if fm[i] != 0 {
+				inside++
+			} else {
+				outside++
+			}
+		}
+		face.Close()
+		img.Close()
+		t.Logf("yaw %+.0f: %d temple pixels off the face, %d on it", yaw, outside, inside)
+		if outside < 10 {
+			t.Errorf("yaw %+.0f: the near temple is not drawn past the cheek (%d px)", yaw, outside)
+		}
+		if inside > 0 {
+			t.Errorf("yaw %+.0f: %d temple pixels drawn on the face", yaw, inside)
 		}
 	}
 }
