@@ -119,9 +119,17 @@ var weight = func() [landmarks.NumPoints]float64 {
 
 // Estimate fits Model to a face's points in a frame of the given size and
 // returns its pose.
+// Degenerate points (all in one place, say) give a frontal pose rather
+// than NaNs, which JSON cannot carry.
 func Estimate(s *landmarks.Shape, size image.Point) landmarks.Pose {
 	r, _ := Fit(s, CameraFor(size))
-	return angles(r)
+	p := angles(r)
+	for _, v := range []float64{p.Yaw, p.Pitch, p.Roll} {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return landmarks.Pose{}
+		}
+	}
+	return p
 }
 
 // Fit returns the rotation and translation that project Model onto s best

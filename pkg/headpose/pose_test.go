@@ -1,10 +1,13 @@
 package headpose_test
 
 import (
+	"encoding/xml"
 	"fmt"
 	"image"
+	"io"
 	"math"
 	"os"
+	"strconv"
 	"testing"
 
 	"gocv.io/x/gocv"
@@ -117,4 +120,70 @@ func BenchmarkEstimate(b *testing.B) {
 		headpose.Estimate(&s, size)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/1e6/float64(b.N), "ms/face")
+}
+
+// Landmarks from real faces, mirrored (each point moved to the mirror image
+// of its partner across the midline, as dlib would find them on the
+// flipped photo): the yaw flips sign and keeps its size, the pitch stays.
+// dlib's reference points for the shared photos' 25 faces, many turned.
+func TestEstimateMirroredReferenceFaces(t *testing.T) {
+	f, err := os.Open(testmedia.Path("faces/testing_with_face_landmarks.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var doc struct {
+		Images []struct {
+			Boxes []struct {
+				Parts []struct {
+					Name string `xml:"name,attr"`
+					X    int    `xml:"x,attr"`
+					Y    int    `xml:"y,attr"`
+				} `xml:"part"`
+			} `xml:"box"`
+		} `xml:"images>image"`
+	}
+	dec := xml.NewDecoder(f)
+	// The file declares ISO-8859-1 but is plain ASCII.
+	dec.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	size := image.Pt(1000, 800)
+	turned := 0
+	for _, img := range doc.Images {
+		for _, box := range img.Boxes {
+			var s, m landmarks.Shape
+			for _, p := range box.Parts {
+				i, _ := strconv.Atoi(p.Name)
+				s[i] = image.Pt(p.X, p.Y)
+			}
+			for i := range s {
+				j := headpose.Mirror(i)
+				m[i] = image.Pt(size.X-1-s[j].X, s[j].Y)
+			}
+			a, b := headpose.Estimate(&s, size), headpose.Estimate(&m, size)
+			if math.Abs(a.Yaw) > 8 {
+				turned++
+				if (a.Yaw > 0) == (b.Yaw > 0) {
+					t.Errorf("yaw %.1f, mirrored %.1f: same sign", a.Yaw, b.Yaw)
+				}
+			}
+			if math.Abs(a.Yaw+b.Yaw) > 3 || math.Abs(a.Pitch-b.Pitch) > 3 || math.Abs(a.Roll+b.Roll) > 3 {
+				t.Errorf("pose %+.1f, mirrored %+.1f: want yaw and roll negated, pitch kept", a, b)
+			}
+		}
+	}
+	t.Logf("%d of the faces turned more than 8°", turned)
+	if turned < 3 {
+		t.Errorf("only %d turned faces: the test shows little", turned)
+	}
+}
+
+func TestEstimateDegenerateIsFinite(t *testing.T) {
+	var s landmarks.Shape // every point at (0, 0)
+	p := headpose.Estimate(&s, image.Pt(640, 480))
+	if math.IsNaN(p.Yaw+p.Pitch+p.Roll) || math.IsInf(p.Yaw+p.Pitch+p.Roll, 0) {
+		t.Fatalf("pose %+v", p)
+	}
 }
