@@ -52,6 +52,7 @@ const (
 	maxFrontBytes    = 16 << 20 // front.png
 	maxFrontSide     = 4096     // px, either side of front.png
 	maxFrontPixels   = 8 << 20
+	maxStoredWidth   = 1280 // px of the largest pyramid level
 	minFrontWidth    = 64
 	maxMetaBytes     = 64 << 10
 	thumbWidth       = 160
@@ -264,8 +265,18 @@ func premultipliedLevels(img *image.NRGBA) []gocv.Mat {
 	if err != nil {
 		panic(err) // sizes checked above
 	}
-	levels := []gocv.Mat{m.Clone()} // NewMatFromBytes shares buf; own the pixels
+	// The largest level is at most maxStoredWidth wide: glasses that wide
+	// cover a face a 4K camera sees from arm's length, and 64 user frames
+	// then hold at most a few hundred MB whatever their pictures' size.
+	var top gocv.Mat
+	if w > maxStoredWidth {
+		top = gocv.NewMat()
+		gocv.Resize(m, &top, image.Pt(maxStoredWidth, max(1, h*maxStoredWidth/w)), 0, 0, gocv.InterpolationArea)
+	} else {
+		top = m.Clone() // NewMatFromBytes shares buf; own the pixels
+	}
 	m.Close()
+	levels := []gocv.Mat{top}
 	for levels[len(levels)-1].Cols() >= 128 {
 		next := gocv.NewMat()
 		gocv.PyrDown(levels[len(levels)-1], &next, image.Point{}, gocv.BorderReflect101)

@@ -557,3 +557,42 @@ func FuzzGlassesMeta(f *testing.F) {
 		}
 	})
 }
+
+// A frame drawn at 4x (2800 px wide) is kept smaller in memory but drawn
+// the same: its lens centres on the eyes, its width the same.
+func TestGlassesLargePicture(t *testing.T) {
+	small := testFrame(false)
+	big := image.NewNRGBA(image.Rect(0, 0, 2800, 800))
+	for y := 0; y < 800; y++ {
+		for x := 0; x < 2800; x++ {
+			big.SetNRGBA(x, y, small.NRGBAAt(x/4, y/4))
+		}
+	}
+	dir := t.TempDir()
+	writeFrame(t, dir, "test-big", big, map[string]any{"name": "test-big", "width_mm": 140, "lens_centers": [][2]float64{{770, 402}, {2030, 402}}})
+	if _, errs := effects.AddGlassesDir(dir); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	g, err := effects.NewGlasses("test-big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := addTestFrame(t, "test-big-ref", false)
+	img, faces := portrait(t)
+	defer img.Close()
+	right, left := eyeCentres(faces[0])
+	for _, e := range []effects.Glasses{g, ref} {
+		out := img.Clone()
+		e.Apply(&out, faces)
+		gc, _, _, gn := blob(out, green)
+		mc, _, _, mn := blob(out, magenta)
+		out.Close()
+		if gn == 0 || mn == 0 {
+			t.Fatalf("%s: lens dots not found", e.Frame.Name)
+		}
+		iod := faces[0].Points.InterOcular()
+		if d := math.Hypot(gc[0]-right[0], gc[1]-right[1]) + math.Hypot(mc[0]-left[0], mc[1]-left[1]); d > 0.2*iod {
+			t.Errorf("%s: lens centres %.1f px from the eye centres in all", e.Frame.Name, d)
+		}
+	}
+}
