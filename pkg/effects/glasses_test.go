@@ -596,3 +596,49 @@ func TestGlassesLargePicture(t *testing.T) {
 		}
 	}
 }
+
+// The rims cast a soft shadow on the face just below them: the skin there
+// gets darker, not coloured.
+func TestGlassesContactShadow(t *testing.T) {
+	g := addTestFrame(t, "test-shadow", false)
+	img, faces := portrait(t)
+	defer img.Close()
+	out := img.Clone()
+	defer out.Close()
+	g.Apply(&out, faces)
+	right, _ := eyeCentres(faces[0])
+	iod := faces[0].Points.InterOcular()
+	// The left lens's ring (radius 80 of the 315 px between lens centres)
+	// ends 0.25 of the inter-ocular distance below the eye centre, rim
+	// included; the band under it.
+	var before, after [3]float64
+	n := 0
+	for y := int(right[1] + 0.29*iod); y <= int(right[1]+0.34*iod); y++ {
+		for x := int(right[0] - 0.08*iod); x <= int(right[0]+0.08*iod); x++ {
+			a, b := img.GetVecbAt(y, x), out.GetVecbAt(y, x)
+			for c := 0; c < 3; c++ {
+				before[c] += float64(a[c])
+				after[c] += float64(b[c])
+			}
+			n++
+		}
+	}
+	for c := range before {
+		before[c] /= float64(n)
+		after[c] /= float64(n)
+	}
+	t.Logf("under the rim, BGR %.1f before, %.1f after", before, after)
+	for c := range before {
+		if after[c] > before[c]-2 {
+			t.Errorf("channel %d: %.1f → %.1f, want the skin darker under the rim", c, before[c], after[c])
+		}
+		if after[c] < 0.5*before[c] {
+			t.Errorf("channel %d: %.1f → %.1f, a shadow is not that dark", c, before[c], after[c])
+		}
+	}
+	// Darker by the same factor in each channel, give or take: not tinted.
+	kb, kr := after[0]/before[0], after[2]/before[2]
+	if math.Abs(kb-kr) > 0.08 {
+		t.Errorf("the shadow tints the skin: blue x%.2f, red x%.2f", kb, kr)
+	}
+}
