@@ -180,8 +180,7 @@ func (g Glasses) applyFace(img *gocv.Mat, face *landmarks.Face, s *glassesScratc
 	W, H := float64(f.Size.X), float64(f.Size.Y)
 	var hinge, ear [2]headpose.Vec3
 	var outline []point
-	for i, c := range [][2]float64{{0, 0}, {p.u0, 0}, {W, 0}, {W, H}, {p.u0, H}, {0, H}} {
-		_ = i
+	for _, c := range [][2]float64{{0, 0}, {p.u0, 0}, {W, 0}, {W, H}, {p.u0, H}, {0, H}} {
 		outline = append(outline, p.project(p.head(c[0], c[1])))
 	}
 	for side, sign := range []float64{-1, 1} {
