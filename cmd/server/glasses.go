@@ -15,6 +15,7 @@ import (
 // without it.
 func (s *Server) loadGlasses() {
 	if s.cfg.GlassesDir == "" {
+		go effects.LoadGlasses() // meanwhile: only glasses wait for it
 		return
 	}
 	frames, errs := effects.AddGlassesDir(s.cfg.GlassesDir)

@@ -317,21 +317,36 @@ func thumbnail(img *image.NRGBA) []byte {
 
 // catalogue is the frames Build can use, by name.
 type catalogue struct {
+	once   sync.Once // loads the built-in frames
 	mu     sync.RWMutex
 	frames map[string]*Frame
 }
 
-var glassesCatalogue = func() *catalogue {
-	c := &catalogue{frames: map[string]*Frame{}}
-	frames, errs := LoadFrames(assets.Glasses(), "built-in")
-	if len(errs) > 0 {
-		panic(fmt.Sprintf("built-in glasses: %v", errors.Join(errs...))) // caught by the tests
-	}
-	for _, f := range frames {
-		c.frames[f.Name] = f
-	}
+var glassesCatalogue = &catalogue{frames: map[string]*Frame{}}
+
+// builtins loads the built-in frames on first use rather than at start-up:
+// decoding them takes a few hundred milliseconds that a process which never
+// draws glasses (most tests, a lipstick-only CLI run) should not pay.
+func (c *catalogue) builtins() *catalogue {
+	c.once.Do(func() {
+		frames, errs := LoadFrames(assets.Glasses(), "built-in")
+		if len(errs) > 0 {
+			panic(fmt.Sprintf("built-in glasses: %v", errors.Join(errs...))) // caught by the tests
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		for _, f := range frames {
+			if _, mine := c.frames[f.Name]; !mine {
+				c.frames[f.Name] = f
+			}
+		}
+	})
 	return c
-}()
+}
+
+// LoadGlasses loads the built-in catalogue now, if it is not yet: a server
+// calls it at start-up, so no client's first glasses wait for it.
+func LoadGlasses() { glassesCatalogue.builtins() }
 
 // AddGlassesDir loads the frames in dir (one folder each) into the
 // catalogue, replacing built-in ones of the same name. It returns the
@@ -341,7 +356,7 @@ func AddGlassesDir(dir string) ([]*Frame, []error) {
 		return nil, []error{&GlassesError{File: dir, Err: err}}
 	}
 	frames, errs := LoadFrames(os.DirFS(dir), dir)
-	glassesCatalogue.mu.Lock()
+	glassesCatalogue.builtins().mu.Lock()
 	defer glassesCatalogue.mu.Unlock()
 	for _, f := range frames {
 		glassesCatalogue.frames[f.Name] = f
@@ -351,7 +366,7 @@ func AddGlassesDir(dir string) ([]*Frame, []error) {
 
 // GlassesFrame returns the catalogue's frame of that name.
 func GlassesFrame(name string) (*Frame, bool) {
-	glassesCatalogue.mu.RLock()
+	glassesCatalogue.builtins().mu.RLock()
 	defer glassesCatalogue.mu.RUnlock()
 	f, ok := glassesCatalogue.frames[name]
 	return f, ok
@@ -359,7 +374,7 @@ func GlassesFrame(name string) (*Frame, bool) {
 
 // GlassesFrames lists the catalogue, sorted by name.
 func GlassesFrames() []*Frame {
-	glassesCatalogue.mu.RLock()
+	glassesCatalogue.builtins().mu.RLock()
 	defer glassesCatalogue.mu.RUnlock()
 	out := make([]*Frame, 0, len(glassesCatalogue.frames))
 	for _, f := range glassesCatalogue.frames {
@@ -385,7 +400,7 @@ func knownStyles() string { return strings.Join(GlassesStyles(), ", ") }
 // RestoreGlassesFrame puts f back in the catalogue under its name, for
 // tests that replaced it.
 func RestoreGlassesFrame(f *Frame) {
-	glassesCatalogue.mu.Lock()
+	glassesCatalogue.builtins().mu.Lock()
 	defer glassesCatalogue.mu.Unlock()
 	glassesCatalogue.frames[f.Name] = f
 }
