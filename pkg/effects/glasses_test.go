@@ -671,3 +671,26 @@ func BenchmarkGlassesRealFace(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/1e6/float64(b.N), "ms/face")
 }
+
+// TestGlassesTurnedGolden: each half-frame warp and the temples on a
+// synthetic head turned 30° (its face a flat skin-coloured outline), so a
+// change to the pose's drawing shows in review.
+func TestGlassesTurnedGolden(t *testing.T) {
+	size := image.Pt(640, 480)
+	f := syntheticFace(landmarks.Pose{Yaw: 30, Pitch: 5, Roll: -4}, size, 500)
+	img := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(70, 80, 90, 0), size.Y, size.X, gocv.MatTypeCV8UC3)
+	defer img.Close()
+	outline := append([]image.Point{}, f.Points[0:17]...)
+	for _, i := range []int{26, 24, 19, 17} {
+		outline = append(outline, f.Points[i].Add(image.Pt(0, -50)))
+	}
+	pv := gocv.NewPointsVectorFromPoints([][]image.Point{outline})
+	gocv.FillPoly(&img, pv, color.RGBA{205, 160, 135, 0})
+	pv.Close()
+	g, err := effects.NewGlasses("aviator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.Apply(&img, []landmarks.Face{f})
+	checkGolden(t, img, faceArea(f).Inset(-30), "glasses-aviator-turned30-synthetic.png")
+}
