@@ -1,6 +1,7 @@
 // The glasses catalogue on the page: the frames the server has (GET
 // /api/v1/glasses, the built-in ones and those of --glasses-dir) fill the
-// page's Glasses list and a strip of thumbnails beside it. Choosing a
+// page's Glasses list and a strip of thumbnails beside it, with a field for
+// the wearer's pupil distance. Choosing a
 // thumbnail chooses that entry of the list, and the list's own "input"
 // event sends the setting (app.js), so the list stays the one control the
 // rest of the page reads.
@@ -78,6 +79,27 @@
     mark();
     strip.dataset.loaded = String(glasses.length);
   }
+
+  // The wearer's inter-pupil distance, for frames at their real size; empty
+  // leaves the server's default (63 mm, an adult's mean). app.js and
+  // videos.js add extra() to the glasses effect they send.
+  const ipdLabel = document.createElement('label');
+  ipdLabel.textContent = 'Pupil distance (mm) ';
+  const ipd = document.createElement('input');
+  Object.assign(ipd, { id: 'ipd', type: 'number', min: 40, max: 80, step: 0.5, placeholder: '63' });
+  ipd.style.width = '5em';
+  ipdLabel.appendChild(ipd);
+  strip.insertAdjacentElement('afterend', ipdLabel);
+  ipd.addEventListener('input', () => {
+    const v = Number(ipd.value);
+    if (ipd.value === '' || (v >= 40 && v <= 80)) select.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+  window.tryonGlasses = {
+    extra: () => {
+      const v = Number(ipd.value);
+      return ipd.value !== '' && v >= 40 && v <= 80 ? { ipd_mm: v } : {};
+    },
+  };
 
   select.addEventListener('input', mark);
   select.addEventListener('change', mark);

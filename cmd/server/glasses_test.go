@@ -180,31 +180,66 @@ func TestBrowserGlassesCatalogue(t *testing.T) {
 	if chosen != "page-test-frame" {
 		t.Errorf("the Glasses list shows %q after the click", chosen)
 	}
+	// lensRatio waits for an answer with the green lens on the left eye and
+	// returns the lens's width on the eye's row over the inter-ocular
+	// distance.
+	lensRatio := func(what string) float64 {
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			time.Sleep(500 * time.Millisecond)
+			pair := b.lastPair(t)
+			sentJPEG, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(pair.Sent, "data:image/jpeg;base64,"))
+			faces := testmedia.Faces(t, sentJPEG)
+			answered := decodeDataURL(t, pair.Answered)
+			isGreen := func(x, y int) bool {
+				if x < 0 || x >= answered.Cols() {
+					return false
+				}
+				v := answered.GetVecbAt(y, x)
+				return v[1] > 170 && v[0] < 100 && v[2] < 100
+			}
+			ratio, seen := 0.0, false
+			if len(faces) == 1 {
+				var ex, ey int
+				for _, p := range faces[0].Points[36:42] {
+					ex += p.X
+					ey += p.Y
+				}
+				ex, ey = ex/6, ey/6
+				if seen = isGreen(ex, ey); seen {
+					x0, x1 := ex, ex
+					for isGreen(x0-1, ey) {
+						x0--
+					}
+					for isGreen(x1+1, ey) {
+						x1++
+					}
+					ratio = float64(x1-x0+1) / faces[0].Points.InterOcular()
+				}
+			}
+			answered.Close()
+			if seen {
+				t.Logf("%s: the chosen frame's green lens on the left eye, %.2f of the inter-ocular distance wide", what, ratio)
+				return ratio
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: the answers' left eye is not the frame's green lens (faces %d)", what, len(faces))
+			}
+		}
+	}
+	wide := lensRatio("after the click")
+
+	// The pupil distance field: a wider-set pair of eyes is a bigger head,
+	// so the same frame is drawn narrower on it.
+	b.run(t, chromedp.SetValue(`#ipd`, "75", chromedp.ByQuery), chromedp.Evaluate(`document.getElementById('ipd').dispatchEvent(new Event('input'))`, nil))
 	deadline = time.Now().Add(30 * time.Second)
 	for {
-		time.Sleep(500 * time.Millisecond)
-		pair := b.lastPair(t)
-		sentJPEG, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(pair.Sent, "data:image/jpeg;base64,"))
-		faces := testmedia.Faces(t, sentJPEG)
-		answered := decodeDataURL(t, pair.Answered)
-		green := false
-		var v []uint8
-		if len(faces) == 1 {
-			var ex, ey int
-			for _, p := range faces[0].Points[36:42] {
-				ex += p.X
-				ey += p.Y
-			}
-			v = answered.GetVecbAt(ey/6, ex/6)
-			green = v[1] > 170 && v[0] < 100 && v[2] < 100
-		}
-		answered.Close()
-		if green {
-			t.Logf("left eye centre %v in the answer: the chosen frame's green lens", v)
+		narrow := lensRatio("with 75 mm")
+		if narrow < 0.92*wide {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after the click, the answers' left eye is %v (faces %d), not the frame's green lens", v, len(faces))
+			t.Fatalf("pupil distance 75 mm: the lens is %.2f of the eye spacing, %.2f at 63: want it narrower", narrow, wide)
 		}
 	}
 	if errs := b.pageErrors(); len(errs) > 0 {
