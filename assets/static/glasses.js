@@ -68,15 +68,21 @@
     const resp = await fetch(withKey('/api/v1/glasses'));
     if (!resp.ok) throw new Error(`GET /api/v1/glasses: ${resp.status}`);
     const { glasses } = await resp.json();
-    const current = select.value;
+    // ?glasses=NAME (and ?ipd=MM) preset the controls, as app.js does for
+    // the list's original entries; the catalogue's other frames come now.
+    const params = new URLSearchParams(location.search);
+    const current = params.get('glasses') || select.value;
+    if (params.get('ipd')) ipd.value = params.get('ipd');
     select.replaceChildren(new Option('none', ''));
     strip.replaceChildren(button('', 'none', ''));
     for (const g of glasses) {
       select.appendChild(new Option(g.title || g.name, g.name));
       strip.appendChild(button(g.name, g.title || g.name, g.thumbnail));
     }
-    select.value = glasses.some((g) => g.name === current) ? current : '';
+    const chosen = glasses.some((g) => g.name === current) ? current : '';
+    select.value = chosen;
     mark();
+    if (chosen) select.dispatchEvent(new Event('input', { bubbles: true }));
     strip.dataset.loaded = String(glasses.length);
   }
 

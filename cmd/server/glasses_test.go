@@ -242,6 +242,18 @@ func TestBrowserGlassesCatalogue(t *testing.T) {
 			t.Fatalf("pupil distance 75 mm: the lens is %.2f of the eye spacing, %.2f at 63: want it narrower", narrow, wide)
 		}
 	}
+	// A link can preset any catalogue frame and the pupil distance.
+	b.run(t, chromedp.Navigate(base+"/?glasses=cat-eye&ipd=66"))
+	var preset struct{ Glasses, IPD, Pressed string }
+	deadline = time.Now().Add(20 * time.Second)
+	for preset.Pressed != "cat-eye" && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+		b.run(t, chromedp.Evaluate(`({glasses: document.getElementById('glasses').value, ipd: document.getElementById('ipd').value,
+			pressed: document.querySelector('#glasses-catalogue button[aria-pressed="true"]')?.dataset.style || ''})`, &preset))
+	}
+	if preset.Glasses != "cat-eye" || preset.IPD != "66" || preset.Pressed != "cat-eye" {
+		t.Errorf("?glasses=cat-eye&ipd=66: the page shows %+v", preset)
+	}
 	if errs := b.pageErrors(); len(errs) > 0 {
 		t.Errorf("page errors: %v", errs)
 	}
