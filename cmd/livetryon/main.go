@@ -30,7 +30,6 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/livetryon/server/pkg/client"
-	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/landmarks"
 	"github.com/livetryon/server/pkg/pipeline"
 	"github.com/livetryon/server/pkg/video"
@@ -91,16 +90,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	in, out := paths[0], paths[1]
 	o := options
-	if o.glassesDir != "" {
-		// A bad frame is reported and left out, as the server does.
-		frames, errs := effects.AddGlassesDir(o.glassesDir)
-		for _, err := range errs {
-			fmt.Fprintf(stderr, "livetryon: --glasses-dir: refused %v\n", err)
-		}
-		if len(frames) == 0 && len(errs) > 0 {
-			return exitUsage
-		}
-	}
 	fx, err := client.BuildEffectsParam(o.effects)
 	if err != nil {
 		fmt.Fprintf(stderr, "livetryon: --effects %q: %v\n", o.effects, err)
@@ -181,7 +170,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // options are the flags' values.
 var options struct {
 	effects     string
-	glassesDir  string
 	model       string
 	workers     int
 	preset      string
@@ -197,7 +185,6 @@ func newFlags(out io.Writer) *flag.FlagSet {
 	fs.SetOutput(out)
 	o := &options
 	fs.StringVar(&o.effects, "effects", "lipstick", `the effects, as the server's effects parameter: a shorthand such as lipstick:#b0123a,glasses:aviator, or a JSON list`)
-	fs.StringVar(&o.glassesDir, "glasses-dir", "", "add the glasses frames in this directory (a folder each, see docs/glasses.md) to the catalogue the glasses effect's style names")
 	fs.StringVar(&o.model, "model", landmarks.DefaultModelPath, "dlib 68-point shape predictor (Debian package libdlib-data)")
 	fs.IntVar(&o.workers, "workers", def.Workers, "frames processed in parallel (default: the number of CPUs)")
 	fs.StringVar(&o.preset, "preset", "veryfast", "x264's speed preset: ultrafast … veryslow (slower: smaller files)")

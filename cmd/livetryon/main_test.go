@@ -3,9 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"image"
-	"image/color"
-	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,31 +76,5 @@ func TestProcessExitCodes(t *testing.T) {
 	var stderr bytes.Buffer
 	if code := run(context.Background(), nil, &bytes.Buffer{}, &stderr); code != exitUsage || !strings.Contains(stderr.String(), "usage: livetryon process") {
 		t.Errorf("no arguments: exit %d, %q", code, stderr.String())
-	}
-}
-
-// --glasses-dir adds a user's frame that --effects can then name; a folder
-// that cannot be read is a usage error naming the flag.
-func TestProcessGlassesDir(t *testing.T) {
-	dir := t.TempDir()
-	frame := filepath.Join(dir, "frames", "cli-frame")
-	os.MkdirAll(frame, 0o755)
-	img := image.NewNRGBA(image.Rect(0, 0, 700, 200))
-	for y := 60; y < 140; y++ {
-		for x := 100; x < 600; x++ {
-			img.SetNRGBA(x, y, color.NRGBA{0, 0, 255, 200})
-		}
-	}
-	var buf bytes.Buffer
-	png.Encode(&buf, img)
-	os.WriteFile(filepath.Join(frame, "front.png"), buf.Bytes(), 0o644)
-	os.WriteFile(filepath.Join(frame, "glasses.json"), []byte(`{"name":"cli-frame","width_mm":140,"lens_centers":[[192,100],[507,100]]}`), 0o644)
-	in, out := filepath.Join(dir, "in.mp4"), filepath.Join(dir, "out.mp4")
-	testvideo.MakeVideoClip(t, in, testvideo.VideoClip{Width: 320, Height: 240, Frames: 10, FPS: 10})
-	if code, _, stderr := process(t, context.Background(), in, out, "--glasses-dir", filepath.Join(dir, "frames"), "--effects", "glasses:cli-frame", "--quiet"); code != exitOK {
-		t.Errorf("with the user's frame: exit %d, %s", code, stderr)
-	}
-	if code, _, stderr := process(t, context.Background(), in, out, "--glasses-dir", filepath.Join(dir, "none"), "--effects", "glasses:cli-frame"); code != exitUsage || !strings.Contains(stderr, "--glasses-dir") {
-		t.Errorf("a missing folder: exit %d, %q", code, stderr)
 	}
 }
