@@ -54,6 +54,9 @@ func Build(prefix string, specs []Spec) ([]Effect, error) {
 	out := make([]Effect, 0, len(specs))
 	for i, s := range specs {
 		field := fmt.Sprintf("%s[%d]", prefix, i)
+		if s.IPD != nil && s.Name != "glasses" {
+			return nil, &FieldError{field + ".ipd_mm", "only glasses take ipd_mm"}
+		}
 		switch s.Name {
 		case "none":
 		case "glasses":
@@ -78,9 +81,6 @@ func Build(prefix string, specs []Spec) ([]Effect, error) {
 		case "lipstick":
 			if s.Style != "" {
 				return nil, &FieldError{field + ".style", "lipstick has no style; set color and strength"}
-			}
-			if s.IPD != nil {
-				return nil, &FieldError{field + ".ipd_mm", "only glasses take ipd_mm"}
 			}
 			l := DefaultLipstick
 			if s.Color != "" {

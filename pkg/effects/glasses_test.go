@@ -310,6 +310,10 @@ func TestGlassesIPDScales(t *testing.T) {
 	if _, err := effects.Build("effects", []effects.Spec{{Name: "glasses", IPD: &bad}}); err == nil || !strings.Contains(err.Error(), "effects[0].ipd_mm") {
 		t.Errorf("ipd_mm 20: error %v, want one naming effects[0].ipd_mm", err)
 	}
+	ok := 63.0
+	if _, err := effects.Build("effects", []effects.Spec{{Name: "none"}, {Name: "lipstick", IPD: &ok}}); err == nil || !strings.Contains(err.Error(), "effects[1].ipd_mm") {
+		t.Errorf("lipstick with ipd_mm: error %v, want one naming effects[1].ipd_mm", err)
+	}
 }
 
 // syntheticFace is the model head projected at a pose: a rendered
