@@ -135,7 +135,7 @@ import { connectWebRTC, webrtcStats } from './webrtc.js';
     if (!client) return;
     const effects = [];
     if (ui.lipstick.checked) effects.push({ name: 'lipstick', color: ui.color.value, strength: Number(ui.strength.value) });
-    if (ui.glasses.value) effects.push({ name: 'glasses', style: ui.glasses.value });
+    if (ui.glasses.value) effects.push({ name: 'glasses', style: ui.glasses.value, ...(window.tryonGlasses?.extra() || {}) });
     client.configure({ effects }).then((reply) => {
       if (reply && !reply.ok) showMessage(`Setting refused: ${reply.error.field}: ${reply.error.message}`);
     });

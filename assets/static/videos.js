@@ -17,7 +17,7 @@
   const effects = () => {
     const fx = [];
     if ($('lipstick').checked) fx.push({ name: 'lipstick', color: $('color').value, strength: Number($('strength').value) });
-    if ($('glasses').value) fx.push({ name: 'glasses', style: $('glasses').value });
+    if ($('glasses').value) fx.push({ name: 'glasses', style: $('glasses').value, ...(window.tryonGlasses?.extra() || {}) });
     return JSON.stringify(fx);
   };
 

@@ -60,6 +60,8 @@ type Config struct {
 	Outbox          client.OutboxLimits
 	ShutdownTimeout time.Duration
 
+	GlassesDir string // the user's glasses frames, a folder each
+
 	DataDir        string // uploaded videos and their results
 	MaxUploadBytes int64
 	VideoJobs      int // processed at once
@@ -122,6 +124,7 @@ func parseFlags(args []string) (Config, error) {
 	fs.IntVar(&c.Outbox.MaxBytes, "outbox-limit", client.DefaultOutboxLimits.MaxBytes, "bytes the server holds for one client that has not read them; past it, messages are discarded")
 	fs.DurationVar(&c.Outbox.Grace, "outbox-grace", client.DefaultOutboxLimits.Grace, "disconnect a client whose messages stay over --outbox-limit for this long")
 	fs.IntVar(&c.Pipeline.PhotoQueue, "photo-queue", def.PhotoQueue, "photo API requests waiting for a worker; past it, 503 with Retry-After")
+	fs.StringVar(&c.GlassesDir, "glasses-dir", "", "add the glasses frames in this directory (a folder each: front.png and glasses.json, see docs/glasses.md) to the built-in catalogue, replacing those of the same name")
 	fs.StringVar(&c.DataDir, "data-dir", "data", "directory for uploaded videos and their results (made if missing); a restart reports the jobs it interrupted as failed")
 	fs.Int64Var(&c.MaxUploadBytes, "max-upload-bytes", 512<<20, "largest video upload, in bytes; a larger one is answered 413 as soon as it passes this")
 	fs.IntVar(&c.VideoJobs, "video-jobs", 1, "uploaded videos processed at once (one already has every core live clients leave free)")

@@ -80,6 +80,7 @@ func NewServer(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: log, engine: engine, watch: watch.NewHub(cfg.Watch, log), metrics: metrics.New()}
+	s.loadGlasses()
 	s.access = &publish.Access{Key: cfg.AccessKey, TrustedProxies: cfg.TrustedProxies, Origins: cfg.CORSOrigins, Hosts: cfg.AllowedHosts,
 		Refused: s.metrics.HandshakeRefused}
 	s.gate = admit.New(cfg.Sessions, s.clientAddr, isLocal)
@@ -149,6 +150,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/api/v1/videos", s.videos.Handler())
 	mux.Handle("/api/v1/videos/", s.videos.Handler())
 	mux.HandleFunc("GET /api/v1/stats", s.serveStats)
+	mux.HandleFunc("GET /api/v1/glasses", serveGlasses)
+	mux.HandleFunc("GET /api/v1/glasses/{name}/thumbnail.png", serveGlassesThumbnail)
 	mux.Handle("GET /metrics", s.metrics.Handler())
 	mux.Handle("/api/v1/", s.api.Handler()) // photos, and JSON 404s
 	mux.Handle("/watch/", s.watch.Handler())

@@ -30,7 +30,8 @@ type Spec struct {
 	Name     string   `json:"name"`
 	Color    string   `json:"color,omitempty"`
 	Strength *float64 `json:"strength,omitempty"`
-	Style    string   `json:"style,omitempty"` // glasses: round, rectangular, aviator
+	Style    string   `json:"style,omitempty"`  // glasses: a catalogue frame's name
+	IPD      *float64 `json:"ipd_mm,omitempty"` // glasses: the wearer's inter-pupil distance, mm
 }
 
 // FieldError names the field of a client's settings that is wrong.
@@ -53,19 +54,28 @@ func Build(prefix string, specs []Spec) ([]Effect, error) {
 	out := make([]Effect, 0, len(specs))
 	for i, s := range specs {
 		field := fmt.Sprintf("%s[%d]", prefix, i)
+		if s.IPD != nil && s.Name != "glasses" {
+			return nil, &FieldError{field + ".ipd_mm", "only glasses take ipd_mm"}
+		}
 		switch s.Name {
 		case "none":
 		case "glasses":
 			style := s.Style
 			if style == "" {
-				style = "round"
+				style = defaultStyle
 			}
 			g, err := NewGlasses(style)
 			if err != nil {
 				return nil, &FieldError{field + ".style", err.Error()}
 			}
 			if s.Color != "" || s.Strength != nil {
-				return nil, &FieldError{field, "glasses take only a style"}
+				return nil, &FieldError{field, "glasses take only a style and ipd_mm"}
+			}
+			if s.IPD != nil {
+				if !(*s.IPD >= MinIPD && *s.IPD <= MaxIPD) {
+					return nil, &FieldError{field + ".ipd_mm", fmt.Sprintf("want %g..%g mm, got %g", MinIPD, MaxIPD, *s.IPD)}
+				}
+				g.IPD = *s.IPD
 			}
 			out = append(out, g)
 		case "lipstick":

@@ -222,7 +222,8 @@ func checkGolden(t *testing.T, img gocv.Mat, area image.Rectangle, name string) 
 }
 
 func TestGlassesGolden(t *testing.T) {
-	for _, style := range effects.GlassesStyles() {
+	// The built-in catalogue (tests add frames of their own to it).
+	for _, style := range []string{"acetate", "aviator", "cat-eye", "rectangular", "rimless", "round"} {
 		t.Run(style, func(t *testing.T) {
 			img, faces := portrait(t)
 			defer img.Close()

@@ -5,194 +5,387 @@ import (
 	"image"
 	"image/color"
 	"math"
-	"sort"
-	"strings"
+	"sync"
 
 	"gocv.io/x/gocv"
 
+	"github.com/livetryon/server/pkg/headpose"
 	"github.com/livetryon/server/pkg/landmarks"
 )
 
-// GlassesStyle is the look of a pair of glasses, drawn procedurally. Each
-// style lives in its own file (glasses_*.go) and registers itself; adding a
-// style means adding one file.
+// Glasses puts a catalogue frame (glasses_catalogue.go) on every face, at
+// its real size and turned with the head:
 //
-// Geometry is in face units: the origin midway between the eye centres, x
-// along the eye line toward the image's right, y downward, and 1 unit the
-// distance between the eye centres. The right-hand lens is centred near
-// (0.5, 0); the left one is its mirror image.
-type GlassesStyle struct {
-	Name string
-	// Lens is the outline of the right-hand lens, relative to LensCentre,
-	// in face units, going round once.
-	Lens       []point
-	LensCentre point
-	Frame      color.RGBA // frame colour; A is its opacity
-	Tint       color.RGBA // lens colour; A is its opacity (0: clear)
-	Thickness  float64    // of the frame rim, in face units
-}
-
-type point struct{ X, Y float64 }
-
-var glassesStyles = map[string]GlassesStyle{}
-
-func registerGlasses(s GlassesStyle) { glassesStyles[s.Name] = s }
-
-// GlassesStyles lists the registered styles, sorted.
-func GlassesStyles() []string {
-	names := make([]string, 0, len(glassesStyles))
-	for n := range glassesStyles {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
-
-// Glasses draws a pair of glasses on every face: centred between the eyes
-// (landmarks 36-47), scaled by their distance, rolled with the eye line,
-// with temples reaching toward the ears (points 0 and 16). Everything is
-// anti-aliased and alpha-blended.
+//   - size: the eye centres (landmarks 36-41, 42-47) are IPD millimetres
+//     apart, so the frame's width_mm is that many times the measured
+//     inter-pupil distance over IPD;
+//   - place: the midpoint of the lens centres sits on the eyes' midpoint;
+//   - pose: the frame's front is a plane (two, bent by a face-form wrap at
+//     the bridge) a little in front of the eyes of the posed head
+//     (package headpose), so the picture is warped by that plane's
+//     homography: a face turned aside gets a foreshortened far lens;
+//   - temples run from the hinges back to the ears and are hidden where
+//     the face is in front of them;
+//   - a soft contact shadow falls on the face under the rims.
 type Glasses struct {
-	Style GlassesStyle
+	Frame *Frame
+	IPD   float64 // the wearer's inter-pupil distance in mm
 }
 
-// NewGlasses returns glasses of a registered style.
+// The inter-pupil distance assumed unless the client gives one (an adult's
+// mean is about 63 mm), and the range a client may give.
+const (
+	DefaultIPD   = 63.0
+	MinIPD       = 40.0
+	MaxIPD       = 80.0
+	defaultStyle = "round"
+)
+
+// Where the frame sits on the head, in mm of a 63 mm-IPD head: the front
+// plane this far in front of the eyes, bent back toward the temples by a
+// face-form wrap, and the temples reaching the ears this far behind them.
+const (
+	frontDepth = -14.0
+	wrapTan    = 0.105 // tan 6°
+	earDepth   = 88.0
+	earDrop    = 6.0
+)
+
+// NewGlasses returns glasses of the catalogue's frame named style, for the
+// default inter-pupil distance.
 func NewGlasses(style string) (Glasses, error) {
-	s, ok := glassesStyles[style]
+	f, ok := GlassesFrame(style)
 	if !ok {
-		return Glasses{}, fmt.Errorf("unknown style %q; known: %s", clip(style), strings.Join(GlassesStyles(), ", "))
+		return Glasses{}, fmt.Errorf("unknown style %q; known: %s", clip(style), knownStyles())
 	}
-	return Glasses{Style: s}, nil
+	return Glasses{Frame: f, IPD: DefaultIPD}, nil
 }
 
 // Spec describes the glasses as a client would ask for them.
-func (g Glasses) Spec() Spec { return Spec{Name: "glasses", Style: g.Style.Name} }
+func (g Glasses) Spec() Spec {
+	ipd := g.IPD
+	return Spec{Name: "glasses", Style: g.Frame.Name, IPD: &ipd}
+}
 
-// subpixel is OpenCV's fixed-point shift for polygon vertices: 1/16 px.
-const subpixel = 4
-
-// Apply draws the glasses on every face in img.
+// Apply draws the glasses on every face in img. A face's Pose is used when
+// the pipeline has estimated (and smoothed) it, estimated here otherwise.
 func (g Glasses) Apply(img *gocv.Mat, faces []landmarks.Face) {
-	if img.Empty() || img.Type() != gocv.MatTypeCV8UC3 {
+	if g.Frame == nil || img.Empty() || img.Type() != gocv.MatTypeCV8UC3 || len(faces) == 0 {
 		return
 	}
+	s := scratchPool.Get().(*glassesScratch)
+	defer scratchPool.Put(s)
 	for i := range faces {
-		g.applyFace(img, &faces[i].Points)
+		g.applyFace(img, &faces[i], s)
 	}
 }
 
-func (g Glasses) applyFace(img *gocv.Mat, pts *landmarks.Shape) {
+// glassesScratch holds the Mats one face's drawing needs, reused from
+// frame to frame (sync.Pool), grown when a face needs more room.
+type glassesScratch struct {
+	front, temple, mask, shadow gocv.Mat
+	capacity                    image.Point
+	h                           gocv.Mat // 3x3 homography
+}
+
+var scratchPool = sync.Pool{New: func() any {
+	return &glassesScratch{h: gocv.NewMatWithSize(3, 3, gocv.MatTypeCV64F)}
+}}
+
+func (s *glassesScratch) ensure(size image.Point) {
+	if size.X <= s.capacity.X && size.Y <= s.capacity.Y {
+		return
+	}
+	if s.capacity != (image.Point{}) {
+		s.front.Close()
+		s.temple.Close()
+		s.mask.Close()
+		s.shadow.Close()
+	}
+	s.capacity = image.Pt(max(size.X, s.capacity.X)+32, max(size.Y, s.capacity.Y)+32)
+	s.front = gocv.NewMatWithSize(s.capacity.Y, s.capacity.X, gocv.MatTypeCV8UC4)
+	s.temple = gocv.NewMatWithSize(s.capacity.Y, s.capacity.X, gocv.MatTypeCV8UC4)
+	s.mask = gocv.NewMatWithSize(s.capacity.Y, s.capacity.X, gocv.MatTypeCV8UC1)
+	s.shadow = gocv.NewMatWithSize(s.capacity.Y, s.capacity.X, gocv.MatTypeCV8UC1)
+}
+
+// posed is a frame placed on one face: head-space geometry and the camera.
+type posed struct {
+	r   headpose.Mat3
+	t   headpose.Vec3
+	cam headpose.Camera
+	mm  float64 // frame mm per front.png pixel
+	k   float64 // head mm per model mm (IPD / 63)
+	u0  float64 // the lens centres' midpoint in front.png
+	v0  float64
+}
+
+// head is front.png's pixel (u, v) on the head, in head mm.
+func (p *posed) head(u, v float64) headpose.Vec3 {
+	x := (u - p.u0) * p.mm
+	return headpose.Vec3{X: x, Y: (v - p.v0) * p.mm, Z: p.k*frontDepth + wrapTan*math.Abs(x)}
+}
+
+func (p *posed) project(h headpose.Vec3) point {
+	x, y := p.cam.Project(p.r.Apply(h).Add(p.t))
+	return point{x, y}
+}
+
+func (g Glasses) applyFace(img *gocv.Mat, face *landmarks.Face, s *glassesScratch) {
+	pts := &face.Points
 	right := centroid(pts[landmarks.RightEyeStart:landmarks.RightEyeEnd]) // image left
 	left := centroid(pts[landmarks.LeftEyeStart:landmarks.LeftEyeEnd])
-	// Face units: from the image-left eye to the image-right eye.
 	ex, ey := left.X-right.X, left.Y-right.Y
 	d := math.Hypot(ex, ey)
-	if d < 4 {
+	if d < 6 {
 		return
 	}
-	ux, uy := ex/d, ey/d
+	size := image.Pt(img.Cols(), img.Rows())
+	var pose landmarks.Pose
+	if face.Pose != nil {
+		pose = *face.Pose
+	} else {
+		pose = headpose.Estimate(pts, size)
+	}
+	f := g.Frame
+	p := posed{r: headpose.Rotation(pose), cam: headpose.CameraFor(size), k: g.IPD / 63,
+		mm: f.WidthMM / float64(f.Size.X), u0: (f.lens[0].X + f.lens[1].X) / 2, v0: (f.lens[0].Y + f.lens[1].Y) / 2}
+	// The eye line as measured decides the roll, the eyes' spacing the
+	// distance, and their midpoint the place; the fit decides the turn.
+	e := p.r.Apply(headpose.Vec3{X: g.IPD})
+	p.r = headpose.RotateZ(p.r, math.Atan2(ey, ex)-math.Atan2(e.Y, e.X))
+	e = p.r.Apply(headpose.Vec3{X: g.IPD})
+	// The lens centres' midpoint, in front of the eyes, is placed on the
+	// eyes' midpoint as the camera sees it (the lenses stay on the eyes
+	// however the head turns), at the distance where the posed eyes look as
+	// far apart as the measured ones. Off the picture's centre a turned
+	// face's eyes are at different depths and perspective stretches them, so
+	// the distance is refined by projecting them, not from the spacing alone.
+	// The same goes for the eye line's direction, which perspective bends.
 	mid := point{(left.X + right.X) / 2, (left.Y + right.Y) / 2}
-	toImage := func(p point) point {
-		return point{mid.X + d*(p.X*ux-p.Y*uy), mid.Y + d*(p.X*uy+p.Y*ux)}
+	place := func(tz float64) {
+		lc := p.r.Apply(headpose.Vec3{Z: p.k * frontDepth})
+		p.t = headpose.Vec3{X: (mid.X-p.cam.CX)*tz/p.cam.F - lc.X, Y: (mid.Y-p.cam.CY)*tz/p.cam.F - lc.Y, Z: tz - lc.Z}
 	}
-	s := g.Style
-	var lenses, rims [2][]point
-	for side := 0; side < 2; side++ {
-		sign := 1.0
+	tz := p.cam.F * math.Hypot(e.X, e.Y) / d
+	for range 3 {
+		place(tz)
+		a, b := p.project(headpose.Vec3{X: -g.IPD / 2}), p.project(headpose.Vec3{X: g.IPD / 2})
+		tz *= math.Hypot(b.X-a.X, b.Y-a.Y) / d
+		p.r = headpose.RotateZ(p.r, math.Atan2(ey, ex)-math.Atan2(b.Y-a.Y, b.X-a.X))
+	}
+	place(tz)
+
+	// The region drawn: the frame's corners and the temples' ends.
+	W, H := float64(f.Size.X), float64(f.Size.Y)
+	var hinge, ear [2]headpose.Vec3
+	var outline []point
+	for _, c := range [][2]float64{{0, 0}, {p.u0, 0}, {W, 0}, {W, H}, {p.u0, H}, {0, H}} {
+		outline = append(outline, p.project(p.head(c[0], c[1])))
+	}
+	for side, sign := range []float64{-1, 1} {
+		hinge[side] = p.head(f.hinges[side].X, f.hinges[side].Y)
+		ear[side] = headpose.Vec3{X: hinge[side].X + sign*4*p.k, Y: hinge[side].Y + earDrop*p.k, Z: earDepth * p.k}
+		outline = append(outline, p.project(ear[side]))
+	}
+	frame := image.Rect(0, 0, size.X, size.Y)
+	roi := boundsF(outline).Inset(-int(0.1*d) - 2).Intersect(frame)
+	if roi.Dx() < 4 || roi.Dy() < 4 {
+		return
+	}
+	s.ensure(roi.Size())
+	full := image.Rectangle{Max: roi.Size()}
+	frontV, templeV, maskV, shadowV := s.front.Region(full), s.temple.Region(full), s.mask.Region(full), s.shadow.Region(full)
+	defer frontV.Close()
+	defer templeV.Close()
+	defer maskV.Close()
+	defer shadowV.Close()
+	zero := gocv.NewScalar(0, 0, 0, 0)
+	frontV.SetTo(zero)
+	templeV.SetTo(zero)
+	maskV.SetTo(zero)
+
+	// The front: each half warped by its plane's homography from the
+	// pyramid level nearest above the size it is drawn at.
+	drawnWidth := math.Hypot(outline[2].X-outline[0].X, outline[2].Y-outline[0].Y)
+	level := 0
+	for level+1 < len(f.levels) && float64(f.levels[level+1].Cols()) >= drawnWidth {
+		level++
+	}
+	src := f.levels[level]
+	sx, sy := W/float64(src.Cols()), H/float64(src.Rows())
+	for side, sign := range []float64{-1, 1} {
+		// Source columns of this half, overlapping the other by 2 px so no
+		// seam shows at the bridge (the second warp overwrites the first).
+		c0, c1 := 0, int(math.Ceil(p.u0/sx))+2
 		if side == 1 {
-			sign = -1
+			c0, c1 = int(math.Floor(p.u0/sx))-2, src.Cols()
 		}
-		c := point{sign * s.LensCentre.X, s.LensCentre.Y}
-		for _, p := range s.Lens {
-			lp := point{c.X + sign*p.X, c.Y + p.Y}
-			r := math.Hypot(p.X, p.Y)
-			grow := 1 + s.Thickness/math.Max(r, 1e-6)
-			rp := point{c.X + sign*p.X*grow, c.Y + p.Y*grow}
-			lenses[side] = append(lenses[side], toImage(lp))
-			rims[side] = append(rims[side], toImage(rp))
+		c0, c1 = max(0, c0), min(src.Cols(), c1)
+		// Head point of level pixel (c, r) of the view: X = (c+c0)*sx*mm - u0*mm, ...
+		a := headpose.Vec3{X: sx * p.mm, Z: sign * wrapTan * sx * p.mm}
+		b := headpose.Vec3{Y: sy * p.mm}
+		x0 := (float64(c0)*sx - p.u0) * p.mm
+		pc := headpose.Vec3{X: x0, Y: -p.v0 * p.mm, Z: p.k*frontDepth + sign*wrapTan*x0}
+		ra, rb, rc := p.r.Apply(a), p.r.Apply(b), p.r.Apply(pc).Add(p.t)
+		cols := [3]headpose.Vec3{ra, rb, rc}
+		for j, c := range cols {
+			// K, then the ROI's offset.
+			s.h.SetDoubleAt(0, j, p.cam.F*c.X+(p.cam.CX-float64(roi.Min.X))*c.Z)
+			s.h.SetDoubleAt(1, j, p.cam.F*c.Y+(p.cam.CY-float64(roi.Min.Y))*c.Z)
+			s.h.SetDoubleAt(2, j, c.Z)
 		}
-	}
-	// Bridge and hinges in face units, from the lens outline's extent.
-	minX, maxX, minY := 0.0, 0.0, 0.0
-	for _, p := range s.Lens {
-		minX, maxX, minY = math.Min(minX, p.X), math.Max(maxX, p.X), math.Min(minY, p.Y)
-	}
-	inner := s.LensCentre.X + minX
-	bridgeY := s.LensCentre.Y + 0.45*minY
-	th := s.Thickness
-	bridge := []point{
-		toImage(point{-inner - th, bridgeY - th/2}), toImage(point{0, bridgeY - th}), toImage(point{inner + th, bridgeY - th/2}),
-		toImage(point{inner + th, bridgeY + th/2}), toImage(point{0, bridgeY}), toImage(point{-inner - th, bridgeY + th/2}),
-	}
-	hingeX, hingeY := s.LensCentre.X+maxX+th/2, s.LensCentre.Y+0.6*minY
-	temples := [][]point{
-		temple(toImage(point{hingeX, hingeY}), p2f(pts[16]), d*th*0.9),
-		temple(toImage(point{-hingeX, hingeY}), p2f(pts[0]), d*th*0.9),
+		half := src.Region(image.Rect(c0, 0, c1, src.Rows()))
+		gocv.WarpPerspectiveWithParams(half, &frontV, s.h, roi.Size(), gocv.InterpolationLinear, gocv.BorderTransparent, color.RGBA{})
+		half.Close()
 	}
 
-	// Draw into a colour layer and an alpha layer over the region touched,
-	// then blend once.
-	var all []point
-	for _, poly := range append(append(rims[:], bridge), temples...) {
-		all = append(all, poly...)
+	// The face, whose pixels hide the temples and take the shadow: the jaw
+	// line closed over the forehead.
+	ux, uy := ex/d, ey/d
+	up := point{uy, -ux}
+	face2D := make([]image.Point, 0, 23)
+	for i := 0; i <= 16; i++ {
+		face2D = append(face2D, image.Pt(pts[i].X-roi.Min.X, pts[i].Y-roi.Min.Y))
 	}
-	roi := boundsF(all).Inset(-2).Intersect(image.Rect(0, 0, img.Cols(), img.Rows()))
-	if roi.Dx() < 2 || roi.Dy() < 2 {
-		return
+	// The brows' ends come in twice, as they are and raised, so the outline
+	// holds the whole face up to the brows even where a turned head's raised
+	// brow line leans inward.
+	face2D = append(face2D, pts[26].Sub(roi.Min))
+	for _, i := range []int{26, 24, 19, 17} {
+		q := p2f(pts[i])
+		face2D = append(face2D, image.Pt(int(q.X+up.X*0.9*d)-roi.Min.X, int(q.Y+up.Y*0.9*d)-roi.Min.Y))
 	}
-	layer := gocv.NewMatWithSize(roi.Dy(), roi.Dx(), gocv.MatTypeCV8UC3)
-	defer layer.Close()
-	alpha := gocv.NewMatWithSize(roi.Dy(), roi.Dx(), gocv.MatTypeCV8UC1)
-	defer alpha.Close()
-	fill := func(polys [][]point, c color.RGBA) {
-		pv := gocv.NewPointsVectorFromPoints(fixed(polys, roi.Min))
-		defer pv.Close()
-		gocv.FillPolyWithParams(&layer, pv, color.RGBA{c.R, c.G, c.B, 0}, gocv.LineAA, subpixel, image.Point{})
-		gocv.FillPolyWithParams(&alpha, pv, color.RGBA{c.A, c.A, c.A, 0}, gocv.LineAA, subpixel, image.Point{})
+	face2D = append(face2D, pts[17].Sub(roi.Min))
+	pv := gocv.NewPointsVectorFromPoints([][]image.Point{face2D})
+	gocv.FillPolyWithParams(&maskV, pv, color.RGBA{255, 255, 255, 0}, gocv.LineAA, 0, image.Point{})
+	pv.Close()
+
+	// Temples: a tapering bar from each hinge to its ear, and a lighter
+	// strip along its top where the light catches it.
+	tc := f.templeColor
+	light := color.RGBA{uint8(min(255, int(tc.R)+60)), uint8(min(255, int(tc.G)+60)), uint8(min(255, int(tc.B)+60)), 0}
+	for side := range hinge {
+		a, b := p.project(hinge[side]), p.project(ear[side])
+		za := p.r.Apply(hinge[side]).Add(p.t).Z
+		zb := p.r.Apply(ear[side]).Add(p.t).Z
+		wa, wb := p.cam.F*f.templeMM*p.k/za, p.cam.F*f.templeMM*p.k*0.7/zb
+		bar := temple(a, b, wa, wb)
+		strip := temple(point{a.X + up.X*wa*0.2, a.Y + up.Y*wa*0.2}, point{b.X + up.X*wb*0.2, b.Y + up.Y*wb*0.2}, wa*0.35, wb*0.35)
+		for i, poly := range [][]point{bar, strip} {
+			c := color.RGBA{tc.R, tc.G, tc.B, 255} // gocv turns it into BGR
+			if i == 1 {
+				c = color.RGBA{light.R, light.G, light.B, 160}
+			}
+			pv := gocv.NewPointsVectorFromPoints(fixed([][]point{poly}, roi.Min))
+			gocv.FillPolyWithParams(&templeV, pv, c, gocv.LineAA, subpixel, image.Point{})
+			pv.Close()
+		}
 	}
-	fill(temples, s.Frame)
-	fill([][]point{rims[0], rims[1], bridge}, s.Frame)
-	fill([][]point{lenses[0], lenses[1]}, s.Tint)
-	blendLayer(img, roi, layer, alpha)
+
+	// The contact shadow: the front's alpha, moved down the face a little and
+	// blurred.
+	fp, _ := s.front.DataPtrUint8()
+	sp, _ := s.shadow.DataPtrUint8()
+	stride := s.capacity.X
+	shift := image.Pt(int(math.Round(-up.X*0.07*d)), int(math.Round(-up.Y*0.07*d)))
+	w, h := roi.Dx(), roi.Dy()
+	for y := 0; y < h; y++ {
+		row := sp[y*stride : y*stride+w]
+		sy := y - shift.Y
+		for x := range row {
+			sx := x - shift.X
+			if sx < 0 || sy < 0 || sx >= w || sy >= h {
+				row[x] = 0
+				continue
+			}
+			row[x] = fp[4*(sy*stride+sx)+3]
+		}
+	}
+	k := max(3, int(0.12*d)|1)
+	gocv.Blur(shadowV, &shadowV, image.Pt(k, k))
+
+	blendGlasses(img, roi, s)
 }
 
-// temple is a tapering bar from the hinge toward the ear.
-func temple(from, to point, width float64) []point {
+// shadowStrength is how much the contact shadow darkens the skin under an
+// opaque rim.
+const shadowStrength = 0.38
+
+// blendGlasses composites into img's roi, in order: the shadow (on the
+// face only), the temples (off the face only) and the front, the last two
+// premultiplied.
+func blendGlasses(img *gocv.Mat, roi image.Rectangle, s *glassesScratch) {
+	px, err := img.DataPtrUint8()
+	if err != nil {
+		return
+	}
+	fp, _ := s.front.DataPtrUint8()
+	tp, _ := s.temple.DataPtrUint8()
+	mp, _ := s.mask.DataPtrUint8()
+	sp, _ := s.shadow.DataPtrUint8()
+	stride, cstride := img.Cols()*3, s.capacity.X
+	const inv = 1.0 / 255
+	for y := 0; y < roi.Dy(); y++ {
+		row := px[(roi.Min.Y+y)*stride+roi.Min.X*3:]
+		for x := 0; x < roi.Dx(); x++ {
+			i := y*cstride + x
+			fa, ta, m, sh := fp[4*i+3], tp[4*i+3], mp[i], sp[i]
+			if fa == 0 && ta == 0 && (sh == 0 || m == 0) {
+				continue
+			}
+			q := row[3*x : 3*x+3 : 3*x+3]
+			b, g, r := float64(q[0]), float64(q[1]), float64(q[2])
+			if sh > 0 && m > 0 {
+				k := 1 - shadowStrength*float64(sh)*float64(m)*inv*inv
+				b, g, r = b*k, g*k, r*k
+			}
+			if ta > 0 && m < 255 {
+				off := float64(255-m) * inv
+				a := float64(ta) * inv * off
+				b = b*(1-a) + float64(tp[4*i])*off
+				g = g*(1-a) + float64(tp[4*i+1])*off
+				r = r*(1-a) + float64(tp[4*i+2])*off
+			}
+			if fa > 0 {
+				a := 1 - float64(fa)*inv
+				b = b*a + float64(fp[4*i])
+				g = g*a + float64(fp[4*i+1])
+				r = r*a + float64(fp[4*i+2])
+			}
+			q[0], q[1], q[2] = clamp8(b), clamp8(g), clamp8(r)
+		}
+	}
+}
+
+func clamp8(v float64) uint8 {
+	if v <= 0 {
+		return 0
+	}
+	if v >= 255 {
+		return 255
+	}
+	return uint8(v + 0.5)
+}
+
+// temple is a bar from `from` to `to`, wa wide at the start, wb at the end.
+func temple(from, to point, wa, wb float64) []point {
 	dx, dy := to.X-from.X, to.Y-from.Y
 	l := math.Hypot(dx, dy)
 	if l < 1 {
 		return []point{from, from, from}
 	}
 	nx, ny := -dy/l, dx/l
-	w0, w1 := width/2, width/3
 	return []point{
-		{from.X + nx*w0, from.Y + ny*w0}, {to.X + nx*w1, to.Y + ny*w1},
-		{to.X - nx*w1, to.Y - ny*w1}, {from.X - nx*w0, from.Y - ny*w0},
+		{from.X + nx*wa/2, from.Y + ny*wa/2}, {to.X + nx*wb/2, to.Y + ny*wb/2},
+		{to.X - nx*wb/2, to.Y - ny*wb/2}, {from.X - nx*wa/2, from.Y - ny*wa/2},
 	}
 }
 
-// blendLayer mixes layer into img's roi by alpha (0..255 per pixel).
-func blendLayer(img *gocv.Mat, roi image.Rectangle, layer, alpha gocv.Mat) {
-	px, err := img.DataPtrUint8()
-	if err != nil {
-		return
-	}
-	lp, _ := layer.DataPtrUint8()
-	ap, _ := alpha.DataPtrUint8()
-	stride, w := img.Cols()*3, roi.Dx()
-	for y := 0; y < roi.Dy(); y++ {
-		row := px[(roi.Min.Y+y)*stride+roi.Min.X*3:]
-		for x, a := range ap[y*w : (y+1)*w] {
-			if a == 0 {
-				continue
-			}
-			f := float64(a) / 255
-			for c := 0; c < 3; c++ {
-				row[3*x+c] = blend(float64(row[3*x+c]), float64(lp[3*(y*w+x)+c]), f)
-			}
-		}
-	}
-}
+type point struct{ X, Y float64 }
+
+// subpixel is OpenCV's fixed-point shift for polygon vertices: 1/16 px.
+const subpixel = 4
 
 func centroid(pts []image.Point) point {
 	var p point
@@ -207,8 +400,12 @@ func centroid(pts []image.Point) point {
 func p2f(p image.Point) point { return point{float64(p.X), float64(p.Y)} }
 
 func boundsF(pts []point) image.Rectangle {
-	r := image.Rect(math.MaxInt32, math.MaxInt32, math.MinInt32, math.MinInt32)
+	// Not image.Rect, which would swap these into the largest rectangle.
+	r := image.Rectangle{Min: image.Pt(math.MaxInt32, math.MaxInt32), Max: image.Pt(math.MinInt32, math.MinInt32)}
 	for _, p := range pts {
+		if math.IsNaN(p.X) || math.IsNaN(p.Y) {
+			return image.Rectangle{}
+		}
 		r.Min.X, r.Min.Y = min(r.Min.X, int(math.Floor(p.X))), min(r.Min.Y, int(math.Floor(p.Y)))
 		r.Max.X, r.Max.Y = max(r.Max.X, int(math.Ceil(p.X))+1), max(r.Max.Y, int(math.Ceil(p.Y))+1)
 	}
@@ -225,14 +422,4 @@ func fixed(polys [][]point, origin image.Point) [][]image.Point {
 		}
 	}
 	return out
-}
-
-// ellipse samples an ellipse of half-axes a, b, n points.
-func ellipse(a, b float64, n int) []point {
-	pts := make([]point, n)
-	for i := range pts {
-		t := 2 * math.Pi * float64(i) / float64(n)
-		pts[i] = point{a * math.Cos(t), b * math.Sin(t)}
-	}
-	return pts
 }

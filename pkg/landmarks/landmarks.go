@@ -55,10 +55,19 @@ var ErrModelMissing = errors.New("landmark model not found (install the Debian p
 // Shape is the 68 landmarks of one face, in image pixel coordinates.
 type Shape [NumPoints]image.Point
 
-// Face is one detected face: its detector box and its landmarks.
+// Face is one detected face: its detector box, its landmarks and, once
+// estimated (package headpose), its head pose.
 type Face struct {
 	Box    image.Rectangle
 	Points Shape
+	Pose   *Pose
+}
+
+// Pose is a head's orientation in degrees: yaw > 0 when the nose points
+// toward the image's right, pitch > 0 when the face looks up, roll > 0 when
+// the head tilts clockwise in the image.
+type Pose struct {
+	Yaw, Pitch, Roll float64
 }
 
 // Detector is dlib's HOG frontal face detector.
@@ -224,7 +233,8 @@ func (s *Shape) centroid(from, to int) [2]float64 {
 }
 
 // MarshalJSON writes a face as the protocol's
-// {"box":{"x":..,"y":..,"w":..,"h":..},"points":[[x,y], ... 68 pairs]}.
+// {"box":{"x":..,"y":..,"w":..,"h":..},"points":[[x,y], ... 68 pairs],
+// "pose":{"yaw":..,"pitch":..,"roll":..}}, the pose in degrees when known.
 func (f Face) MarshalJSON() ([]byte, error) {
 	b := make([]byte, 0, 64+NumPoints*12)
 	b = fmt.Appendf(b, `{"box":{"x":%d,"y":%d,"w":%d,"h":%d},"points":[`, f.Box.Min.X, f.Box.Min.Y, f.Box.Dx(), f.Box.Dy())
@@ -234,5 +244,9 @@ func (f Face) MarshalJSON() ([]byte, error) {
 		}
 		b = fmt.Appendf(b, "[%d,%d]", p.X, p.Y)
 	}
-	return append(b, "]}"...), nil
+	b = append(b, ']')
+	if f.Pose != nil {
+		b = fmt.Appendf(b, `,"pose":{"yaw":%.1f,"pitch":%.1f,"roll":%.1f}`, f.Pose.Yaw, f.Pose.Pitch, f.Pose.Roll)
+	}
+	return append(b, '}'), nil
 }

@@ -1,6 +1,7 @@
 package landmarks_test
 
 import (
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -347,5 +348,27 @@ func BenchmarkPredict(b *testing.B) {
 				b.ReportMetric(float64(fitting.Microseconds())/1000/float64(b.N), "ms/fit")
 			})
 		}
+	}
+}
+
+// A face's JSON is the protocol's: box, 68 points, and the pose when known.
+func TestFaceJSON(t *testing.T) {
+	f := landmarks.Face{Box: image.Rect(10, 20, 110, 140)}
+	for i := range f.Points {
+		f.Points[i] = image.Pt(i, 2*i)
+	}
+	var plain map[string]any
+	b, _ := json.Marshal(f)
+	if err := json.Unmarshal(b, &plain); err != nil || plain["pose"] != nil || len(plain["points"].([]any)) != 68 {
+		t.Fatalf("%s: %v", b, err)
+	}
+	f.Pose = &landmarks.Pose{Yaw: -12.34, Pitch: 5, Roll: 0.06}
+	var posed struct {
+		Box  struct{ X, Y, W, H int }
+		Pose struct{ Yaw, Pitch, Roll float64 }
+	}
+	b, _ = json.Marshal(f)
+	if err := json.Unmarshal(b, &posed); err != nil || posed.Pose.Yaw != -12.3 || posed.Pose.Pitch != 5 || posed.Pose.Roll != 0.1 || posed.Box.W != 100 || posed.Box.H != 120 {
+		t.Fatalf("%s: %+v %v", b, posed, err)
 	}
 }

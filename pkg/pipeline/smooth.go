@@ -41,15 +41,44 @@ func (f *oneEuro) filter(x, dt float64) float64 {
 	return f.x
 }
 
-// shapeFilter smooths one face's 68 points.
-type shapeFilter [landmarks.NumPoints][2]oneEuro
+// shapeFilter smooths one face's 68 points and its head pose.
+type shapeFilter struct {
+	points [landmarks.NumPoints][2]oneEuro
+	pose   [3]oneEuro
+}
 
 func (f *shapeFilter) apply(s *landmarks.Shape, dt float64) landmarks.Shape {
 	var out landmarks.Shape
 	for i, p := range s {
 		out[i] = image.Pt(
-			int(math.Round(f[i][0].filter(float64(p.X), dt))),
-			int(math.Round(f[i][1].filter(float64(p.Y), dt))))
+			int(math.Round(f.points[i][0].filter(float64(p.X), dt))),
+			int(math.Round(f.points[i][1].filter(float64(p.Y), dt))))
 	}
 	return out
+}
+
+// The pose is estimated from the smoothed points, which are whole pixels:
+// on a still face a point flipping between two pixels turns a small face's
+// estimate by a degree or two, so the angles get a filter of their own,
+// in degrees and degrees a second. Turning the head at 60°/s lifts the
+// cut-off to about 4 Hz.
+const (
+	poseMinCutoff = 0.7 // Hz
+	poseBeta      = 0.05
+)
+
+func (f *shapeFilter) applyPose(p landmarks.Pose, dt float64) landmarks.Pose {
+	v := [3]float64{p.Yaw, p.Pitch, p.Roll}
+	for i := range v {
+		e := &f.pose[i]
+		if !e.primed || dt <= 0 {
+			e.x, e.dx, e.primed = v[i], 0, true
+			continue
+		}
+		dx := (v[i] - e.x) / dt
+		e.dx += smoothingFactor(dt, dCutoff) * (dx - e.dx)
+		e.x += smoothingFactor(dt, poseMinCutoff+poseBeta*math.Abs(e.dx)) * (v[i] - e.x)
+		v[i] = e.x
+	}
+	return landmarks.Pose{Yaw: v[0], Pitch: v[1], Roll: v[2]}
 }

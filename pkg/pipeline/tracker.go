@@ -5,6 +5,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/livetryon/server/pkg/headpose"
 	"github.com/livetryon/server/pkg/landmarks"
 )
 
@@ -126,7 +127,8 @@ func (t *tracker) boxes(frame image.Rectangle) (boxes []image.Rectangle, ok bool
 
 // update records the faces fitted in a frame submitted at `at`. detected
 // says whether their boxes came from the detector, which resets the margins.
-// With smooth, faces' points are replaced by their filtered values.
+// With smooth, faces' points are replaced by their filtered values. Each
+// face gets its head pose, from its (smoothed) points, smoothed too.
 func (t *tracker) update(faces []landmarks.Face, detected, smooth bool, at time.Time) {
 	dt := 0.0
 	if !t.last.IsZero() {
@@ -150,11 +152,15 @@ func (t *tracker) update(faces []landmarks.Face, detected, smooth bool, at time.
 			t.faces = append(t.faces, trackedFace{shape: f.Points, margins: marginsOf(f.Box, &f.Points), smooth: &shapeFilter{}})
 		}
 	}
-	if !smooth {
-		return
-	}
 	for i := range faces {
-		faces[i].Points = t.faces[i].smooth.apply(&faces[i].Points, dt)
+		if smooth {
+			faces[i].Points = t.faces[i].smooth.apply(&faces[i].Points, dt)
+		}
+		pose := headpose.Estimate(&faces[i].Points, t.size)
+		if smooth {
+			pose = t.faces[i].smooth.applyPose(pose, dt)
+		}
+		faces[i].Pose = &pose
 	}
 }
 

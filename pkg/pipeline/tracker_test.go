@@ -115,3 +115,33 @@ func TestSmoothingStillsJitterWithoutLag(t *testing.T) {
 		t.Errorf("smoothing lags a moving face by %.2f%% of the inter-ocular distance", 100*lag)
 	}
 }
+
+// poseMove is the mean change of the head pose from one frame to the next,
+// in degrees, over yaw, pitch and roll.
+func poseMove(t *testing.T, faces [][]landmarks.Face) float64 {
+	t.Helper()
+	var sum float64
+	for i := 1; i < len(faces); i++ {
+		a, b := faces[i-1][0].Pose, faces[i][0].Pose
+		if a == nil || b == nil {
+			t.Fatalf("frame %d: a face without a pose", i)
+		}
+		sum += (math.Abs(a.Yaw-b.Yaw) + math.Abs(a.Pitch-b.Pitch) + math.Abs(a.Roll-b.Roll)) / 3
+	}
+	return sum / float64(len(faces)-1)
+}
+
+// TestPoseSmoothedOnAStillFace: every face of a live session has a pose,
+// and on a still face with camera noise the smoothed pose trembles far
+// less than the raw one, so glasses drawn with it do not jitter.
+func TestPoseSmoothedOnAStillFace(t *testing.T) {
+	still := testmedia.StillClip(t, 60)
+	raw, smoothed := poseMove(t, landmarksOf(t, still, 5, false)), poseMove(t, landmarksOf(t, still, 5, true))
+	t.Logf("still clip: pose moves %.3f°/frame raw, %.3f°/frame smoothed", raw, smoothed)
+	if raw == 0 {
+		t.Fatal("the still clip's pose does not tremble at all; nothing to smooth")
+	}
+	if smoothed > 0.2*raw {
+		t.Errorf("smoothing left %.3f of %.3f °/frame of pose jitter", smoothed, raw)
+	}
+}

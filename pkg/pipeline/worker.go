@@ -14,6 +14,7 @@ import (
 	"github.com/livetryon/server/internal/cvjpeg"
 	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/frame"
+	"github.com/livetryon/server/pkg/headpose"
 	"github.com/livetryon/server/pkg/landmarks"
 )
 
@@ -157,6 +158,12 @@ func (w *worker) process(q queued, job frameJob) (res Result) {
 		}
 		track.update(res.Faces, detected, !w.cfg.NoSmoothing, at)
 		res.Tracked = !detected
+	}
+	if err == nil && still {
+		for i := range res.Faces {
+			pose := headpose.Estimate(&res.Faces[i].Points, image.Pt(res.Width, res.Height))
+			res.Faces[i].Pose = &pose
+		}
 	}
 	if err != nil {
 		res.Err = asFrameError(err)

@@ -51,6 +51,9 @@ func post(t testing.TB, u, ctype string, body []byte) (int, http.Header, []byte)
 type faceReply struct {
 	Box    struct{ X, Y, W, H int } `json:"box"`
 	Points [][2]int                 `json:"points"`
+	Pose   *struct {
+		Yaw, Pitch, Roll float64
+	} `json:"pose"`
 }
 
 // TestLandmarksOnDlibReference: every face of dlib's test photos found
@@ -101,8 +104,8 @@ func TestLandmarksOnDlibReference(t *testing.T) {
 			}
 			best := math.Inf(1)
 			for _, got := range reply.Faces {
-				if len(got.Points) != 68 {
-					t.Fatalf("%d points", len(got.Points))
+				if len(got.Points) != 68 || got.Pose == nil {
+					t.Fatalf("%d points, pose %v", len(got.Points), got.Pose)
 				}
 				var d float64
 				for i, p := range got.Points {

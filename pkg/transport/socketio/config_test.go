@@ -3,6 +3,7 @@ package socketio_test
 import (
 	"encoding/base64"
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -171,6 +172,13 @@ func TestLandmarksEvents(t *testing.T) {
 	f := faces[0].(map[string]any)
 	if pts := f["points"].([]any); len(pts) != 68 || f["box"].(map[string]any)["w"].(float64) < 50 {
 		t.Fatalf("face %v", f)
+	}
+	// The head pose, in degrees: the portrait faces the camera.
+	pose, _ := f["pose"].(map[string]any)
+	for _, k := range []string{"yaw", "pitch", "roll"} {
+		if v, ok := pose[k].(float64); !ok || math.Abs(v) > 25 {
+			t.Fatalf("face's pose %v: want yaw, pitch and roll near 0", f["pose"])
+		}
 	}
 
 	if a := call(t, c, "config", map[string]any{"output": "landmarks"}); a["ok"] != true {
