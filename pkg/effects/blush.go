@@ -71,6 +71,9 @@ func (b Blush) applyCheek(img *gocv.Mat, px []uint8, stride int, s *landmarks.Sh
 			m.pix[i] = uint8(float64(m.pix[i]) * w)
 		}
 	}
+	// The eyes never take colour, however small the face.
+	m.cut(eyePolygon(s, true))
+	m.cut(eyePolygon(s, false))
 	col := rgbOf(b.Color)
 	strength := math.Min(b.Strength, 1)
 	m.each(px, stride, func(p []uint8, a float64) {

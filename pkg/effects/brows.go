@@ -19,7 +19,7 @@ type Brows struct {
 }
 
 // DefaultBrows is a soft dark brown.
-var DefaultBrows = Brows{Color: color.RGBA{R: 0x4a, G: 0x34, B: 0x2a, A: 0xff}, Strength: 0.5}
+var DefaultBrows = Brows{Color: color.RGBA{R: 0x4a, G: 0x34, B: 0x2a, A: 0xff}, Strength: 0.6}
 
 // Apply shapes the brows of every face in img.
 func (b Brows) Apply(img *gocv.Mat, faces []landmarks.Face) {

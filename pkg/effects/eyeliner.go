@@ -68,7 +68,8 @@ func (e Eyeliner) applyEye(img *gocv.Mat, px []uint8, stride int, s *landmarks.S
 func (e Eyeliner) shape(s *landmarks.Shape, g faceGeom, right bool) []fpoint {
 	lid := smoothCurve(upperLid(s, right), 4) // inner corner to outer
 	eyeW := lid[len(lid)-1].sub(lid[0]).len()
-	width := eyeW * (0.03 + 0.17*math.Max(0, math.Min(1, e.Thickness)))
+	// At least a pixel and a half, or a small face's line would vanish.
+	width := math.Max(1.5, eyeW*(0.03+0.17*math.Max(0, math.Min(1, e.Thickness))))
 	centre := centroidOf(eyePolygon(s, right)...)
 	upper := make([]fpoint, len(lid))
 	lower := make([]fpoint, len(lid))
@@ -80,7 +81,9 @@ func (e Eyeliner) shape(s *landmarks.Shape, g faceGeom, right bool) []fpoint {
 			up = up.sub(g.down.scale(2 * up.dot(g.down)))
 		}
 		up = lerpPt(up, g.down.scale(-1), 0.6).unit()
-		upper[i] = p.add(up.scale(w))
+		// Half a pixel more above: the eye's cut takes every pixel its
+		// outline touches.
+		upper[i] = p.add(up.scale(w + 0.5))
 		lower[i] = p.sub(up.scale(w * 0.3))
 	}
 	out := append([]fpoint{}, upper...)

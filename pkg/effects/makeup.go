@@ -184,10 +184,42 @@ func (m *mask) fill(poly []fpoint, v uint8) {
 	})
 }
 
-// cut clears the polygon's pixels: what must never change (an eye) is cut
-// after feathering, so nothing bleeds into it.
+// cut clears every pixel the polygon touches, even at a corner: what must
+// never change (an eye) is cut after feathering, so nothing bleeds into it.
+// Each row's span is the polygon clipped to the row's strip, which covers
+// the row exactly for convex outlines such as an eye's.
 func (m *mask) cut(poly []fpoint) {
-	m.spans(poly, func(y, x0, x1 int) { clear(m.pix[y*m.w+x0 : y*m.w+x1]) })
+	ox, oy := float64(m.rect.Min.X), float64(m.rect.Min.Y)
+	for y := 0; y < m.h; y++ {
+		y0, y1 := oy+float64(y), oy+float64(y)+1
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for i := range poly {
+			a, b := poly[i], poly[(i+1)%len(poly)]
+			if a.Y > b.Y {
+				a, b = b, a
+			}
+			if b.Y < y0 || a.Y > y1 {
+				continue
+			}
+			xAt := func(yy float64) float64 {
+				if b.Y == a.Y {
+					return a.X
+				}
+				return a.X + (yy-a.Y)*(b.X-a.X)/(b.Y-a.Y)
+			}
+			for _, x := range []float64{xAt(math.Max(a.Y, y0)), xAt(math.Min(b.Y, y1))} {
+				lo, hi = math.Min(lo, x), math.Max(hi, x)
+			}
+		}
+		if lo > hi {
+			continue
+		}
+		x0 := max(0, int(math.Floor(lo-ox)))
+		x1 := min(m.w, int(math.Floor(hi-ox))+1)
+		if x0 < x1 {
+			clear(m.pix[y*m.w+x0 : y*m.w+x1])
+		}
+	}
 }
 
 // feather blurs the mask with three box passes each way (close to a
