@@ -1,6 +1,7 @@
 package effects
 
 import (
+	"image"
 	"image/color"
 	"math"
 
@@ -48,39 +49,70 @@ func cheekCentre(s *landmarks.Shape, g faceGeom, right bool) (fpoint, float64) {
 
 func (b Blush) applyCheek(img *gocv.Mat, px []uint8, stride int, s *landmarks.Shape, g faceGeom, right bool) {
 	c, r := cheekCentre(s, g, right)
-	roi := clampRect(boundsOf([]fpoint{c.sub(fpoint{1.2 * r, 1.2 * r}), c.add(fpoint{1.2 * r, 1.2 * r})}), img)
+	// The glow's radii across and down the face; it reaches zero at
+	// sqrt(glowReach) of them.
+	rx, ry := r*1.15, r*0.9
+	const glowReach = 2.2
+	ext := math.Sqrt(glowReach) * math.Max(rx, ry)
+	roi := clampRect(boundsOf([]fpoint{c.sub(fpoint{ext, ext}), c.add(fpoint{ext, ext})}), img)
 	if roi.Dx() < 2 || roi.Dy() < 2 {
 		return
 	}
-	m := newMask(roi)
+	// The face's mask is smooth, so it is drawn at half resolution (a
+	// quarter of the pixels to feather) and read back per 2x2 block.
+	half := func(pts []fpoint) []fpoint {
+		out := make([]fpoint, len(pts))
+		for i, p := range pts {
+			out[i] = fpoint{p.X / 2, p.Y / 2}
+		}
+		return out
+	}
+	hroi := image.Rect(roi.Min.X/2, roi.Min.Y/2, (roi.Max.X+1)/2, (roi.Max.Y+1)/2)
+	m := newMask(hroi)
 	defer m.release()
 	// Inside the face: the jaw line closed over the eyes, feathered so the
 	// glow fades before the face's edge.
-	m.fill(jawPolygon(s), 255)
-	m.feather(max(1, int(math.Round(r*0.25))))
-	// The glow: round, a little wider than tall, turned with the face.
-	for y := 0; y < m.h; y++ {
-		for x := 0; x < m.w; x++ {
-			i := y*m.w + x
-			if m.pix[i] == 0 {
+	m.fill(half(jawPolygon(s)), 255)
+	m.feather(max(1, int(math.Round(r*0.125))))
+	// The eyes never take colour, however small the face: every half pixel
+	// that touches one is cleared, and a frame pixel reads its own.
+	m.cut(half(eyePolygon(s, true)))
+	m.cut(half(eyePolygon(s, false)))
+	col := rgbOf(b.Color)
+	cy := col.luma()
+	strength := math.Min(b.Strength, 1) / 255
+	// The glow: round, a little wider than tall, turned with the face, with
+	// a falloff close to a Gaussian's, exp(-2.2 d²), that reaches zero,
+	// (1-d²/2.2)^4: no edge at the region's border, and pixels past it
+	// cost nothing.
+	for y := roi.Min.Y; y < roi.Max.Y; y++ {
+		dy := float64(y) + 0.5 - c.Y
+		mrow := m.pix[(y/2-hroi.Min.Y)*m.w:]
+		row := px[y*stride:]
+		for x := roi.Min.X; x < roi.Max.X; x++ {
+			mv := mrow[x/2-hroi.Min.X]
+			if mv == 0 {
 				continue
 			}
-			d := fpoint{float64(roi.Min.X+x) + 0.5, float64(roi.Min.Y+y) + 0.5}.sub(c)
-			u, v := d.dot(g.across)/(r*1.15), d.dot(g.down)/(r*0.9)
-			w := math.Exp(-2.2 * (u*u + v*v))
-			m.pix[i] = uint8(float64(m.pix[i]) * w)
+			dx := float64(x) + 0.5 - c.X
+			u := (dx*g.across.X + dy*g.across.Y) / rx
+			v := (dx*g.down.X + dy*g.down.Y) / ry
+			d2 := u*u + v*v
+			if d2 >= glowReach {
+				continue
+			}
+			w := 1 - d2/glowReach
+			w *= w
+			p := row[3*x : 3*x+3 : 3*x+3]
+			base := pixel(p)
+			// The blush's hue at the skin's own light (kept in gamut by
+			// put's clamping), with some soft light for depth.
+			d := base.luma()*1.02 - cy
+			tint := rgb{col.B + d, col.G + d, col.R + d}
+			target := mixRGB(softLightRGB(base, col), tint, 0.7)
+			put(p, base, target, float64(mv)*w*w*strength)
 		}
 	}
-	// The eyes never take colour, however small the face.
-	m.cut(eyePolygon(s, true))
-	m.cut(eyePolygon(s, false))
-	col := rgbOf(b.Color)
-	strength := math.Min(b.Strength, 1)
-	m.each(px, stride, func(p []uint8, a float64) {
-		base := pixel(p)
-		target := mixRGB(softLightRGB(base, col), withLuma(col, base.luma()*1.02), 0.7)
-		put(p, base, target, a*strength)
-	})
 }
 
 // jawPolygon is the face inside the jaw line (0-16), closed across the

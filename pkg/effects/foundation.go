@@ -1,6 +1,7 @@
 package effects
 
 import (
+	"image"
 	"image/color"
 	"math"
 	"sync"
@@ -45,11 +46,23 @@ func skinPolygon(s *landmarks.Shape, g faceGeom) []fpoint {
 	return out
 }
 
-type guidedBufs struct{ y, meanY, corr, a, b, tmp []float32 }
+type guidedBufs struct{ y, meanY, corr, a, b, tmp, row, sums []float32 }
+
+// rows are three rows of w floats, for the bilinear sampling.
+func (gb *guidedBufs) rows(w int) (a, b, m []float32) {
+	if cap(gb.row) < 3*w {
+		gb.row = make([]float32, 3*w)
+	}
+	r := gb.row[:3*w]
+	return r[:w], r[w : 2*w], r[2*w:]
+}
 
 var guidedPool = sync.Pool{New: func() any { return new(guidedBufs) }}
 
 func (gb *guidedBufs) size(n int) {
+	if cap(gb.sums) < n {
+		gb.sums = make([]float32, n)
+	}
 	for _, p := range []*[]float32{&gb.y, &gb.meanY, &gb.corr, &gb.a, &gb.b, &gb.tmp} {
 		if cap(*p) < n {
 			*p = make([]float32, n)
@@ -63,33 +76,56 @@ func (f Foundation) applyFace(img *gocv.Mat, px []uint8, stride int, s *landmark
 	skin := skinPolygon(s, g)
 	feather := max(1, int(math.Round(g.iod*0.05)))
 	roi := clampRect(boundsOf(skin).Inset(-2*feather), img)
-	if roi.Dx() < 4 || roi.Dy() < 4 {
+	// Even sizes, so each pixel of the half-resolution working copy below
+	// is exactly a 2x2 block of the frame.
+	roi.Max.X -= roi.Dx() % 2
+	roi.Max.Y -= roi.Dy() % 2
+	if roi.Dx() < 8 || roi.Dy() < 8 {
 		return
 	}
-	m := newMask(roi)
+	// The mask and the filter's coefficients are smooth, so they are worked
+	// out at half resolution (a quarter of the pixels: the effect costs a
+	// face-sized region) and sampled back bilinearly; the filter itself is
+	// applied to the frame's own pixels, so the finest texture goes too
+	// (the "fast guided filter" of He and Sun, 2015).
+	half := func(pts []fpoint) []fpoint {
+		out := make([]fpoint, len(pts))
+		for i, p := range pts {
+			out[i] = fpoint{p.X / 2, p.Y / 2}
+		}
+		return out
+	}
+	hroi := image.Rect(roi.Min.X/2, roi.Min.Y/2, roi.Max.X/2, roi.Max.Y/2)
+	if roi.Min.X%2 != 0 || roi.Min.Y%2 != 0 {
+		roi.Min.X, roi.Min.Y = hroi.Min.X*2, hroi.Min.Y*2
+		roi.Max.X, roi.Max.Y = hroi.Max.X*2, hroi.Max.Y*2
+	}
+	m := newMask(hroi)
 	defer m.release()
-	m.fill(skin, 255)
+	m.fill(half(skin), 255)
 	// The features, a little enlarged, are left out before feathering so
 	// the smoothing fades out around them...
-	m.cut(scaleAbout(eyePolygon(s, true), 1.6))
-	m.cut(scaleAbout(eyePolygon(s, false), 1.6))
-	m.cut(browShape(s, g, true, 1.5))
-	m.cut(browShape(s, g, false, 1.5))
-	m.cut(scaleAbout(pointsOf(s, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59), 1.12))
-	m.feather(feather)
-	// ...and the eyes themselves after, so not one of their pixels changes.
-	m.cut(eyePolygon(s, true))
-	m.cut(eyePolygon(s, false))
+	m.cut(half(scaleAbout(eyePolygon(s, true), 1.6)))
+	m.cut(half(scaleAbout(eyePolygon(s, false), 1.6)))
+	m.cut(half(browShape(s, g, true, 1.5)))
+	m.cut(half(browShape(s, g, false, 1.5)))
+	m.cut(half(scaleAbout(pointsOf(s, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59), 1.12)))
+	m.feather(max(1, feather/2))
+	// ...and the eyes themselves after: every half-resolution pixel that
+	// touches an eye is cleared, and a frame pixel whose own half pixel is
+	// clear is never changed, so not one eye pixel changes.
+	m.cut(half(eyePolygon(s, true)))
+	m.cut(half(eyePolygon(s, false)))
 
-	w, h := roi.Dx(), roi.Dy()
+	w, h := hroi.Dx(), hroi.Dy()
 	gb := guidedPool.Get().(*guidedBufs)
 	defer guidedPool.Put(gb)
 	gb.size(w * h)
 	for y := 0; y < h; y++ {
-		row := px[(roi.Min.Y+y)*stride+roi.Min.X*3:]
+		r0 := px[(roi.Min.Y+2*y)*stride+roi.Min.X*3:]
+		r1 := px[(roi.Min.Y+2*y+1)*stride+roi.Min.X*3:]
 		for x := 0; x < w; x++ {
-			p := row[3*x:]
-			gb.y[y*w+x] = (0.114*float32(p[0]) + 0.587*float32(p[1]) + 0.299*float32(p[2])) / 255
+			gb.y[y*w+x] = float32(luma8(r0[6*x:])+luma8(r0[6*x+3:])+luma8(r1[6*x:])+luma8(r1[6*x+3:])) * (1.0 / (4 * 255 * 256))
 		}
 	}
 	// A guided filter with the luminance as its own guide (He et al.): over
@@ -97,49 +133,90 @@ func (f Foundation) applyFace(img *gocv.Mat, px []uint8, stride int, s *landmark
 	// holds only fine texture (variance under eps) it is flattened; where
 	// it holds an edge it is kept. eps is a contrast of about 14/255: pores
 	// and blemishes, not the nose's shading.
-	r := max(1, int(math.Round(g.iod*0.08)))
+	r := max(1, int(math.Round(g.iod*0.04)))
 	const eps = (14.0 / 255) * (14.0 / 255)
 	for i, v := range gb.y {
 		gb.corr[i] = v * v
 	}
-	boxMean(gb.y, gb.meanY, w, h, r, gb.tmp)
-	boxMean(gb.corr, gb.corr, w, h, r, gb.tmp)
+	boxMean(gb.y, gb.meanY, w, h, r, gb.tmp, gb.sums)
+	boxMean(gb.corr, gb.corr, w, h, r, gb.tmp, gb.sums)
 	for i, mean := range gb.meanY {
 		v := max(0, gb.corr[i]-mean*mean)
 		a := v / (v + eps)
 		gb.a[i], gb.b[i] = a, mean-a*mean
 	}
-	boxMean(gb.a, gb.a, w, h, r, gb.tmp)
-	boxMean(gb.b, gb.b, w, h, r, gb.tmp)
+	boxMean(gb.a, gb.a, w, h, r, gb.tmp, gb.sums)
+	boxMean(gb.b, gb.b, w, h, r, gb.tmp, gb.sums)
 
-	strength := math.Min(f.Strength, 1)
+	strength := float32(math.Min(f.Strength, 1)) / 255
 	tone := f.Color.A != 0
 	c := rgbOf(f.Color)
-	for y := 0; y < h; y++ {
+	rowA, rowB, rowM := gb.rows(w)
+	for y := 0; y < roi.Dy(); y++ {
 		row := px[(roi.Min.Y+y)*stride+roi.Min.X*3:]
-		for x := 0; x < w; x++ {
-			i := y*w + x
-			mv := m.pix[i]
-			if mv == 0 {
+		// Bilinear sampling of the half-resolution maps: frame pixel x sits
+		// at (x-0.5)/2 in them. The rows are blended once per frame row,
+		// then each pixel blends two neighbours.
+		hy := min(h-1, y/2)
+		fy := float32(y%2)*0.5 - 0.25
+		y1 := hy + 1
+		if fy < 0 {
+			y1, fy = hy-1, -fy
+		}
+		y1 = max(0, min(h-1, y1))
+		mrow := m.pix[hy*w : (hy+1)*w]
+		for i := range w {
+			j, k := hy*w+i, y1*w+i
+			rowA[i] = gb.a[j] + fy*(gb.a[k]-gb.a[j])
+			rowB[i] = gb.b[j] + fy*(gb.b[k]-gb.b[j])
+			rowM[i] = float32(m.pix[j]) + fy*(float32(m.pix[k])-float32(m.pix[j]))
+		}
+		for x := 0; x < roi.Dx(); x++ {
+			hx := min(w-1, x/2)
+			if mrow[hx] == 0 {
 				continue
 			}
-			a := float64(mv) / 255 * strength
-			p := row[3*x : 3*x+3 : 3*x+3]
-			base := pixel(p)
-			smooth := float64(gb.a[i]*gb.y[i] + gb.b[i])
-			d := smooth - float64(gb.y[i])
-			target := rgb{base.B + d, base.G + d, base.R + d}
-			if tone {
-				target = mixRGB(target, withLuma(c, smooth), 0.35)
+			fx := float32(x%2)*0.5 - 0.25
+			x1 := hx + 1
+			if fx < 0 {
+				x1, fx = hx-1, -fx
 			}
-			put(p, base, target, a)
+			x1 = max(0, min(w-1, x1))
+			a := rowA[hx] + fx*(rowA[x1]-rowA[hx])
+			b := rowB[hx] + fx*(rowB[x1]-rowB[hx])
+			mv := rowM[hx] + fx*(rowM[x1]-rowM[hx])
+			p := row[3*x : 3*x+3 : 3*x+3]
+			yv := float32(luma8(p)) * (1.0 / (255 * 256))
+			d := (a*yv + b - yv) * 255
+			alpha := mv * strength
+			if !tone {
+				// Luminance only: the same shift on every channel.
+				dv := int(d*alpha+256.5) - 256 // rounded
+				p[0], p[1], p[2] = add8(p[0], dv), add8(p[1], dv), add8(p[2], dv)
+				continue
+			}
+			base := pixel(p)
+			dd := float64(d) / 255
+			target := rgb{base.B + dd, base.G + dd, base.R + dd}
+			target = mixRGB(target, withLuma(c, float64(a*yv+b)), 0.35)
+			put(p, base, target, float64(alpha))
 		}
 	}
 }
 
+// luma8 is a BGR pixel's luminance times 256 (Rec. 601 weights).
+func luma8(p []uint8) int {
+	return 29*int(p[0]) + 150*int(p[1]) + 77*int(p[2])
+}
+
+// add8 is v+d clamped to a byte.
+func add8(v uint8, d int) uint8 {
+	return uint8(max(0, min(255, int(v)+d)))
+}
+
 // boxMean writes the mean of src over (2r+1)² windows into dst (which may
-// be src), windows clipped at the borders.
-func boxMean(src, dst []float32, w, h, r int, tmp []float32) {
+// be src), windows clipped at the borders. Both passes walk row by row.
+func boxMean(src, dst []float32, w, h, r int, tmp, sums []float32) {
 	for y := 0; y < h; y++ {
 		line := src[y*w : (y+1)*w]
 		out := tmp[y*w : (y+1)*w]
@@ -157,19 +234,30 @@ func boxMean(src, dst []float32, w, h, r int, tmp []float32) {
 			out[x] = sum / float32(min(w-1, x+r)-max(0, x-r)+1)
 		}
 	}
-	for x := 0; x < w; x++ {
-		var sum float32
-		for y := 0; y < min(r, h); y++ {
-			sum += tmp[y*w+x]
+	// The vertical pass reads tmp and keeps a running sum per column, so
+	// dst may be src.
+	sums = sums[:w]
+	clear(sums)
+	for y := 0; y < min(r, h); y++ {
+		for x, v := range tmp[y*w : (y+1)*w] {
+			sums[x] += v
 		}
-		for y := 0; y < h; y++ {
-			if j := y + r; j < h {
-				sum += tmp[j*w+x]
+	}
+	for y := 0; y < h; y++ {
+		if j := y + r; j < h {
+			for x, v := range tmp[j*w : (j+1)*w] {
+				sums[x] += v
 			}
-			if j := y - r - 1; j >= 0 {
-				sum -= tmp[j*w+x]
+		}
+		if j := y - r - 1; j >= 0 {
+			for x, v := range tmp[j*w : (j+1)*w] {
+				sums[x] -= v
 			}
-			dst[y*w+x] = sum / float32(min(h-1, y+r)-max(0, y-r)+1)
+		}
+		inv := 1 / float32(min(h-1, y+r)-max(0, y-r)+1)
+		out := dst[y*w : (y+1)*w]
+		for x, s := range sums {
+			out[x] = s * inv
 		}
 	}
 }

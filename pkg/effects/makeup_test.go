@@ -534,7 +534,10 @@ func TestMakeupGolden(t *testing.T) {
 			for _, e := range build(t, tc.specs...) {
 				e.Apply(&img, faces)
 			}
-			checkGolden(t, img, tc.area(faces[0]), "makeup-"+tc.name+"-webcam.png")
+			// Tighter than the other goldens: makeup is subtle by design, and
+			// an effect gone missing must show. The frame is decoded by the
+			// same libjpeg-turbo everywhere the tests run (Debian's).
+			checkGoldenWithin(t, img, tc.area(faces[0]), "makeup-"+tc.name+"-webcam.png", goldenTolerance{mean: 0.3, far: 12, farShare: 0.003})
 		})
 	}
 }
