@@ -183,7 +183,11 @@ func decodeSelection(raw []byte) (effects.Selection, error) {
 			}
 			sel.Effects = specs
 		default:
-			return sel, &effects.FieldError{Field: clip(k), Message: "unknown field; known: look, effects"}
+			field := clip(k)
+			if field == "" {
+				field = "effects" // a key that is the empty string
+			}
+			return sel, &effects.FieldError{Field: field, Message: "unknown field; known: look, effects"}
 		}
 	}
 	return sel, nil

@@ -175,3 +175,28 @@ func TestApplyConfigLook(t *testing.T) {
 		}
 	}
 }
+
+// FuzzEffectsParam: whatever a client puts in ?effects= and ?look=, the
+// answer is effects (no more than the limit) or an error naming a field.
+func FuzzEffectsParam(f *testing.F) {
+	for _, s := range [][2]string{
+		{"", "lipstick:#b0123a:gloss,glasses:aviator"}, {"evening", ""}, {"", "look:bold,eyeliner:#000"},
+		{"", `{"look":"glam","effects":[{"name":"eyeliner","wing":0.9}]}`}, {"", `[{"name":"foundation","color":"#c08a6a"}]`},
+		{"party", "look:x"}, {"", "lipstick:::"}, {"", ",,,"}, {"", `{"look":null}`},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, look, q string) {
+		fx, err := BuildEffectsParam(look, q)
+		if err != nil {
+			var fe *effects.FieldError
+			if !errors.As(err, &fe) || fe.Field == "" {
+				t.Fatalf("error without a field: %v", err)
+			}
+			return
+		}
+		if len(fx) > effects.MaxEffects {
+			t.Fatalf("%d effects accepted", len(fx))
+		}
+	})
+}
