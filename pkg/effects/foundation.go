@@ -150,7 +150,8 @@ func (f Foundation) applyFace(img *gocv.Mat, px []uint8, stride int, s *landmark
 
 	strength := float32(math.Min(f.Strength, 1)) / 255
 	tone := f.Color.A != 0
-	c := rgbOf(f.Color)
+	tone8 := [3]float32{float32(f.Color.B), float32(f.Color.G), float32(f.Color.R)}
+	cy := float32(rgbOf(f.Color).luma())
 	rowA, rowB, rowM := gb.rows(w)
 	for y := 0; y < roi.Dy(); y++ {
 		row := px[(roi.Min.Y+y)*stride+roi.Min.X*3:]
@@ -195,11 +196,14 @@ func (f Foundation) applyFace(img *gocv.Mat, px []uint8, stride int, s *landmark
 				p[0], p[1], p[2] = add8(p[0], dv), add8(p[1], dv), add8(p[2], dv)
 				continue
 			}
-			base := pixel(p)
-			dd := float64(d) / 255
-			target := rgb{base.B + dd, base.G + dd, base.R + dd}
-			target = mixRGB(target, withLuma(c, float64(a*yv+b)), 0.35)
-			put(p, base, target, float64(alpha))
+			// The tone: its colour at the smoothed luminance (put back in
+			// range by the clamping), a third of the way.
+			dt := (a*yv + b - cy) * 255
+			for ch := range 3 {
+				v := float32(p[ch])
+				target := 0.65*(v+d) + 0.35*(tone8[ch]+dt)
+				p[ch] = uint8(max(0, min(255, v+alpha*(target-v)+0.5)))
+			}
 		}
 	}
 }
