@@ -12,8 +12,9 @@ import (
 
 // Blush warms the apples of the cheeks: a soft round glow under each eye,
 // centred between the eye, the mouth corner and the jaw (points 36-41 or
-// 42-47, 48 or 54, 2 or 14), kept inside the jaw line (0-16). It is
-// blended in soft light, so it tints the skin without covering it.
+// 42-47, 48 or 54, 2 or 14), kept inside the jaw line (0-16) and off the
+// eyes. Its hue is laid on the skin's own light, with some soft light, so
+// it tints the skin without covering it.
 type Blush struct {
 	Color    color.RGBA // alpha is ignored
 	Strength float64    // 0..1

@@ -541,3 +541,56 @@ func TestMakeupGolden(t *testing.T) {
 		})
 	}
 }
+
+// Every makeup effect is drawn on every face: two faces side by side both
+// get each effect's region changed.
+func TestMakeupOnEveryFace(t *testing.T) {
+	one, _ := webcamFace(t)
+	defer one.Close()
+	both := gocv.NewMat()
+	defer both.Close()
+	gocv.Hconcat(one, one, &both)
+	buf, err := cvjpeg.Encode(both, cvjpeg.Options{Quality: 95})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jpg := append([]byte(nil), buf.Bytes()...)
+	buf.Close()
+	faces := testmedia.Faces(t, jpg)
+	if len(faces) != 2 {
+		t.Fatalf("%d faces side by side, want 2", len(faces))
+	}
+	img, err := cvjpeg.Decode(jpg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer img.Close()
+	regions := map[string]func(s *landmarks.Shape) [][]image.Point{
+		"eyeliner": func(s *landmarks.Shape) [][]image.Point {
+			return [][]image.Point{lidBand(s, true, 0.1), lidBand(s, false, 0.1)}
+		},
+		"eyeshadow": func(s *landmarks.Shape) [][]image.Point {
+			return [][]image.Point{lidToBrow(s, true), lidToBrow(s, false)}
+		},
+		"brows": func(s *landmarks.Shape) [][]image.Point {
+			return [][]image.Point{browBand(s, true), browBand(s, false)}
+		},
+		"blush":      func(s *landmarks.Shape) [][]image.Point { return [][]image.Point{cheek(s, true), cheek(s, false)} },
+		"foundation": func(s *landmarks.Shape) [][]image.Point { return [][]image.Point{cheek(s, true), cheek(s, false)} },
+	}
+	for name, region := range regions {
+		out := img.Clone()
+		for _, e := range build(t, effects.Spec{Name: name}) {
+			e.Apply(&out, faces)
+		}
+		for i := range faces {
+			m := regionMask(img, 0, region(&faces[i].Points)...)
+			d, _ := regionDiff(t, img, out, m)
+			m.Close()
+			if d < 0.5 {
+				t.Errorf("%s: face %d's region changed by %.2f, want a visible change", name, i, d)
+			}
+		}
+		out.Close()
+	}
+}
