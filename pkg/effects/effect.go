@@ -105,34 +105,34 @@ func Build(prefix string, specs []Spec) ([]Effect, error) {
 			out = append(out, l)
 		case "eyeliner":
 			e := DefaultEyeliner
-			err := errors.Join(colorField(field, s.Color, &e.Color), unitField(field+".strength", s.Strength, &e.Strength),
+			err := firstError(colorField(field, s.Color, &e.Color), unitField(field+".strength", s.Strength, &e.Strength),
 				unitField(field+".thickness", s.Thickness, &e.Thickness), unitField(field+".wing", s.Wing, &e.Wing))
 			if err != nil {
-				return nil, firstFieldError(err)
+				return nil, err
 			}
 			out = append(out, e)
 		case "eyeshadow":
 			e := DefaultEyeshadow
-			if err := errors.Join(colorField(field, s.Color, &e.Color), unitField(field+".strength", s.Strength, &e.Strength)); err != nil {
-				return nil, firstFieldError(err)
+			if err := firstError(colorField(field, s.Color, &e.Color), unitField(field+".strength", s.Strength, &e.Strength)); err != nil {
+				return nil, err
 			}
 			out = append(out, e)
 		case "brows":
 			b := DefaultBrows
-			if err := errors.Join(colorField(field, s.Color, &b.Color), unitField(field+".strength", s.Strength, &b.Strength)); err != nil {
-				return nil, firstFieldError(err)
+			if err := firstError(colorField(field, s.Color, &b.Color), unitField(field+".strength", s.Strength, &b.Strength)); err != nil {
+				return nil, err
 			}
 			out = append(out, b)
 		case "blush":
 			b := DefaultBlush
-			if err := errors.Join(colorField(field, s.Color, &b.Color), unitField(field+".strength", s.Strength, &b.Strength)); err != nil {
-				return nil, firstFieldError(err)
+			if err := firstError(colorField(field, s.Color, &b.Color), unitField(field+".strength", s.Strength, &b.Strength)); err != nil {
+				return nil, err
 			}
 			out = append(out, b)
 		case "foundation":
 			f := DefaultFoundation
-			if err := errors.Join(colorField(field, s.Color, &f.Color), unitField(field+".strength", s.Strength, &f.Strength)); err != nil {
-				return nil, firstFieldError(err)
+			if err := firstError(colorField(field, s.Color, &f.Color), unitField(field+".strength", s.Strength, &f.Strength)); err != nil {
+				return nil, err
 			}
 			out = append(out, f)
 		default:
@@ -192,12 +192,15 @@ func unitField(field string, v *float64, dst *float64) error {
 	return nil
 }
 
-// firstFieldError is the first *FieldError of errors.Join's result.
-func firstFieldError(err error) error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()[0]
+// firstError is the first of errs that is not nil: the fields are checked
+// in the order the protocol lists them, and the first bad one is reported.
+func firstError(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
 	}
-	return err
+	return nil
 }
 
 // DecodeSpecs reads a JSON array of specs strictly: unknown fields are
