@@ -386,8 +386,8 @@ func lipLumas(t testing.TB, img gocv.Mat, s *landmarks.Shape) []float64 {
 	return out
 }
 
-// Each lipstick finish looks different from matte on the lips, and gloss's
-// brightest lip pixels are brighter than matte's.
+// Each lipstick finish looks different from matte on the lips, keeps the
+// teeth, and gloss's brightest lip pixels are brighter than matte's.
 func TestLipstickFinishes(t *testing.T) {
 	for _, f := range makeupFaces(t) {
 		s := &f.face.Points
@@ -405,6 +405,13 @@ func TestLipstickFinishes(t *testing.T) {
 			if d < 2 {
 				t.Errorf("%s: %s differs from matte by %.2f on the lips, want >= 2", f.name, finish, d)
 			}
+			teeth := regionMask(f.img, -3, pts(s, 60, 61, 62, 63, 64, 65, 66, 67))
+			if gocv.CountNonZero(teeth) > 20 {
+				if dt, _ := regionDiff(t, f.img, out, teeth); dt > 2 {
+					t.Errorf("%s: %s changed the teeth by %.2f, want <= 2", f.name, finish, dt)
+				}
+			}
+			teeth.Close()
 			if finish == "gloss" && outTop < matteTop+15 {
 				t.Errorf("%s: gloss's brightest lip pixels are %.0f, matte's %.0f; want gloss brighter by 15 or more", f.name, outTop, matteTop)
 			}
