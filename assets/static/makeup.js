@@ -17,7 +17,7 @@ const EFFECTS = [
   { name: 'foundation', label: 'Foundation', color: '#c08a6a', strength: 0.6, tone: true },
   { name: 'blush', label: 'Blush', color: '#e07078', strength: 0.4 },
   { name: 'eyeshadow', label: 'Eyeshadow', color: '#8a5a5e', strength: 0.6 },
-  { name: 'eyeliner', label: 'Eyeliner', color: '#1a1414', strength: 0.85, thickness: 0.5, wing: 0.3 },
+  { name: 'eyeliner', label: 'Eyeliner', color: '#1a1414', strength: 0.85, thickness: 0.5, wing: 0.3, lower: 0 },
   { name: 'brows', label: 'Brows', color: '#4a342a', strength: 0.6 },
 ];
 const FINISHES = ['matte', 'satin', 'gloss', 'shimmer'];
@@ -43,7 +43,8 @@ function build() {
       (e.tone ? `<label><input id="${e.name}-tone" type="checkbox"> tone</label>` : '') +
       `<input id="${e.name}-color" type="color" value="${e.color}" aria-label="${e.label} colour">` +
       range(`${e.name}-strength`, e.strength, 'strength') +
-      (e.thickness !== undefined ? range('eyeliner-thickness', e.thickness, 'thickness') + range('eyeliner-wing', e.wing, 'wing') : '') +
+      (e.thickness !== undefined ? range('eyeliner-thickness', e.thickness, 'thickness') + range('eyeliner-wing', e.wing, 'wing') +
+        range('eyeliner-lower', e.lower, 'lower line') : '') +
       '</span>';
   }
   box.innerHTML = html;
@@ -78,6 +79,7 @@ function showLook(name) {
     if (e.name === 'eyeliner') {
       if (s.thickness !== undefined) $('eyeliner-thickness').value = s.thickness;
       if (s.wing !== undefined) $('eyeliner-wing').value = s.wing;
+      $('eyeliner-lower').value = s.lower || 0;
     }
   }
   const lip = by.lipstick;
@@ -101,6 +103,7 @@ function spec(name) {
   if (name === 'eyeliner') {
     s.thickness = Number($('eyeliner-thickness').value);
     s.wing = Number($('eyeliner-wing').value);
+    s.lower = Number($('eyeliner-lower').value);
   }
   return s;
 }

@@ -41,6 +41,7 @@ type Spec struct {
 	Finish    string   `json:"finish,omitempty"`    // lipstick: matte, satin, gloss, shimmer
 	Thickness *float64 `json:"thickness,omitempty"` // eyeliner, 0..1
 	Wing      *float64 `json:"wing,omitempty"`      // eyeliner, 0..1 (0: none)
+	Lower     *float64 `json:"lower,omitempty"`     // eyeliner, 0..1: the lower lash line (0: none)
 }
 
 // FieldError names the field of a client's settings that is wrong.
@@ -106,7 +107,8 @@ func Build(prefix string, specs []Spec) ([]Effect, error) {
 		case "eyeliner":
 			e := DefaultEyeliner
 			err := firstError(colorField(field, s.Color, &e.Color), unitField(field+".strength", s.Strength, &e.Strength),
-				unitField(field+".thickness", s.Thickness, &e.Thickness), unitField(field+".wing", s.Wing, &e.Wing))
+				unitField(field+".thickness", s.Thickness, &e.Thickness), unitField(field+".wing", s.Wing, &e.Wing),
+				unitField(field+".lower", s.Lower, &e.Lower))
 			if err != nil {
 				return nil, err
 			}
@@ -152,6 +154,7 @@ var makeupFields = []struct {
 	{"finish", func(s Spec) bool { return s.Finish != "" }, []string{"lipstick"}},
 	{"thickness", func(s Spec) bool { return s.Thickness != nil }, []string{"eyeliner"}},
 	{"wing", func(s Spec) bool { return s.Wing != nil }, []string{"eyeliner"}},
+	{"lower", func(s Spec) bool { return s.Lower != nil }, []string{"eyeliner"}},
 	{"style", func(s Spec) bool { return s.Style != "" }, []string{"glasses", "lipstick"}}, // lipstick has its own message
 }
 

@@ -33,10 +33,10 @@ var looks = []Look{
 		{Name: "blush", Color: "#d0607a", Strength: num(0.4)},
 		{Name: "lipstick", Color: "#8a1538", Strength: num(0.75), Finish: FinishSatin},
 	}},
-	{Name: "bold", Description: "smoky eyes, a long thick wing, strong brows and a glossy red lip", Effects: []Spec{
+	{Name: "bold", Description: "smoky eyes lined above and below, a long thick wing, strong brows and a glossy red lip", Effects: []Spec{
 		{Name: "foundation", Strength: num(0.7)},
 		{Name: "eyeshadow", Color: "#34303c", Strength: num(0.75)},
-		{Name: "eyeliner", Color: "#0a0808", Thickness: num(0.85), Wing: num(0.9), Strength: num(1)},
+		{Name: "eyeliner", Color: "#0a0808", Thickness: num(0.85), Wing: num(0.9), Strength: num(1), Lower: num(0.6)},
 		{Name: "brows", Color: "#2a1e1a", Strength: num(0.65)},
 		{Name: "blush", Color: "#c84a5a", Strength: num(0.45)},
 		{Name: "lipstick", Color: "#c0102a", Strength: num(0.85), Finish: FinishGloss},

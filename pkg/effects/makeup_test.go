@@ -477,6 +477,8 @@ func TestMakeupBuildErrors(t *testing.T) {
 		{effects.Spec{Name: "eyeliner", Color: "black"}, "effects[0].color"},
 		{effects.Spec{Name: "eyeliner", Thickness: &two}, "effects[0].thickness"},
 		{effects.Spec{Name: "eyeliner", Wing: &neg}, "effects[0].wing"},
+		{effects.Spec{Name: "eyeliner", Lower: &two}, "effects[0].lower"},
+		{effects.Spec{Name: "lipstick", Lower: &neg}, "effects[0].lower"},
 		{effects.Spec{Name: "eyeshadow", Strength: &two}, "effects[0].strength"},
 		{effects.Spec{Name: "brows", Color: "#12345"}, "effects[0].color"},
 		{effects.Spec{Name: "blush", Finish: "gloss"}, "effects[0].finish"},
@@ -521,8 +523,10 @@ func TestMakeupGolden(t *testing.T) {
 		p := f.Points
 		return image.Rect(p[17].X-8, p[19].Y-12, p[26].X+8, p[29].Y)
 	}
+	lowerLine := 0.6
 	cases := []golden{
 		{"eyeliner", []effects.Spec{{Name: "eyeliner"}}, eyes},
+		{"eyeliner-lower", []effects.Spec{{Name: "eyeliner", Lower: &lowerLine}}, eyes},
 		{"eyeshadow", []effects.Spec{{Name: "eyeshadow"}}, eyes},
 		{"brows", []effects.Spec{{Name: "brows"}}, eyes},
 		{"blush", []effects.Spec{{Name: "blush"}}, faceArea},
@@ -599,5 +603,40 @@ func TestMakeupOnEveryFace(t *testing.T) {
 			}
 		}
 		out.Close()
+	}
+}
+
+// The eyeliner's lower line, when asked for, lines the lower lashes (a band
+// under 36-41-40 and 45-46-47) and still never touches the eye; without
+// it, that band is left alone.
+func TestEyelinerLowerLine(t *testing.T) {
+	one := 1.0
+	with, without := build(t, effects.Spec{Name: "eyeliner", Lower: &one}), build(t, effects.Spec{Name: "eyeliner"})
+	for _, f := range makeupFaces(t) {
+		s := &f.face.Points
+		ux, uy := up(s)
+		band := func(idx ...int) []image.Point {
+			lid := pts(s, idx...)
+			w := math.Hypot(float64(s[39].X-s[36].X), float64(s[39].Y-s[36].Y))
+			poly := append([]image.Point{}, lid...)
+			for i := len(lid) - 1; i >= 0; i-- {
+				poly = append(poly, shift(lid[i], ux, uy, -0.1*w))
+			}
+			return poly
+		}
+		lower := regionMask(f.img, 0, band(36, 41, 40), band(45, 46, 47))
+		eyes := eyesMask(f.img, s)
+		gocv.Subtract(lower, eyes, &lower)
+		a, b := applied(f, with), applied(f, without)
+		dWith, _ := regionDiff(t, f.img, a, lower)
+		dWithout, _ := regionDiff(t, f.img, b, lower)
+		dEye, _ := regionDiff(t, f.img, a, eyes)
+		t.Logf("%s: under the lower lids %.2f with the lower line, %.2f without; eyes %.3f", f.name, dWith, dWithout, dEye)
+		if dWith < 1 || dWith < 2*dWithout || dEye != 0 {
+			t.Errorf("%s: lower line %.2f (without %.2f), eyes %.3f; want a clear line and the eyes untouched", f.name, dWith, dWithout, dEye)
+		}
+		for _, m := range []gocv.Mat{lower, eyes, a, b} {
+			m.Close()
+		}
 	}
 }
