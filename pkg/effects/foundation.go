@@ -153,6 +153,10 @@ func (f Foundation) applyFace(img *gocv.Mat, px []uint8, stride int, s *landmark
 	tone8 := [3]float32{float32(f.Color.B), float32(f.Color.G), float32(f.Color.R)}
 	cy := float32(rgbOf(f.Color).luma())
 	rowA, rowB, rowM := gb.rows(w)
+	if !tone {
+		f.shiftLuma(px, stride, roi, m, gb, strength, rowA, rowB)
+		return
+	}
 	for y := 0; y < roi.Dy(); y++ {
 		row := px[(roi.Min.Y+y)*stride+roi.Min.X*3:]
 		// Bilinear sampling of the half-resolution maps: frame pixel x sits
@@ -204,6 +208,54 @@ func (f Foundation) applyFace(img *gocv.Mat, px []uint8, stride int, s *landmark
 				target := 0.65*(v+d) + 0.35*(tone8[ch]+dt)
 				p[ch] = uint8(max(0, min(255, v+alpha*(target-v)+0.5)))
 			}
+		}
+	}
+}
+
+// shiftLuma applies the filter without a tone, the common case, at its
+// cheapest: the mask and the strength are folded into the coefficients at
+// half resolution, so that a frame pixel's change is A*luma + B, with A
+// and B sampled bilinearly, the same on every channel.
+func (f Foundation) shiftLuma(px []uint8, stride int, roi image.Rectangle, m *mask, gb *guidedBufs, strength float32, rowA, rowB []float32) {
+	w, h := m.w, m.h
+	for i, mv := range m.pix {
+		alpha := float32(mv) * strength
+		// luma8 is luminance*256 in 0..255*256; the change is in levels.
+		gb.a[i] = alpha * (gb.a[i] - 1) / 256
+		gb.b[i] = alpha * gb.b[i] * 255
+	}
+	for y := 0; y < roi.Dy(); y++ {
+		row := px[(roi.Min.Y+y)*stride+roi.Min.X*3:]
+		hy := min(h-1, y/2)
+		fy := float32(y%2)*0.5 - 0.25
+		y1 := hy + 1
+		if fy < 0 {
+			y1, fy = hy-1, -fy
+		}
+		y1 = max(0, min(h-1, y1))
+		mrow := m.pix[hy*w : (hy+1)*w]
+		for i := range w {
+			j, k := hy*w+i, y1*w+i
+			rowA[i] = gb.a[j] + fy*(gb.a[k]-gb.a[j])
+			rowB[i] = gb.b[j] + fy*(gb.b[k]-gb.b[j])
+		}
+		// The two frame pixels of half pixel hx sit a quarter of a half
+		// pixel left and right of its centre: each takes 3/4 of it and 1/4
+		// of its neighbour on that side.
+		for hx := 0; hx < w; hx++ {
+			if mrow[hx] == 0 { // this keeps the eyes exact: see applyFace
+				continue
+			}
+			l, r := max(0, hx-1), min(w-1, hx+1)
+			p := row[6*hx : 6*hx+6 : 6*hx+6]
+			a := 0.75*rowA[hx] + 0.25*rowA[l]
+			b := 0.75*rowB[hx] + 0.25*rowB[l]
+			dv := int(a*float32(luma8(p[0:3]))+b+256.5) - 256 // rounded
+			p[0], p[1], p[2] = add8(p[0], dv), add8(p[1], dv), add8(p[2], dv)
+			a = 0.75*rowA[hx] + 0.25*rowA[r]
+			b = 0.75*rowB[hx] + 0.25*rowB[r]
+			dv = int(a*float32(luma8(p[3:6]))+b+256.5) - 256
+			p[3], p[4], p[5] = add8(p[3], dv), add8(p[4], dv), add8(p[5], dv)
 		}
 	}
 }
