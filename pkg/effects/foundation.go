@@ -273,6 +273,7 @@ func add8(v uint8, d int) uint8 {
 // boxMean writes the mean of src over (2r+1)² windows into dst (which may
 // be src), windows clipped at the borders. Both passes walk row by row.
 func boxMean(src, dst []float32, w, h, r int, tmp, sums []float32) {
+	inv := 1 / float32(2*r+1) // inside the borders: a multiplication, not a division
 	for y := 0; y < h; y++ {
 		line := src[y*w : (y+1)*w]
 		out := tmp[y*w : (y+1)*w]
@@ -287,7 +288,11 @@ func boxMean(src, dst []float32, w, h, r int, tmp, sums []float32) {
 			if j := x - r - 1; j >= 0 {
 				sum -= line[j]
 			}
-			out[x] = sum / float32(min(w-1, x+r)-max(0, x-r)+1)
+			if x >= r && x+r < w {
+				out[x] = sum * inv
+			} else {
+				out[x] = sum / float32(min(w-1, x+r)-max(0, x-r)+1)
+			}
 		}
 	}
 	// The vertical pass reads tmp and keeps a running sum per column, so
