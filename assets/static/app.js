@@ -5,6 +5,7 @@
 // See docs/protocol.md.
 import { connect } from './tryon-client.js';
 import { connectWebRTC, webrtcStats } from './webrtc.js';
+import { makeupSelection, onMakeupChange } from './makeup.js';
 {
   const $ = (id) => document.getElementById(id);
   const video = $('preview'), output = $('output'), outputVideo = $('output-video'), canvas = $('capture');
@@ -133,10 +134,10 @@ import { connectWebRTC, webrtcStats } from './webrtc.js';
 
   function sendConfig() {
     if (!client) return;
-    const effects = [];
-    if (ui.lipstick.checked) effects.push({ name: 'lipstick', color: ui.color.value, strength: Number(ui.strength.value) });
+    const { look, effects } = makeupSelection(); // lipstick and makeup (makeup.js)
     if (ui.glasses.value) effects.push({ name: 'glasses', style: ui.glasses.value, ...(window.tryonGlasses?.extra() || {}) });
-    client.configure({ effects }).then((reply) => {
+    const config = look ? { look, effects } : { effects };
+    client.configure(config).then((reply) => {
       if (reply && !reply.ok) showMessage(`Setting refused: ${reply.error.field}: ${reply.error.message}`);
     });
   }
@@ -276,6 +277,7 @@ import { connectWebRTC, webrtcStats } from './webrtc.js';
 
   ui.transport.addEventListener('change', () => { state.bytesUp = state.bytesDown = state.frames = 0; openTransport(); });
   for (const el of [ui.lipstick, ui.color, ui.strength, ui.glasses]) el.addEventListener('input', sendConfig);
+  onMakeupChange(sendConfig);
   ui.toggle.addEventListener('click', () => {
     state.running = !state.running;
     ui.toggle.textContent = state.running ? 'Pause' : 'Resume';

@@ -2,6 +2,7 @@
 // with the effects chosen on the page; progress comes as Server-Sent
 // Events; the frames show as they are finished (MJPEG) and the result
 // plays, and downloads, when done. See docs/protocol.md, "Uploaded videos".
+import { makeupSelection } from './makeup.js';
 {
   const $ = (id) => document.getElementById(id);
   const ui = {
@@ -13,12 +14,12 @@
   const state = window.tryonVideo = { job: null, state: '', error: null };
   let xhr = null, events = null;
 
-  // The effects chosen in the page's controls, as the config message has them.
+  // The effects chosen in the page's controls, as the config message has
+  // them: a look and its changes, or the whole list.
   const effects = () => {
-    const fx = [];
-    if ($('lipstick').checked) fx.push({ name: 'lipstick', color: $('color').value, strength: Number($('strength').value) });
+    const { look, effects: fx } = makeupSelection();
     if ($('glasses').value) fx.push({ name: 'glasses', style: $('glasses').value, ...(window.tryonGlasses?.extra() || {}) });
-    return JSON.stringify(fx);
+    return JSON.stringify(look ? { look, effects: fx } : fx);
   };
 
   const show = (el, on) => { el.hidden = !on; };

@@ -1,7 +1,7 @@
 // Command livetryon applies try-on effects to video files offline, with
 // the server's own pipeline (pkg/video, pkg/pipeline):
 //
-//	livetryon process IN OUT [--effects lipstick,glasses:aviator] [flags]
+//	livetryon process IN OUT [--effects lipstick,glasses:aviator] [--look evening] [flags]
 //
 // OUT is an H.264 MP4 (yuv420p, moov first) with each of IN's frames at
 // its time (a variable frame rate kept), IN's rotation and sound. Progress
@@ -27,9 +27,11 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/livetryon/server/pkg/client"
+	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/landmarks"
 	"github.com/livetryon/server/pkg/pipeline"
 	"github.com/livetryon/server/pkg/video"
@@ -97,9 +99,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "livetryon: cannot write %s: %v\n", out, err)
 		return exitUsage
 	}
-	fx, err := client.BuildEffectsParam(o.effects)
+	if o.effects == "" && o.look == "" {
+		o.effects = "lipstick"
+	}
+	fx, err := client.BuildEffectsParam(o.look, o.effects)
 	if err != nil {
-		fmt.Fprintf(stderr, "livetryon: --effects %q: %v\n", o.effects, err)
+		fmt.Fprintf(stderr, "livetryon: --look %q --effects %q: %v\n", o.look, o.effects, err)
 		return exitUsage
 	}
 
@@ -163,6 +168,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // options are the flags' values, one set per run.
 type options struct {
 	effects     string
+	look        string
 	model       string
 	workers     int
 	preset      string
@@ -176,7 +182,8 @@ func (o *options) flags(out io.Writer) *flag.FlagSet {
 	def := pipeline.DefaultConfig()
 	fs := flag.NewFlagSet("livetryon process", flag.ContinueOnError)
 	fs.SetOutput(out)
-	fs.StringVar(&o.effects, "effects", "lipstick", `the effects, as the server's effects parameter: a shorthand such as lipstick:#b0123a,glasses:aviator, or a JSON list`)
+	fs.StringVar(&o.effects, "effects", "", "the effects, as the server's effects parameter: a shorthand such as lipstick:#b0123a:gloss,glasses:aviator, or a JSON list (default lipstick; with --look, changes to the look)")
+	fs.StringVar(&o.look, "look", "", "a built-in look: "+strings.Join(effects.LookNames(), ", ")+"; --effects then changes it, field by field")
 	fs.StringVar(&o.model, "model", landmarks.DefaultModelPath, "dlib 68-point shape predictor (Debian package libdlib-data)")
 	fs.IntVar(&o.workers, "workers", def.Workers, "frames processed in parallel (default: the number of CPUs)")
 	fs.StringVar(&o.preset, "preset", "veryfast", "x264's speed preset: ultrafast … veryslow (slower: smaller files)")

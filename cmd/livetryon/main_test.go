@@ -68,6 +68,8 @@ func TestProcessExitCodes(t *testing.T) {
 	}{
 		{"one path", context.Background(), []string{clip}, exitUsage, "want IN and OUT"},
 		{"bad effects", context.Background(), []string{clip, filepath.Join(dir, "o.mp4"), "--effects", "hat"}, exitUsage, "--effects"},
+		{"unknown look", context.Background(), []string{clip, filepath.Join(dir, "o.mp4"), "--look", "party"}, exitUsage, "look: unknown look"},
+		{"bad finish on a look", context.Background(), []string{clip, filepath.Join(dir, "o.mp4"), "--look", "bold", "--effects", "lipstick:#ff0000:glitter"}, exitUsage, "effects[0].finish"},
 		{"a photo", context.Background(), []string{photo, filepath.Join(dir, "o.mp4")}, exitRefused, "not_video"},
 		{"missing", context.Background(), []string{filepath.Join(dir, "none.mp4"), filepath.Join(dir, "o.mp4")}, exitRefused, "none.mp4"},
 		{"no such output folder", context.Background(), []string{clip, filepath.Join(dir, "nowhere", "o.mp4")}, exitUsage, "does not exist"},

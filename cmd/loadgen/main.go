@@ -48,6 +48,7 @@ func run() error {
 	flag.IntVar(&cfg.Quality, "quality", 50, "JPEG quality of the frames sent, 1..100 (a browser's 0.5 is 50)")
 	flag.IntVar(&cfg.ServerPID, "server-pid", 0, "sample this process's resident memory (the server's pid)")
 	flag.StringVar(&jsonOut, "json", "", "also write the report as JSON to this file (- for stdout)")
+	flag.StringVar(&cfg.Settings, "config", "", `settings every client sends first, as the config event, e.g. '{"look":"bold"}' (socketio and http)`)
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

@@ -84,6 +84,23 @@ func dialSocketIO(cfg Config, c *client, w *wire) (link, error) {
 		return nil, err
 	}
 	l := &socketIOLink{conn: conn, c: c, ack: cfg.Protocol == "ack"}
+	if cfg.Settings != "" {
+		replied := make(chan []json.RawMessage, 1)
+		if err := conn.EmitWithAck("config", func(args []json.RawMessage) { replied <- args }, json.RawMessage(cfg.Settings)); err != nil {
+			conn.Close()
+			return nil, err
+		}
+		select {
+		case args := <-replied:
+			if len(args) == 0 || !bytes.Contains(args[0], []byte(`"ok":true`)) {
+				conn.Close()
+				return nil, fmt.Errorf("config refused: %s", args)
+			}
+		case <-time.After(10 * time.Second):
+			conn.Close()
+			return nil, fmt.Errorf("config: no reply in 10 s")
+		}
+	}
 	conn.On("response_back", func(args []json.RawMessage) {
 		jpg, ok := decodeDataURLArg(args)
 		if !ok {
@@ -181,6 +198,9 @@ type webSocketLink struct {
 }
 
 func dialWebSocket(cfg Config, c *client, w *wire) (link, error) {
+	if cfg.Settings != "" {
+		return nil, fmt.Errorf("loadgen: --config is not supported over ws; use socketio or http")
+	}
 	u, err := url.Parse(cfg.URL)
 	if err != nil {
 		return nil, err
@@ -280,6 +300,7 @@ func (l *webSocketLink) close()                { l.conn.Close() }
 
 type httpLink struct {
 	endpoint string
+	settings string // X-Config of every request, if set
 	client   *http.Client
 	c        *client
 	broken   chan struct{} // closed when a request fails below HTTP
@@ -297,7 +318,7 @@ func newHTTPLink(cfg Config, c *client, w *wire) (link, error) {
 	}
 	u.Path = "/api/v1/frames"
 	tr := &http.Transport{DialContext: w.dial, MaxIdleConnsPerHost: 4, IdleConnTimeout: 30 * time.Second, DisableKeepAlives: cfg.HTTPNewConnEachFrame}
-	return &httpLink{endpoint: u.String(), client: &http.Client{Transport: tr, Timeout: cfg.AnswerTimeout + 5*time.Second}, c: c, broken: make(chan struct{})}, nil
+	return &httpLink{endpoint: u.String(), settings: cfg.Settings, client: &http.Client{Transport: tr, Timeout: cfg.AnswerTimeout + 5*time.Second}, c: c, broken: make(chan struct{})}, nil
 }
 
 func (l *httpLink) send(id int, v *variant) error {
@@ -321,6 +342,9 @@ func (l *httpLink) send(id int, v *variant) error {
 func (l *httpLink) post(id int, v *variant) error {
 	req, _ := http.NewRequest(http.MethodPost, l.endpoint, bytes.NewReader(v.jpeg))
 	req.Header.Set("Content-Type", "image/jpeg")
+	if l.settings != "" {
+		req.Header.Set("X-Config", l.settings)
+	}
 	req.Header.Set("X-Frame-Id", strconv.Itoa(id))
 	l.mu.Lock()
 	if l.session != "" {

@@ -51,6 +51,11 @@ type Config struct {
 	// AnswerTimeout ends a closed loop's wait for an answer that never comes.
 	AnswerTimeout time.Duration
 	ServerPID     int // if set, the server's resident memory is sampled
+	// Settings, if set, is a config message (JSON, as the config event)
+	// each client sends before its first frame, e.g. {"look":"bold"}:
+	// over Socket.IO as the config event, waiting for its reply; over HTTP
+	// as the X-Config header of every request. Not supported over ws.
+	Settings string
 }
 
 // Report is what a run measured. Ages are from a frame's send to its answer.

@@ -5,6 +5,7 @@ import (
 	"image"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,6 +84,27 @@ func TestLoadgenAgainstRealServer(t *testing.T) {
 			}
 		})
 	}
+
+	// --config: every client's settings are sent first and taken (a bad
+	// one fails the run, saying so), over Socket.IO and HTTP.
+	for _, transport := range []string{"socketio", "http"} {
+		t.Run(transport+" with settings", func(t *testing.T) {
+			cfg := base
+			cfg.URL, cfg.Transport, cfg.Protocol, cfg.Settings = url, transport, "ack", `{"look":"bold"}`
+			rep, err := loadgen.Run(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			closedLoop(t, rep)
+		})
+	}
+	t.Run("refused settings", func(t *testing.T) {
+		cfg := base
+		cfg.URL, cfg.Transport, cfg.Protocol, cfg.Settings = url, "socketio", "ack", `{"look":"party"}`
+		if _, err := loadgen.Run(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "look") {
+			t.Errorf("a refused config: %v, want an error naming the look", err)
+		}
+	})
 
 	// --size frames the portrait as a 1280x720 camera would: the face is
 	// found in every answer, and the frames are bigger.

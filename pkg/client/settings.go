@@ -12,6 +12,7 @@ import (
 
 // Settings are one client's choices, changed by config messages.
 type Settings struct {
+	Look      string         `json:"look,omitempty"` // the look the effects came from, if any
 	Specs     []effects.Spec `json:"effects"`
 	Landmarks bool           `json:"landmarks"`
 	Output    string         `json:"output"` // "image" or "landmarks"
@@ -33,7 +34,7 @@ func NewSettings(fx []effects.Effect) Settings {
 func (s Settings) Effects() []effects.Effect { return s.effects }
 
 // configFields are the keys a config message may have.
-var configFields = map[string]bool{"effects": true, "landmarks": true, "output": true, "overlay": true, "watch_key": true}
+var configFields = map[string]bool{"effects": true, "look": true, "landmarks": true, "output": true, "overlay": true, "watch_key": true}
 
 // ApplyConfig returns cur changed by the JSON config object raw. Absent
 // fields keep their value. Errors are *effects.FieldError naming the setting
@@ -56,20 +57,36 @@ func ApplyConfig(cur Settings, raw []byte) (Settings, error) {
 		if field == "" {
 			field = "config" // a key that is the empty string
 		}
-		return cur, &effects.FieldError{Field: field, Message: "unknown setting; known: effects, landmarks, output, overlay, watch_key"}
+		return cur, &effects.FieldError{Field: field, Message: "unknown setting; known: effects, look, landmarks, output, overlay, watch_key"}
 	}
 	next := cur
-	if raw, ok := fields["effects"]; ok {
-		specs, err := effects.DecodeSpecs("effects", raw)
-		if err != nil {
-			return cur, err
+	rawLook, hasLook := fields["look"]
+	if raw, ok := fields["effects"]; ok || hasLook {
+		// A look with effects: the effects change the look's (see
+		// effects.Selection). Effects alone replace the list, look and all.
+		var sel effects.Selection
+		if hasLook {
+			if err := json.Unmarshal(rawLook, &sel.Look); err != nil {
+				return cur, &effects.FieldError{Field: "look", Message: "wrong type: want string"}
+			}
+			if sel.Look == "" {
+				return cur, &effects.FieldError{Field: "look", Message: "want a look's name; known: " + strings.Join(effects.LookNames(), ", ")}
+			}
 		}
-		built, err := effects.Build("effects", specs)
+		if ok {
+			specs, err := effects.DecodeSpecs("effects", raw)
+			if err != nil {
+				return cur, err
+			}
+			sel.Effects = specs
+		}
+		built, err := effects.BuildSelection(sel)
 		if err != nil {
 			return cur, err
 		}
 		next.effects = built
 		next.Specs = effects.SpecsOf(built)
+		next.Look = sel.Look
 	}
 	if raw, ok := fields["landmarks"]; ok {
 		if err := json.Unmarshal(raw, &next.Landmarks); err != nil {
@@ -102,40 +119,112 @@ func ApplyConfig(cur Settings, raw []byte) (Settings, error) {
 	return next, nil
 }
 
-// ParseEffectsParam reads an effects query parameter: either a JSON list of
-// specs, as in the config message, or a comma-separated shorthand of
-// name[:variant], where the variant is a glasses style or a lipstick
-// colour: lipstick:#b0123a,glasses:aviator.
-func ParseEffectsParam(q string) ([]effects.Spec, error) {
-	if strings.HasPrefix(strings.TrimSpace(q), "[") {
-		return effects.DecodeSpecs("effects", []byte(q))
+// ParseEffectsParam reads an effects query parameter: a JSON list of
+// specs, as in the config message; a JSON object {"look":..., "effects":
+// [...]}; or a comma-separated shorthand of name[:variant[:finish]], where
+// the variant is a glasses style, a look's name or an effect's colour, and
+// lipstick may take a finish: look:evening,lipstick:#b0123a:gloss,glasses:aviator.
+// In the shorthand, look:NAME may appear once, and the other items then
+// change that look as in a config message.
+func ParseEffectsParam(q string) (effects.Selection, error) {
+	var sel effects.Selection
+	switch t := strings.TrimSpace(q); {
+	case strings.HasPrefix(t, "["):
+		specs, err := effects.DecodeSpecs("effects", []byte(q))
+		sel.Effects = specs
+		return sel, err
+	case strings.HasPrefix(t, "{"):
+		return decodeSelection([]byte(q))
 	}
-	var specs []effects.Spec
 	for _, part := range strings.Split(q, ",") {
-		name, variant, _ := strings.Cut(strings.TrimSpace(part), ":")
+		fields := strings.Split(strings.TrimSpace(part), ":")
+		name, variant := fields[0], ""
+		if len(fields) > 1 {
+			variant = fields[1]
+		}
+		if len(fields) > 2 && name != "lipstick" {
+			return sel, &effects.FieldError{Field: "effects", Message: fmt.Sprintf("%s takes one variant at most (name:variant)", clip(name))}
+		}
+		if len(fields) > 3 {
+			return sel, &effects.FieldError{Field: "effects", Message: "lipstick takes a colour and a finish at most (lipstick:#b0123a:gloss)"}
+		}
 		spec := effects.Spec{Name: name}
 		switch name {
+		case "look":
+			if sel.Look != "" {
+				return sel, &effects.FieldError{Field: "look", Message: "one look at most"}
+			}
+			if variant == "" {
+				return sel, &effects.FieldError{Field: "look", Message: "want look:NAME; known: " + strings.Join(effects.LookNames(), ", ")}
+			}
+			sel.Look = variant
+			continue
 		case "glasses":
 			spec.Style = variant
 		case "lipstick":
 			spec.Color = variant
+			if len(fields) > 2 {
+				spec.Finish = fields[2]
+			}
+		case "eyeliner", "eyeshadow", "brows", "blush", "foundation":
+			spec.Color = variant
 		default:
 			if variant != "" {
-				return nil, &effects.FieldError{Field: "effects", Message: fmt.Sprintf("%s takes no variant", clip(name))}
+				return sel, &effects.FieldError{Field: "effects", Message: fmt.Sprintf("%s takes no variant", clip(name))}
 			}
 		}
-		specs = append(specs, spec)
+		sel.Effects = append(sel.Effects, spec)
 	}
-	return specs, nil
+	return sel, nil
 }
 
-// BuildEffectsParam parses and builds an effects query parameter.
-func BuildEffectsParam(q string) ([]effects.Effect, error) {
-	specs, err := ParseEffectsParam(q)
-	if err != nil {
-		return nil, err
+// decodeSelection reads {"look":..., "effects":[...]} strictly.
+func decodeSelection(raw []byte) (effects.Selection, error) {
+	var fields map[string]json.RawMessage
+	var sel effects.Selection
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return sel, &effects.FieldError{Field: "effects", Message: `want a list of effects, or {"look":"...","effects":[...]}`}
 	}
-	return effects.Build("effects", specs)
+	for k, v := range fields {
+		switch k {
+		case "look":
+			if err := json.Unmarshal(v, &sel.Look); err != nil {
+				return sel, &effects.FieldError{Field: "look", Message: "wrong type: want string"}
+			}
+		case "effects":
+			specs, err := effects.DecodeSpecs("effects", v)
+			if err != nil {
+				return sel, err
+			}
+			sel.Effects = specs
+		default:
+			field := clip(k)
+			if field == "" {
+				field = "effects" // a key that is the empty string
+			}
+			return sel, &effects.FieldError{Field: field, Message: "unknown field; known: look, effects"}
+		}
+	}
+	return sel, nil
+}
+
+// BuildEffectsParam parses and builds an effects query parameter and a
+// look parameter (either may be empty; ?look=evening is ?effects=look:evening).
+func BuildEffectsParam(look, q string) ([]effects.Effect, error) {
+	var sel effects.Selection
+	if q != "" {
+		var err error
+		if sel, err = ParseEffectsParam(q); err != nil {
+			return nil, err
+		}
+	}
+	if look != "" {
+		if sel.Look != "" && sel.Look != look {
+			return nil, &effects.FieldError{Field: "look", Message: fmt.Sprintf("two looks: %q and %q", clip(look), clip(sel.Look))}
+		}
+		sel.Look = look
+	}
+	return effects.BuildSelection(sel)
 }
 
 func clip(s string) string {

@@ -173,6 +173,17 @@ func mouthArea(f landmarks.Face) image.Rectangle {
 // a mean difference of 1.5 levels and at most 2% of pixels off by over 24.
 func checkGolden(t *testing.T, img gocv.Mat, area image.Rectangle, name string) {
 	t.Helper()
+	checkGoldenWithin(t, img, area, name, goldenTolerance{mean: 1.5, far: 24, farShare: 0.02})
+}
+
+// goldenTolerance is how far an image may be from its golden: a mean
+// difference, and a share of pixels off by more than far.
+type goldenTolerance struct {
+	mean, far, farShare float64
+}
+
+func checkGoldenWithin(t *testing.T, img gocv.Mat, area image.Rectangle, name string, tol goldenTolerance) {
+	t.Helper()
 	crop := img.Region(area)
 	defer crop.Close()
 	got := crop.Clone()
@@ -207,14 +218,14 @@ func checkGolden(t *testing.T, img gocv.Mat, area image.Rectangle, name string) 
 			sum += d
 			worst = math.Max(worst, d)
 		}
-		if worst > 24 {
+		if worst > tol.far {
 			bad++
 		}
 	}
 	mean := sum / float64(len(pa))
 	frac := float64(bad) / float64(len(pa)/3)
-	t.Logf("%s: mean diff %.3f, %.2f%% pixels off by > 24", name, mean, 100*frac)
-	if mean > 1.5 || frac > 0.02 {
+	t.Logf("%s: mean diff %.3f, %.2f%% pixels off by > %g", name, mean, 100*frac, tol.far)
+	if mean > tol.mean || frac > tol.farShare {
 		out := filepath.Join(t.TempDir(), name)
 		cvimage.WritePNG(out, got)
 		t.Errorf("%s differs from golden: mean %.3f, %.2f%% pixels off (output in %s)", name, mean, 100*frac, out)

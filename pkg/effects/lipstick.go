@@ -20,13 +20,29 @@ import (
 // inner mouth (60-67), so teeth and tongue keep their colour. The mask's edge
 // is feathered so the colour fades into the skin instead of ending in a
 // hard, aliased line.
+//
+// The finish changes how the lips' own light comes through: matte flattens
+// it, satin (the default) keeps it, gloss adds wet highlights where the
+// lips are already brightest, and shimmer adds fine sparkle.
 type Lipstick struct {
 	Color    color.RGBA // the lipstick's colour; alpha is ignored
 	Strength float64    // 0 leaves the lips alone, 1 is full colour
+	Finish   string     // one of Finishes; "" is satin
 }
 
-// DefaultLipstick is a deep red at a natural strength.
-var DefaultLipstick = Lipstick{Color: color.RGBA{R: 0xb0, G: 0x12, B: 0x3a, A: 0xff}, Strength: 0.6}
+// Lipstick finishes.
+const (
+	FinishMatte   = "matte"
+	FinishSatin   = "satin"
+	FinishGloss   = "gloss"
+	FinishShimmer = "shimmer"
+)
+
+// Finishes lists the lipstick finishes, for messages and the page.
+var Finishes = []string{FinishMatte, FinishSatin, FinishGloss, FinishShimmer}
+
+// DefaultLipstick is a deep red at a natural strength, satin.
+var DefaultLipstick = Lipstick{Color: color.RGBA{R: 0xb0, G: 0x12, B: 0x3a, A: 0xff}, Strength: 0.6, Finish: FinishSatin}
 
 // Apply tints the lips of every face in img.
 func (l Lipstick) Apply(img *gocv.Mat, faces []landmarks.Face) {
@@ -71,6 +87,11 @@ func (l Lipstick) applyFace(img *gocv.Mat, pts *landmarks.Shape) {
 		return
 	}
 	stride := img.Cols() * 3
+	switch l.Finish {
+	case FinishMatte, FinishGloss, FinishShimmer:
+		l.finish(px, stride, m, roi, pts)
+		return
+	}
 	cb, cg, cr := float64(l.Color.B), float64(l.Color.G), float64(l.Color.R)
 	strength := math.Min(l.Strength, 1) / 255
 	for y := 0; y < roi.Dy(); y++ {
@@ -117,5 +138,9 @@ func offset(pts []image.Point, origin image.Point) []image.Point {
 // Spec describes the lipstick as a client would ask for it.
 func (l Lipstick) Spec() Spec {
 	s := l.Strength
-	return Spec{Name: "lipstick", Color: fmt.Sprintf("#%02x%02x%02x", l.Color.R, l.Color.G, l.Color.B), Strength: &s}
+	f := l.Finish
+	if f == "" {
+		f = FinishSatin
+	}
+	return Spec{Name: "lipstick", Color: fmt.Sprintf("#%02x%02x%02x", l.Color.R, l.Color.G, l.Color.B), Strength: &s, Finish: f}
 }

@@ -190,6 +190,29 @@ func BenchmarkLipstick(b *testing.B) {
 	reportMsPerFrame(b)
 }
 
+// BenchmarkLook: each built-in makeup look (issue 22) on the same face, the
+// cost it adds to a frame beside BenchmarkLipstick's.
+func BenchmarkLook(b *testing.B) {
+	f := newStageFixture(b)
+	for _, look := range effects.Looks() {
+		fx, err := effects.Build("effects", look.Effects)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(look.Name, func(b *testing.B) {
+			img := f.img.Clone()
+			defer img.Close()
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, e := range fx {
+					e.Apply(&img, f.faces)
+				}
+			}
+			reportMsPerFrame(b)
+		})
+	}
+}
+
 // BenchmarkEncode: JPEG encoding of the answer at the default quality 80.
 func BenchmarkEncode(b *testing.B) {
 	f := newStageFixture(b)

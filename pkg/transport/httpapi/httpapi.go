@@ -2,6 +2,7 @@
 //
 //	POST /api/v1/landmarks   JPEG in, faces and landmarks out as JSON
 //	POST /api/v1/tryon       JPEG in, JPEG with the effects out
+//	GET  /api/v1/looks       the built-in looks and their effects
 //
 // Photos get full-quality detection: full resolution, small photos
 // upsampled, no tracking. Bad input gets a 4xx with a JSON error. See
@@ -49,6 +50,7 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/v1/landmarks", s.landmarks)
 	mux.HandleFunc("/api/v1/tryon", s.tryon)
+	mux.HandleFunc("GET /api/v1/looks", serveLooks)
 	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
 		client.WriteHTTPError(w, client.CodeNotFound, "no such endpoint; see docs/protocol.md")
 	})
@@ -80,9 +82,9 @@ func (s *Server) landmarks(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) tryon(w http.ResponseWriter, r *http.Request) {
 	fx := s.effects()
-	if q := r.URL.Query().Get("effects"); q != "" {
+	if q, look := r.URL.Query().Get("effects"), r.URL.Query().Get("look"); q != "" || look != "" {
 		var err error
-		if fx, err = client.BuildEffectsParam(q); err != nil {
+		if fx, err = client.BuildEffectsParam(look, q); err != nil {
 			client.WriteHTTPError(w, client.CodeBadEffects, err.Error())
 			return
 		}

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/livetryon/server/pkg/client"
+	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/frame"
 	"github.com/livetryon/server/pkg/pipeline"
 	"github.com/livetryon/server/pkg/transport/httpapi"
@@ -215,8 +216,8 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request) (*session, bool)
 }
 
 // configOf is the request's settings as a config message: ?config= or the
-// X-Config header (JSON, as the config event), or ?effects= (as the photo
-// API). Empty when it sets none.
+// X-Config header (JSON, as the config event), or ?effects= and ?look= (as
+// the photo API). Empty when it sets none.
 func configOf(r *http.Request) ([]byte, error) {
 	if c := r.URL.Query().Get("config"); c != "" {
 		return []byte(c), nil
@@ -224,12 +225,28 @@ func configOf(r *http.Request) ([]byte, error) {
 	if c := r.Header.Get(HeaderConfig); c != "" {
 		return []byte(c), nil
 	}
-	if q := r.URL.Query().Get("effects"); q != "" {
-		specs, err := client.ParseEffectsParam(q)
-		if err != nil {
-			return nil, err
+	if q, look := r.URL.Query().Get("effects"), r.URL.Query().Get("look"); q != "" || look != "" {
+		var sel effects.Selection
+		if q != "" {
+			var err error
+			if sel, err = client.ParseEffectsParam(q); err != nil {
+				return nil, err
+			}
 		}
-		return json.Marshal(map[string]any{"effects": specs})
+		if look != "" {
+			if sel.Look != "" && sel.Look != look {
+				return nil, &effects.FieldError{Field: "look", Message: "two looks given"}
+			}
+			sel.Look = look
+		}
+		cfg := map[string]any{"effects": sel.Effects}
+		if sel.Look != "" {
+			cfg["look"] = sel.Look
+		}
+		if sel.Effects == nil && sel.Look != "" {
+			delete(cfg, "effects")
+		}
+		return json.Marshal(cfg)
 	}
 	return nil, nil
 }

@@ -288,9 +288,9 @@ func (s *Server) upload(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fx := s.opts.Effects()
-	if q := r.URL.Query().Get("effects"); q != "" {
+	if q, look := r.URL.Query().Get("effects"), r.URL.Query().Get("look"); q != "" || look != "" {
 		var err error
-		if fx, err = client.BuildEffectsParam(q); err != nil {
+		if fx, err = client.BuildEffectsParam(look, q); err != nil {
 			client.WriteHTTPError(w, client.CodeBadEffects, err.Error())
 			return
 		}
@@ -304,12 +304,12 @@ func (s *Server) upload(rw http.ResponseWriter, r *http.Request) {
 	// MaxBytesReader is given the server's own writer: past the limit it
 	// tells the server to close the connection rather than read on.
 	body := &idleBody{r: http.MaxBytesReader(rw, r.Body, limit), rc: http.NewResponseController(w), idle: s.opts.BodyIdle}
-	name, fxField, err := s.receive(r, body, path)
+	name, fxField, lookField, err := s.receive(r, body, path)
 	// The body is in (or refused): what is left is the probe and the answer.
 	body.rc.SetReadDeadline(time.Time{})
 	body.rc.SetWriteDeadline(time.Now().Add(3 * time.Minute))
-	if err == nil && fxField != "" {
-		fx, err = client.BuildEffectsParam(fxField)
+	if err == nil && (fxField != "" || lookField != "") {
+		fx, err = client.BuildEffectsParam(lookField, fxField)
 		if err != nil {
 			s.jobs.Discard(id)
 			client.WriteHTTPError(w, client.CodeBadEffects, err.Error())
@@ -372,8 +372,8 @@ func (b badUpload) Error() string { return b.message }
 
 // receive writes the request's video to path: the body itself, or the
 // first file of a multipart form. It returns the client's file name and
-// an effects form field that came before the file.
-func (s *Server) receive(r *http.Request, body io.Reader, path string) (name, fx string, err error) {
+// the effects and look form fields that came before the file.
+func (s *Server) receive(r *http.Request, body io.Reader, path string) (name, fx, look string, err error) {
 	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	src := body
 	name = r.URL.Query().Get("name")
@@ -383,17 +383,21 @@ func (s *Server) receive(r *http.Request, body io.Reader, path string) (name, fx
 		for {
 			part, err := mr.NextPart()
 			if err == io.EOF {
-				return "", "", badUpload{http.StatusBadRequest, client.CodeBadBody, "the form has no file part"}
+				return "", "", "", badUpload{http.StatusBadRequest, client.CodeBadBody, "the form has no file part"}
 			}
 			if err != nil {
-				return "", "", err
+				return "", "", "", err
 			}
-			if part.FileName() == "" && part.FormName() == "effects" {
+			if part.FileName() == "" && (part.FormName() == "effects" || part.FormName() == "look") {
 				b, err := io.ReadAll(io.LimitReader(part, 4<<10))
 				if err != nil {
-					return "", "", err
+					return "", "", "", err
 				}
-				fx = string(b)
+				if part.FormName() == "look" {
+					look = string(b)
+				} else {
+					fx = string(b)
+				}
 				continue
 			}
 			if part.FileName() != "" || part.FormName() == "file" || part.FormName() == "video" {
@@ -403,18 +407,18 @@ func (s *Server) receive(r *http.Request, body io.Reader, path string) (name, fx
 		}
 	case mt == "" || mt == "application/octet-stream" || strings.HasPrefix(mt, "video/"):
 	default:
-		return "", "", badUpload{http.StatusUnsupportedMediaType, client.CodeUnsupportedType,
+		return "", "", "", badUpload{http.StatusUnsupportedMediaType, client.CodeUnsupportedType,
 			fmt.Sprintf("send the video as the body (video/*, application/octet-stream) or as a multipart/form-data file, not %q", clip(mt))}
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
 	_, err = io.Copy(f, src)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	return name, fx, err
+	return name, fx, look, err
 }
 
 // idleBody drops an upload that stops sending: each read must bring bytes
