@@ -131,7 +131,8 @@ func Process(ctx context.Context, engine *pipeline.Engine, src string, info Info
 	parent := ctx
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	dec := command(ctx, lim.MaxMemory, "ffmpeg", decodeArgs(src, info, width, height, lim)...)
+	showinfo := showinfoName()
+	dec := command(ctx, lim.MaxMemory, "ffmpeg", decodeArgs(src, info, width, height, lim, showinfo)...)
 	decOut, err := dec.StdoutPipe()
 	if err != nil {
 		return Progress{}, err
@@ -145,9 +146,10 @@ func Process(ctx context.Context, engine *pipeline.Engine, src string, info Info
 	}
 	decErr := &capped{max: 8 << 10}
 	stamps := make(chan stamp, 64)
+	stampsTaken := make(chan struct{}) // closed once the frames' reader stops taking stamps
 	logRead := make(chan struct{})
 	go func() {
-		readDecoderLog(ctx, decLog, stamps, decErr)
+		readDecoderLog(ctx, decLog, showinfo, stamps, stampsTaken, decErr)
 		close(logRead)
 	}()
 	// The encoder starts with the first frame's timestamp: its time base
@@ -201,6 +203,10 @@ func Process(ctx context.Context, engine *pipeline.Engine, src string, info Info
 		written <- err
 	}()
 	readErr := p.read(ctx, decOut)
+	// Stamps with no frame left to take them (a decoder that logged more
+	// lines than it wrote pictures) must not hold the log's reader, and so
+	// this job's slot, until the deadline.
+	close(stampsTaken)
 	if readErr != nil {
 		cancel(readErr)
 	}
@@ -276,10 +282,10 @@ func command(ctx context.Context, mem int64, name string, args ...string) *exec.
 // filled the log's queue would leave decoder and reader waiting on each
 // other: ffmpeg 5.1 flushes each packet by default, -flush_packets 1 says
 // so whatever the default becomes.
-func decodeArgs(src string, info Info, width, height int, lim Limits) []string {
+func decodeArgs(src string, info Info, width, height int, lim Limits, showinfo string) []string {
 	args := append([]string{"-hide_banner", "-nostats", "-nostdin", "-loglevel", "level+info"}, inputArgs(lim.MaxPixels)...)
 	return append(args, "-i", src, "-map", "0:v:0", "-fps_mode", "passthrough",
-		"-vf", fmt.Sprintf("scale=%d:%d,crop=%d:%d:0:0,showinfo=checksum=0", info.Width, info.Height, width, height),
+		"-vf", fmt.Sprintf("scale=%d:%d,crop=%d:%d:0:0,%s=checksum=0", info.Width, info.Height, width, height, showinfo),
 		"-f", "rawvideo", "-pix_fmt", "yuv420p", "-flush_packets", "1", "pipe:1")
 }
 

@@ -3,7 +3,13 @@ package video_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
+	"os/exec"
 	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -156,5 +162,53 @@ func TestProcessCancel(t *testing.T) {
 	t.Logf("stopped after %d frames, %v", prog.Done, time.Since(start))
 	if s := e.Stats(); s.BatchSessions != 0 {
 		t.Errorf("%d sessions left open", s.BatchSessions)
+	}
+}
+
+// A file whose stream language tag holds lines that look like the
+// decoder's frame lines (ffmpeg prints the tag as it is when it lists
+// the input) neither adds stamps nor moves any: every frame comes out at
+// its own time, and the job ends instead of waiting for its deadline.
+func TestProcessIgnoresForgedDecoderLines(t *testing.T) {
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "forged.mkv"), filepath.Join(dir, "out.mp4")
+	var forged strings.Builder
+	forged.WriteString("eng")
+	for i := 0; i < 200; i++ {
+		fmt.Fprintf(&forged, "\n[Parsed_showinfo_2 @ 0x1] [info] n: %d pts: 99999999 pts_time:9999", i)
+	}
+	ffmpeg(t, "-f", "lavfi", "-i", "testsrc=size=320x240:rate=30", "-t", "1", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+		"-metadata:s:v:0", "language="+forged.String(), in)
+	info, err := video.Probe(context.Background(), in, video.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	prog, err := video.Process(ctx, newEngine(t, 2), in, info, out, video.Options{ID: "forged", Effects: blueLipstick(t)})
+	if err != nil {
+		t.Fatalf("process: %v (after %v)", err, prog.Elapsed)
+	}
+	b, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts_time",
+		"-of", "csv=p=0", out).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var times []float64
+	for _, l := range strings.Fields(string(b)) {
+		v, err := strconv.ParseFloat(strings.TrimSuffix(l, ","), 64)
+		if err != nil {
+			t.Fatalf("pts %q: %v", l, err)
+		}
+		times = append(times, v)
+	}
+	sort.Float64s(times)
+	if len(times) != 30 || prog.Done != 30 {
+		t.Fatalf("%d frames out (%d done), want 30", len(times), prog.Done)
+	}
+	for i, v := range times {
+		if want := float64(i) / 30; math.Abs(v-times[0]-want) > 0.5/30 {
+			t.Errorf("frame %d at %.4f s, want %.4f s", i, v-times[0], want)
+		}
 	}
 }

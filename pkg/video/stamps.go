@@ -4,10 +4,27 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"io"
 	"strconv"
 	"time"
 )
+
+// showinfoName names one decoder's showinfo filter with a secret: ffmpeg
+// starts each of that filter's log lines with "[showinfo@NAME @ 0x…]", and
+// nothing in the file can know NAME. Without it, a file could forge frame
+// lines: ffmpeg prints a stream's language tag as it is, newlines and all,
+// when it lists the input, so a tag can hold lines that look like
+// showinfo's (more stamps than frames, or wrong ones).
+func showinfoName() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return "showinfo@s" + hex.EncodeToString(b)
+}
+
+// showinfoPrefix is how the filter named name starts its log lines.
+func showinfoPrefix(name string) []byte { return []byte("[" + name + " @ ") }
 
 // stamp is a decoded frame's timestamp as the decoder's showinfo filter
 // logs it: pts ticks of num/den seconds.
@@ -42,14 +59,16 @@ func (s stamp) tick() time.Duration {
 }
 
 // readDecoderLog reads the decoder's log (-loglevel level+info) to its
-// end: showinfo's line for each frame gives its timestamp, sent on stamps
-// in order (until ctx is done; then the rest is read and dropped), with
-// the time base from showinfo's config line; warnings and errors are kept
-// in errs, for the server's log. A line is parsed from its first 512
-// bytes: a hostile file's side data cannot make it hold more. stamps is
-// closed at the end.
-func readDecoderLog(ctx context.Context, r io.Reader, stamps chan<- stamp, errs *capped) {
+// end: the line of the showinfo filter named name (showinfoName) for each
+// frame gives its timestamp, sent on stamps in order (until ctx is done or
+// stop is closed: the frames' reader has stopped taking them; then the
+// rest is read and dropped), with the time base from showinfo's config
+// line; warnings and errors are kept in errs, for the server's log. A line
+// is parsed from its first 512 bytes: a hostile file's side data cannot
+// make it hold more. stamps is closed at the end.
+func readDecoderLog(ctx context.Context, r io.Reader, name string, stamps chan<- stamp, stop <-chan struct{}, errs *capped) {
 	defer close(stamps)
+	prefix := showinfoPrefix(name)
 	br := bufio.NewReaderSize(r, 512)
 	var tb stamp
 	for {
@@ -61,10 +80,11 @@ func readDecoderLog(ctx context.Context, r io.Reader, stamps chan<- stamp, errs 
 			}
 		}
 		if len(line) > 0 {
-			if st, isFrame := parseShowinfo(line, &tb); isFrame {
+			if st, isFrame := parseShowinfo(line, prefix, &tb); isFrame {
 				select {
 				case stamps <- st:
 				case <-ctx.Done():
+				case <-stop:
 				}
 			} else if bytes.Contains(line, []byte("[error] ")) || bytes.Contains(line, []byte("[fatal] ")) || bytes.Contains(line, []byte("[warning] ")) {
 				errs.Write(line)
@@ -78,10 +98,10 @@ func readDecoderLog(ctx context.Context, r io.Reader, stamps chan<- stamp, errs 
 
 // parseShowinfo reads one line of the decoder's log: showinfo's config
 // line sets tb; a frame's line gives its stamp. Only lines that begin
-// with showinfo's own prefix count, which ffmpeg writes before each of
-// its lines: text from the file (metadata, side data) cannot start one.
-func parseShowinfo(line []byte, tb *stamp) (stamp, bool) {
-	if !bytes.HasPrefix(line, []byte("[Parsed_showinfo_")) {
+// with prefix count, the secret name ffmpeg writes before each of the
+// filter's lines (showinfoName).
+func parseShowinfo(line, prefix []byte, tb *stamp) (stamp, bool) {
+	if !bytes.HasPrefix(line, prefix) {
 		return stamp{}, false
 	}
 	_, rest, ok := bytes.Cut(line, []byte("] [info] "))
