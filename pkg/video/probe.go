@@ -160,13 +160,17 @@ func Probe(ctx context.Context, path string, lim Limits) (Info, error) {
 	// beside ffprobe (and is stopped if ffprobe refuses the file): together
 	// they take the time of the longer, not of both.
 	checkCtx, stopCheck := context.WithCancel(ctx)
-	defer stopCheck()
 	type result struct {
 		stdout, stderr []byte
 		err            error
 	}
 	checked := make(chan result, 1)
+	checkDone := make(chan struct{})
+	// Whatever the answer, the check's ffmpeg has exited when Probe
+	// returns: the caller's count of probes running stays true.
+	defer func() { stopCheck(); <-checkDone }()
 	go func() {
+		defer close(checkDone)
 		args := append(append([]string{"-v", "error", "-nostdin", "-nostats", "-xerror"}, in...),
 			"-i", path, "-map", "0:v:0", "-c", "copy", "-f", "null", "-progress", "pipe:1", "-")
 		stdout, stderr, err := run(checkCtx, mem, "ffmpeg", args...)
@@ -177,6 +181,9 @@ func Probe(ctx context.Context, path string, lim Limits) (Info, error) {
 	if err != nil {
 		if ctx.Err() != nil {
 			return Info{}, ctx.Err()
+		}
+		if errors.Is(err, errTooMuchOutput) {
+			return Info{}, &Error{Code: CodeCorrupt, Message: "the file's description (its tags) is too large"}
 		}
 		return Info{}, refusal(stderr, path)
 	}
@@ -360,18 +367,50 @@ func isText(path string) (bool, error) {
 	return true, nil
 }
 
+// Bounds on what run keeps of a program's output. ffprobe prints every
+// tag of a file, JSON-escaped (a control character takes six bytes): a
+// file of large tags would otherwise become gigabytes in the server,
+// outside the children's memory limit. A real file's description is a few
+// kilobytes.
+const (
+	maxProbeOutput = 4 << 20
+	maxProbeErrors = 64 << 10
+)
+
+// errTooMuchOutput is a program that wrote more than run keeps.
+var errTooMuchOutput = errors.New("video: the file's description is too large")
+
+// bounded is a buffer that refuses to grow past max: the program's next
+// write then fails (a broken pipe), and it stops.
+type bounded struct {
+	buf  bytes.Buffer
+	max  int
+	over bool
+}
+
+func (b *bounded) Write(p []byte) (int, error) {
+	if b.buf.Len()+len(p) > b.max {
+		b.over = true
+		return 0, errTooMuchOutput
+	}
+	return b.buf.Write(p)
+}
+
 // run runs a program, within mem bytes of address space, and returns its
-// output and its error output.
+// output and its error output, or errTooMuchOutput past maxProbeOutput.
 func run(ctx context.Context, mem int64, name string, args ...string) (stdout, stderr []byte, err error) {
-	var out, errOut bytes.Buffer
+	out, errOut := &bounded{max: maxProbeOutput}, &bounded{max: maxProbeErrors}
 	cmd := command(ctx, mem, name, args...)
-	cmd.Stdout, cmd.Stderr = &out, &errOut
+	cmd.Stdout, cmd.Stderr = out, errOut
 	err = cmd.Run()
+	if out.over {
+		return nil, nil, errTooMuchOutput
+	}
 	var exitErr *exec.ExitError
-	if err != nil && !errors.As(err, &exitErr) && ctx.Err() == nil {
+	if err != nil && !errors.As(err, &exitErr) && ctx.Err() == nil && !errOut.over {
 		return nil, nil, fmt.Errorf("video: %s: %w (install Debian's ffmpeg: scripts/install-deps.sh)", name, err)
 	}
-	return out.Bytes(), errOut.Bytes(), err
+	return out.buf.Bytes(), errOut.buf.Bytes(), err
 }
 
 // rate reads ffprobe's "30000/1001".

@@ -117,3 +117,22 @@ func TestProbeStopsWithItsContext(t *testing.T) {
 		t.Errorf("a cancelled probe: %v", err)
 	}
 }
+
+// A file of large tags is refused before its description, which ffprobe
+// prints with every tag JSON-escaped (six bytes for each control
+// character: 12 MB for this 2 MB file), is held in the server.
+func TestProbeRefusesHugeTags(t *testing.T) {
+	dir := t.TempDir()
+	meta := filepath.Join(dir, "meta.txt")
+	big := strings.Repeat("\x01", 1<<20)
+	if err := os.WriteFile(meta, []byte(";FFMETADATA1\nk1="+big+"\nk2="+big+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "tags.mkv")
+	ffmpeg(t, "-f", "lavfi", "-t", "1", "-i", "testsrc=size=64x64:rate=10", "-i", meta, "-map", "0:v", "-map_metadata", "1", "-c:v", "libx264", path)
+	_, err := video.Probe(context.Background(), path, video.DefaultLimits)
+	var verr *video.Error
+	if !errors.As(err, &verr) || verr.Code != video.CodeCorrupt || !strings.Contains(verr.Message, "too large") {
+		t.Fatalf("probe of a file of huge tags: %v, want corrupt: too large", err)
+	}
+}
