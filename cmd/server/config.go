@@ -241,8 +241,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("--video-max-fps %v: want at least 1", c.VideoLimits.MaxFPS)
 	case c.VideoLimits.MaxFrames < 1:
 		return fmt.Errorf("--video-max-frames %d: want at least 1", c.VideoLimits.MaxFrames)
-	case c.VideoLimits.MaxMemory < 256<<20:
-		return fmt.Errorf("--video-max-memory %d: want at least 268435456 (256 MiB): ffmpeg maps about 300 MiB before it reads a byte", c.VideoLimits.MaxMemory)
+	case c.VideoLimits.MaxMemory < 512<<20:
+		return fmt.Errorf("--video-max-memory %d: want at least 536870912 (512 MiB): ffmpeg maps about 300 MiB before it reads a byte", c.VideoLimits.MaxMemory)
 	case c.VideoProbes < 1:
 		return fmt.Errorf("--video-max-probes %d: want at least 1", c.VideoProbes)
 	case c.VideoUploads < 1:
