@@ -1,6 +1,10 @@
 package apierr
 
 import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"regexp"
 	"slices"
@@ -81,10 +85,45 @@ func TestProtocolDocAgrees(t *testing.T) {
 	}
 }
 
-func TestWriteHTTPStatusFromTheError(t *testing.T) {
-	for _, c := range Codes() {
-		if s := StatusOf(c); s < 400 || s > 599 {
-			t.Errorf("%s: status %d", c, s)
+// WriteHTTP finds the Error through wrapping, answers its status and
+// Retry-After, and writes the body every transport shares; an error that
+// is none of ours is a 500 internal.
+func TestWriteHTTPFindsTheError(t *testing.T) {
+	for _, tc := range []struct {
+		err        error
+		status     int
+		retryAfter string
+		body       string
+	}{
+		{fmt.Errorf("open session: %w", &Error{Code: CodeTooManySessions, Message: "full", RetryAfter: 10}), 503, "10",
+			`{"error":{"code":"too_many_sessions","message":"full"}}`},
+		{WithStatus(http.StatusUnsupportedMediaType, CodeNotJPEG, "Content-Type"), 415, "",
+			`{"error":{"code":"not_jpeg","message":"Content-Type"}}`},
+		{errors.New("disk on fire"), 500, "", `{"error":{"code":"internal","message":"disk on fire"}}`},
+	} {
+		rec := httptest.NewRecorder()
+		WriteHTTP(rec, tc.err)
+		if rec.Code != tc.status || rec.Header().Get("Retry-After") != tc.retryAfter ||
+			strings.TrimSpace(rec.Body.String()) != tc.body || rec.Header().Get("Content-Type") != "application/json" {
+			t.Errorf("%v: %d Retry-After %q %s; want %d %q %s", tc.err, rec.Code, rec.Header().Get("Retry-After"), rec.Body, tc.status, tc.retryAfter, tc.body)
 		}
+	}
+}
+
+type namedField struct{ field, message string }
+
+func (e namedField) Error() string        { return e.field + ": " + e.message }
+func (e namedField) ErrorField() string   { return e.field }
+func (e namedField) ErrorMessage() string { return e.message }
+
+// From gives an error that names its field (effects.FieldError) the code
+// the caller says, with the field apart from the message.
+func TestFromNamesTheField(t *testing.T) {
+	e := From(fmt.Errorf("config: %w", namedField{"effects[0].color", "want #rrggbb"}), CodeBadConfig)
+	if e.Code != CodeBadConfig || e.Field != "effects[0].color" || e.Message != "want #rrggbb" {
+		t.Errorf("From: %+v", e)
+	}
+	if From(nil, CodeBadConfig) != nil {
+		t.Error("From(nil) is not nil")
 	}
 }
