@@ -11,7 +11,6 @@ package client
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 	"sync"
@@ -21,6 +20,7 @@ import (
 	"github.com/rs/zerolog"
 	"gocv.io/x/gocv"
 
+	"github.com/livetryon/server/pkg/apierr"
 	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/frame"
 	"github.com/livetryon/server/pkg/landmarks"
@@ -88,20 +88,9 @@ type Common struct {
 	Logger zerolog.Logger
 }
 
-// Refusal is why a request may not open a session, and when to try again.
-type Refusal struct {
-	Code, Message string
-	RetryAfter    int // seconds; 0: none
-}
-
-// Write answers an HTTP request with the refusal.
-func (r *Refusal) Write(w http.ResponseWriter) {
-	if r.RetryAfter > 0 {
-		WriteHTTPRetry(w, r.Code, r.Message, r.RetryAfter)
-		return
-	}
-	WriteHTTPError(w, r.Code, r.Message)
-}
+// Refusal is why a request may not open a session, and when to try again
+// (its RetryAfter): an apierr.Error, answered with apierr.WriteHTTP.
+type Refusal = apierr.Error
 
 // AdmitRequest applies c.Admit to r; without one every request is
 // admitted.
@@ -393,11 +382,7 @@ func (c *Client) Configure(raw []byte, ack any) (Settings, error) {
 	}
 	c.mu.Unlock()
 	if err != nil {
-		body := &ErrorBody{Code: CodeBadConfig, Message: err.Error()}
-		var fe *effects.FieldError
-		if errors.As(err, &fe) {
-			body.Field, body.Message = fe.Field, fe.Message
-		}
+		body := apierr.From(err, CodeBadConfig) // an effects.FieldError names its field
 		c.log.Warn().Str("code", body.Code).Str("field", body.Field).Str("config", compact(raw)).Msg(body.Message)
 		c.out.push(Message{Ack: ack, Config: &ConfigReply{Error: body}, Error: body})
 		return c.Settings(), err

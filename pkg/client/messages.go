@@ -3,6 +3,7 @@ package client
 import (
 	"time"
 
+	"github.com/livetryon/server/pkg/apierr"
 	"github.com/livetryon/server/pkg/landmarks"
 	"github.com/livetryon/server/pkg/pipeline"
 )
@@ -13,11 +14,7 @@ import (
 
 // ErrorBody is a refused frame or setting: the error event's payload, and
 // the error of an acknowledgement or an HTTP answer.
-type ErrorBody struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Field   string `json:"field,omitempty"` // for bad_config: the setting at fault
-}
+type ErrorBody = apierr.Error
 
 // FrameReply answers one frame: what an acknowledgement carries.
 type FrameReply struct {

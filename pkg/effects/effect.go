@@ -53,6 +53,13 @@ type FieldError struct {
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
 
+// ErrorField and ErrorMessage let apierr.From make the client's error of
+// it, with the code the caller gives (bad_config, bad_effects).
+func (e *FieldError) ErrorField() string { return e.Field }
+
+// ErrorMessage is the message without the field's name.
+func (e *FieldError) ErrorMessage() string { return e.Message }
+
 // Names lists the effects Build knows, for messages and the page.
 var Names = []string{"blush", "brows", "eyeliner", "eyeshadow", "foundation", "glasses", "lipstick", "none"}
 

@@ -15,29 +15,25 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+
+	"github.com/livetryon/server/pkg/apierr"
 )
 
-// Error codes sent to clients in the error event. They are part of the
-// protocol (docs/protocol.md); never rename one.
+// Error codes of frames refused here, from the one table (package apierr).
 const (
-	CodeBadPayload    = "bad_payload"     // the event's argument is not a string or {id, image}
-	CodeNotDataURL    = "not_data_url"    // not "data:<mime>;base64,<data>"
-	CodeBadBase64     = "bad_base64"      // the data part is not valid base64
-	CodeNotJPEG       = "not_jpeg"        // another MIME type, or bytes that are not a JPEG
-	CodeTooLarge      = "too_large"       // more bytes than Limits.MaxBytes
-	CodeTooManyPixels = "too_many_pixels" // declared dimensions beyond Limits
-	CodeTooManyScans  = "too_many_scans"  // more scans (or segments) than any camera or encoder makes
-	CodeDecodeFailed  = "decode_failed"   // a valid-looking header whose image data is corrupt
-	CodeInternal      = "internal"        // the server failed; the client did nothing wrong
+	CodeBadPayload    = apierr.CodeBadPayload
+	CodeNotDataURL    = apierr.CodeNotDataURL
+	CodeBadBase64     = apierr.CodeBadBase64
+	CodeNotJPEG       = apierr.CodeNotJPEG
+	CodeTooLarge      = apierr.CodeTooLarge
+	CodeTooManyPixels = apierr.CodeTooManyPixels
+	CodeTooManyScans  = apierr.CodeTooManyScans
+	CodeDecodeFailed  = apierr.CodeDecodeFailed
+	CodeInternal      = apierr.CodeInternal
 )
 
 // Error is input refused with a stable code and a message for people.
-type Error struct {
-	Code    string
-	Message string
-}
-
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
+type Error = apierr.Error
 
 func errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}

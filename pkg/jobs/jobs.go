@@ -26,6 +26,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/livetryon/server/pkg/apierr"
 	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/pipeline"
 	"github.com/livetryon/server/pkg/video"
@@ -45,11 +46,15 @@ const (
 // Finished says whether the job will change no more.
 func (s State) Finished() bool { return s == Done || s == Failed || s == Cancelled }
 
-// Codes of a failed job's error, besides pkg/video's.
+// Codes of a failed job's error, besides pkg/video's (package apierr's
+// table): interrupted, the server stopped while the job was queued or
+// running; internal, the server failed and the video may be fine; timeout,
+// processing took longer than its frames allow (Deadline); cancelled.
 const (
-	CodeInterrupted = "interrupted" // the server stopped while the job was queued or running
-	CodeInternal    = "internal"    // the server failed; the video may be fine
-	CodeTimeout     = "timeout"     // processing took longer than its frames allow (Deadline)
+	CodeInterrupted = apierr.CodeInterrupted
+	CodeInternal    = apierr.CodeInternal
+	CodeTimeout     = apierr.CodeTimeout
+	CodeCancelled   = apierr.CodeCancelled
 )
 
 // Status is a job as its owner sees it: GET /api/v1/videos/{id}.
@@ -84,11 +89,8 @@ type Input struct {
 	Audio    bool    `json:"audio"`
 }
 
-// Error is why a job failed.
-type Error struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
+// Error is why a job failed: {code, message} in its status.
+type Error = apierr.Error
 
 // Config sets up a Manager.
 type Config struct {
@@ -218,7 +220,7 @@ func (m *Manager) load() error {
 		j := &job{dir: dir, changed: make(chan struct{}), status: rec.Status}
 		if !j.status.State.Finished() {
 			j.status.State = Failed
-			j.status.Error = &Error{CodeInterrupted, "the server stopped before this video was finished; upload it again"}
+			j.status.Error = &Error{Code: CodeInterrupted, Message: "the server stopped before this video was finished; upload it again"}
 			j.status.Finished = &now
 			j.status.Position = 0
 			os.Remove(filepath.Join(dir, resultPart))
@@ -431,19 +433,19 @@ func (m *Manager) run(ctx context.Context, j *job) {
 		}
 	case m.closed && !j.removed:
 		j.status.State = Failed
-		j.status.Error = &Error{CodeInterrupted, "the server stopped before this video was finished; upload it again"}
+		j.status.Error = &Error{Code: CodeInterrupted, Message: "the server stopped before this video was finished; upload it again"}
 	case errors.Is(err, context.DeadlineExceeded):
-		j.status.State, j.status.Error = Failed, &Error{CodeTimeout, "the video took too long to process"}
+		j.status.State, j.status.Error = Failed, &Error{Code: CodeTimeout, Message: "the video took too long to process"}
 	case j.removed || errors.Is(err, context.Canceled):
 		j.status.State = Cancelled
-		j.status.Error = &Error{"cancelled", "the job was cancelled"}
+		j.status.Error = &Error{Code: CodeCancelled, Message: "the job was cancelled"}
 	case errors.As(err, &verr):
-		j.status.State, j.status.Error = Failed, &Error{verr.Code, verr.Message}
+		j.status.State, j.status.Error = Failed, &Error{Code: verr.Code, Message: verr.Message}
 		if verr.Detail != "" {
 			m.log.Debug().Str("job", Short(id)).Str("code", verr.Code).Str("ffmpeg", verr.Detail).Msg("video job refused")
 		}
 	default:
-		j.status.State, j.status.Error = Failed, &Error{CodeInternal, "the server could not process the video"}
+		j.status.State, j.status.Error = Failed, &Error{Code: CodeInternal, Message: "the server could not process the video"}
 		m.log.Error().Err(err).Str("job", Short(id)).Msg("video job failed")
 	}
 	if j.status.State != Done {

@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/livetryon/server/pkg/apierr"
 )
 
 // Info is what Probe learns of a video.
@@ -114,14 +116,17 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
-// Codes of Error.
+// Unwrap is the refusal as the client sees it, without Detail.
+func (e *Error) Unwrap() error { return &apierr.Error{Code: e.Code, Message: e.Message} }
+
+// Codes of Error, from the one table (package apierr).
 const (
-	CodeEmpty         = "empty"           // no bytes at all
-	CodeNotVideo      = "not_video"       // no video stream, or a still image
-	CodeCorrupt       = "corrupt"         // does not parse, truncated, damaged packets
-	CodeTooManyPixels = "too_many_pixels" // over Limits' sides or pixels
-	CodeTooLong       = "too_long"        // over Limits' duration
-	CodeTooManyFrames = "too_many_frames" // over Limits' frame rate or frame count
+	CodeEmpty         = apierr.CodeEmpty
+	CodeNotVideo      = apierr.CodeNotVideo
+	CodeCorrupt       = apierr.CodeCorrupt
+	CodeTooManyPixels = apierr.CodeTooManyPixels
+	CodeTooLong       = apierr.CodeTooLong
+	CodeTooManyFrames = apierr.CodeTooManyFrames
 )
 
 // stillFormats are ffprobe's demuxers for single images, which it reports

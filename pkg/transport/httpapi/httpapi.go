@@ -22,6 +22,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/livetryon/server/pkg/apierr"
 	"github.com/livetryon/server/pkg/client"
 	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/frame"
@@ -114,7 +115,7 @@ func ReadJPEG(w http.ResponseWriter, r *http.Request, limit int) ([]byte, bool) 
 	}
 	// Parsed strictly: image/jpeg, with parameters if any; not image/jpegXYZ.
 	if ct := r.Header.Get("Content-Type"); !isJPEGType(ct) {
-		client.WriteHTTPErrorStatus(w, http.StatusUnsupportedMediaType, frame.CodeNotJPEG, fmt.Sprintf("Content-Type must be image/jpeg, got %q", clip(ct)))
+		apierr.WriteHTTP(w, apierr.WithStatus(http.StatusUnsupportedMediaType, frame.CodeNotJPEG, fmt.Sprintf("Content-Type must be image/jpeg, got %q", clip(ct))))
 		return nil, false
 	}
 	if r.ContentLength > int64(limit) {

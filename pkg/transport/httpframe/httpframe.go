@@ -26,6 +26,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/livetryon/server/pkg/apierr"
 	"github.com/livetryon/server/pkg/client"
 	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/frame"
@@ -202,7 +203,7 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request) (*session, bool)
 	}
 	leave, refused := s.opts.AdmitRequest(r)
 	if refused != nil {
-		refused.Write(w)
+		apierr.WriteHTTP(w, refused)
 		return nil, false
 	}
 	b := make([]byte, 16)

@@ -20,6 +20,7 @@ import (
 	"github.com/zishang520/engine.io/v2/types"
 	"github.com/zishang520/socket.io/v2/socket"
 
+	"github.com/livetryon/server/pkg/apierr"
 	"github.com/livetryon/server/pkg/client"
 	"github.com/livetryon/server/pkg/frame"
 	"github.com/livetryon/server/pkg/pipeline"
@@ -93,7 +94,7 @@ func New(engine *pipeline.Engine, opts Options) *Server {
 		leave, refused := opts.AdmitRequest(r)
 		if refused != nil {
 			opts.Logger.Debug().Str("remote", r.RemoteAddr).Str("code", refused.Code).Msg("handshake refused")
-			refused.Write(w)
+			apierr.WriteHTTP(w, refused)
 			return
 		}
 		admitted.hold(r, leave)

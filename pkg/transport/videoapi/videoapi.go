@@ -35,11 +35,11 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/livetryon/server/pkg/apierr"
 	"github.com/livetryon/server/pkg/client"
 	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/frame"
 	"github.com/livetryon/server/pkg/jobs"
-	"github.com/livetryon/server/pkg/video"
 	"github.com/livetryon/server/pkg/watch"
 )
 
@@ -319,12 +319,12 @@ func (s *Server) upload(rw http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.jobs.Discard(id)
 		var tooBig *http.MaxBytesError
-		var bad badUpload
+		var bad *apierr.Error
 		switch {
 		case errors.As(err, &tooBig):
 			client.WriteHTTPError(w, frame.CodeTooLarge, fmt.Sprintf("the upload is over the %d-byte limit (--max-upload-bytes)", limit))
 		case errors.As(err, &bad):
-			client.WriteHTTPErrorStatus(w, bad.status, bad.code, bad.message)
+			apierr.WriteHTTP(w, bad)
 		case errors.Is(err, os.ErrDeadlineExceeded):
 			client.WriteHTTPError(w, client.CodeBadBody, fmt.Sprintf("the upload sent nothing for %v", s.opts.BodyIdle))
 		case errors.Is(err, syscall.ENOSPC):
@@ -339,10 +339,10 @@ func (s *Server) upload(rw http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Minute)
 	defer cancel()
 	st, err := s.jobs.Add(ctx, id, name, fx, s.hub.Open())
-	var verr *video.Error
+	var refused *apierr.Error // a *video.Error wraps one
 	switch {
-	case errors.As(err, &verr):
-		client.WriteHTTPError(w, verr.Code, verr.Message)
+	case errors.As(err, &refused):
+		apierr.WriteHTTP(w, refused)
 		return
 	case errors.Is(err, jobs.ErrQueueFull):
 		client.WriteHTTPRetry(w, client.CodeBusy, "as many videos are waiting as the server queues (--video-queue); try again later", 30)
@@ -362,14 +362,6 @@ func (s *Server) upload(rw http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, reply(st))
 }
 
-// badUpload is a refusal found while reading the upload.
-type badUpload struct {
-	status        int
-	code, message string
-}
-
-func (b badUpload) Error() string { return b.message }
-
 // receive writes the request's video to path: the body itself, or the
 // first file of a multipart form. It returns the client's file name and
 // the effects and look form fields that came before the file.
@@ -383,7 +375,7 @@ func (s *Server) receive(r *http.Request, body io.Reader, path string) (name, fx
 		for {
 			part, err := mr.NextPart()
 			if err == io.EOF {
-				return "", "", "", badUpload{http.StatusBadRequest, client.CodeBadBody, "the form has no file part"}
+				return "", "", "", apierr.New(client.CodeBadBody, "the form has no file part")
 			}
 			if err != nil {
 				return "", "", "", err
@@ -407,8 +399,8 @@ func (s *Server) receive(r *http.Request, body io.Reader, path string) (name, fx
 		}
 	case mt == "" || mt == "application/octet-stream" || strings.HasPrefix(mt, "video/"):
 	default:
-		return "", "", "", badUpload{http.StatusUnsupportedMediaType, client.CodeUnsupportedType,
-			fmt.Sprintf("send the video as the body (video/*, application/octet-stream) or as a multipart/form-data file, not %q", clip(mt))}
+		return "", "", "", apierr.New(client.CodeUnsupportedType,
+			fmt.Sprintf("send the video as the body (video/*, application/octet-stream) or as a multipart/form-data file, not %q", clip(mt)))
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {

@@ -38,6 +38,7 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/livetryon/server/internal/cvjpeg"
+	"github.com/livetryon/server/pkg/apierr"
 	"github.com/livetryon/server/pkg/client"
 	"github.com/livetryon/server/pkg/frame"
 	"github.com/livetryon/server/pkg/pipeline"
@@ -181,14 +182,14 @@ func (s *Server) Handler() http.Handler {
 		p := s.peers[r.PathValue("id")]
 		s.mu.Unlock()
 		if p == nil {
-			client.WriteHTTPErrorStatus(w, http.StatusNotFound, client.CodeBadMessage, "no such WebRTC session")
+			client.WriteHTTPError(w, client.CodeUnknownSession, "no such WebRTC session")
 			return
 		}
 		p.close("hung up by DELETE")
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("/api/v1/webrtc/", func(w http.ResponseWriter, r *http.Request) {
-		client.WriteHTTPErrorStatus(w, http.StatusNotFound, client.CodeBadMessage,
+		client.WriteHTTPError(w, client.CodeNotFound,
 			"POST an offer to /api/v1/webrtc/offer; DELETE /api/v1/webrtc/sessions/{id} to hang up")
 	})
 	return mux
@@ -203,35 +204,35 @@ func (s *Server) serveOffer(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			client.WriteHTTPErrorStatus(w, http.StatusRequestEntityTooLarge, frame.CodeTooLarge, fmt.Sprintf("an offer is at most %d bytes", maxOffer))
+			client.WriteHTTPError(w, frame.CodeTooLarge, fmt.Sprintf("an offer is at most %d bytes", maxOffer))
 			return
 		}
-		client.WriteHTTPErrorStatus(w, http.StatusBadRequest, client.CodeBadMessage, "cannot read the offer: "+err.Error())
+		client.WriteHTTPError(w, client.CodeBadMessage, "cannot read the offer: "+err.Error())
 		return
 	}
 	var o offer
 	if whip {
 		o = offer{SDP: string(body), Type: "offer"}
 	} else if err := json.Unmarshal(body, &o); err != nil {
-		client.WriteHTTPErrorStatus(w, http.StatusBadRequest, client.CodeBadMessage, `the body is JSON {"sdp": "...", "type": "offer"}, or an application/sdp offer (WHIP)`)
+		client.WriteHTTPError(w, client.CodeBadMessage, `the body is JSON {"sdp": "...", "type": "offer"}, or an application/sdp offer (WHIP)`)
 		return
 	}
 	if o.Type != "offer" {
-		client.WriteHTTPErrorStatus(w, http.StatusBadRequest, client.CodeBadMessage, fmt.Sprintf("type %q: want \"offer\"", clip(o.Type)))
+		client.WriteHTTPError(w, client.CodeBadMessage, fmt.Sprintf("type %q: want \"offer\"", clip(o.Type)))
 		return
 	}
 	if msg := checkOffer(o.SDP); msg != "" {
-		client.WriteHTTPErrorStatus(w, http.StatusBadRequest, client.CodeBadMessage, msg)
+		client.WriteHTTPError(w, client.CodeBadMessage, msg)
 		return
 	}
 	leave, refused := s.opts.AdmitRequest(r)
 	if refused != nil {
-		refused.Write(w)
+		apierr.WriteHTTP(w, refused)
 		return
 	}
 	p, answer, err := s.open(o, leave) // leave is called when the session ends
 	if err != nil {
-		client.WriteHTTPErrorStatus(w, http.StatusBadRequest, client.CodeBadMessage, err.Error())
+		client.WriteHTTPError(w, client.CodeBadMessage, err.Error())
 		return
 	}
 	s.opts.Logger.Info().Str("client", p.id).Str("transport", "webrtc").Str("remote", r.RemoteAddr).Msg("connect")

@@ -19,6 +19,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/livetryon/server/pkg/apierr"
 	"github.com/livetryon/server/pkg/client"
 	"github.com/livetryon/server/pkg/frame"
 	"github.com/livetryon/server/pkg/pipeline"
@@ -91,12 +92,12 @@ func (s *Server) readLimit() int { return max(2*s.limits.MaxBytes, s.limits.MaxD
 func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !websocket.IsWebSocketUpgrade(r) {
-			client.WriteHTTPErrorStatus(w, http.StatusUpgradeRequired, client.CodeBadMessage, "this endpoint speaks WebSocket only: connect with new WebSocket(url)")
+			apierr.WriteHTTP(w, apierr.WithStatus(http.StatusUpgradeRequired, client.CodeBadMessage, "this endpoint speaks WebSocket only: connect with new WebSocket(url)"))
 			return
 		}
 		leave, refused := s.opts.AdmitRequest(r)
 		if refused != nil {
-			refused.Write(w)
+			apierr.WriteHTTP(w, refused)
 			return
 		}
 		defer leave()
