@@ -352,7 +352,11 @@ func TestBrowserUploadPausesCameraAndClearsOnFailure(t *testing.T) {
 		}
 	}
 	if u.State != "done" || !u.ResultShown || !u.DownloadShown {
-		t.Fatalf("after the job: %+v", u)
+		msg := ""
+		if u.Error != nil {
+			msg = *u.Error
+		}
+		t.Fatalf("after the job: %+v %s", u, msg)
 	}
 	if !paused {
 		t.Error("the camera kept sending while the page's own job processed")
