@@ -44,6 +44,12 @@ func BenchmarkMakeup(b *testing.B) {
 			specs []effects.Spec
 		}{"look-" + l.Name, l.Effects})
 	}
+	// The "full look": every makeup effect and glasses, on one face.
+	cases = append(cases, struct {
+		name  string
+		specs []effects.Spec
+	}{"full-look-with-glasses", []effects.Spec{{Name: "foundation"}, {Name: "eyeshadow"}, {Name: "eyeliner"}, {Name: "brows"},
+		{Name: "blush"}, {Name: "lipstick"}, {Name: "glasses", Style: "aviator"}}})
 	for _, tc := range cases {
 		fx := build(b, tc.specs...)
 		b.Run(tc.name, func(b *testing.B) {
