@@ -14,9 +14,9 @@
 
   const style = document.createElement('style');
   style.textContent = `
-    .glasses-catalogue { display: flex; gap: 8px; margin-top: 2px; overflow-x: auto; scroll-snap-type: x proximity;
+    .glasses-catalogue { display: flex; gap: 8px; margin-top: 2px; overflow-x: auto;
       padding: 2px 2px 6px; scrollbar-width: thin; }
-    .glasses-catalogue button { flex: none; scroll-snap-align: start; display: flex; flex-direction: column; align-items: center; gap: 2px;
+    .glasses-catalogue button { flex: none; display: flex; flex-direction: column; align-items: center; gap: 2px;
       padding: 6px 8px; min-height: 0; border: 2px solid transparent; border-radius: 10px; background: #f4f1ee; cursor: pointer;
       font: inherit; font-size: 0.75em; color: #1d1d22; }
     .glasses-catalogue button[aria-pressed="true"] { border-color: #ff5c8a; box-shadow: 0 0 0 2px #ff5c8a; background: #fff; }
