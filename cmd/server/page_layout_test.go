@@ -166,6 +166,13 @@ func TestBrowserPageLayout(t *testing.T) {
 			b.run(t, chromedp.Click(`#snapshot-close`, chromedp.ByQuery))
 			checkAxe(t, b, string(axe))
 
+			if vp.mobile {
+				// The narrowest phones: 320 px wide.
+				b.run(t, chromedp.EmulateViewport(320, 640, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch))
+				time.Sleep(300 * time.Millisecond)
+				checkLayout(t, b, true)
+				shot("320px")
+			}
 			if errs := b.pageErrors(); len(errs) > 0 {
 				t.Errorf("page errors: %v", errs)
 			}
