@@ -136,7 +136,9 @@ import { makeupSelection, onMakeupChange } from './makeup.js';
     if (!client) return;
     const { look, effects } = makeupSelection(); // lipstick and makeup (makeup.js)
     if (ui.glasses.value) effects.push({ name: 'glasses', style: ui.glasses.value, ...(window.tryonGlasses?.extra() || {}) });
-    const config = look ? { look, effects } : { effects };
+    // overlay: false: the page shows the rate in its own badge (mirror.js),
+    // so pictures and snapshots carry no FPS stamp.
+    const config = look ? { look, effects, overlay: false } : { effects, overlay: false };
     client.configure(config).then((reply) => {
       if (reply && !reply.ok) showMessage(`Setting refused: ${reply.error.field}: ${reply.error.message}`);
     });
@@ -281,24 +283,48 @@ import { makeupSelection, onMakeupChange } from './makeup.js';
   ui.toggle.addEventListener('click', () => {
     state.running = !state.running;
     ui.toggle.textContent = state.running ? 'Pause' : 'Resume';
+    ui.toggle.setAttribute('aria-label', ui.toggle.textContent);
     // WebRTC sends the camera's track itself: pausing takes it off the connection.
     if (client && client.replaceTrack) client.replaceTrack(state.running ? video.srcObject.getVideoTracks()[0] : null);
   });
-  ui.snapshot.addEventListener('click', () => {
-    let href = output.src;
-    if (!output.hidden && !href) return;
-    if (output.hidden) { // WebRTC: the picture is the video's current frame
+  // The snapshot: the newest answer (or the WebRTC video's current frame)
+  // in a preview, with Save (a download) and Share (the Web Share API, with
+  // the picture as a file, where the browser has it).
+  const dialog = $('snapshot-dialog'), shot = $('snapshot-image'), save = $('snapshot-save'), share = $('snapshot-share');
+  let snapshotFile = null;
+  async function takeSnapshot() {
+    let blob, sent = null;
+    if (outputVideo.hidden) {
+      const p = state.lastPair;
+      if (!p) return;
+      blob = typeof p.answered === 'string' ? await (await fetch(p.answered)).blob() : p.answered;
+      sent = p.sent;
+    } else { // WebRTC: the picture is the video's current frame
       if (!outputVideo.videoWidth) return;
       const c = document.createElement('canvas');
       c.width = outputVideo.videoWidth; c.height = outputVideo.videoHeight;
       c.getContext('2d').drawImage(outputVideo, 0, 0);
-      href = c.toDataURL('image/jpeg', 0.92);
+      blob = await new Promise((resolve) => c.toBlob(resolve, 'image/jpeg', 0.92));
     }
-    const a = document.createElement('a');
-    a.href = href;
-    a.download = `tryon-${new Date().toISOString().replace(/[:.]/g, '-')}.jpg`;
-    a.click();
+    const name = `tryon-${new Date().toISOString().replace(/[:.]/g, '-')}.jpg`;
+    if (shot.src.startsWith('blob:')) URL.revokeObjectURL(shot.src);
+    const url = URL.createObjectURL(blob);
+    shot.src = url; save.href = url; save.download = name;
+    snapshotFile = new File([blob], name, { type: 'image/jpeg' });
+    share.hidden = !(navigator.canShare && navigator.canShare({ files: [snapshotFile] }));
+    state.snapshot = { sent, image: blob };
+    if (!dialog.open) dialog.showModal();
+  }
+  ui.snapshot.addEventListener('click', () => { takeSnapshot(); });
+  share.addEventListener('click', () => {
+    if (snapshotFile) navigator.share({ files: [snapshotFile], title: 'My try-on' }).catch(() => {});
   });
+  $('snapshot-close').addEventListener('click', () => dialog.close());
+  // Read by the browser test: the snapshot shown, and the frame it answers.
+  window.tryon.snapshotDataURLs = async () => state.snapshot && {
+    sent: state.snapshot.sent ? await blobToDataURL(state.snapshot.sent) : null,
+    image: await blobToDataURL(state.snapshot.image),
+  };
   // Test and link hooks: ?pacing=timer&fps=30 preset the controls.
   const params = new URLSearchParams(location.search);
   for (const [k, v] of params) {

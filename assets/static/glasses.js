@@ -14,13 +14,14 @@
 
   const style = document.createElement('style');
   style.textContent = `
-    .glasses-catalogue { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 6px; }
-    .glasses-catalogue button { display: flex; flex-direction: column; align-items: center; gap: 2px;
-      padding: 4px 6px; border: 2px solid transparent; border-radius: 8px; background: #f4f1ee; cursor: pointer;
-      font: inherit; font-size: 0.75em; color: inherit; }
-    .glasses-catalogue button[aria-pressed="true"] { border-color: #b0123a; background: #fff; }
-    .glasses-catalogue img { width: 80px; height: 34px; object-fit: contain; aspect-ratio: auto; background: transparent; border-radius: 0; }
-    .glasses-catalogue .none { width: 80px; height: 34px; display: flex; align-items: center; justify-content: center; }`;
+    .glasses-catalogue { display: flex; gap: 8px; margin-top: 2px; overflow-x: auto;
+      padding: 2px 2px 6px; scrollbar-width: thin; }
+    .glasses-catalogue button { flex: none; display: flex; flex-direction: column; align-items: center; gap: 2px;
+      padding: 6px 8px; min-height: 0; border: 2px solid transparent; border-radius: 10px; background: #f4f1ee; cursor: pointer;
+      font: inherit; font-size: 0.75em; color: #1d1d22; }
+    .glasses-catalogue button[aria-pressed="true"] { border-color: #ff5c8a; box-shadow: 0 0 0 2px #ff5c8a; background: #fff; }
+    .glasses-catalogue img { width: 84px; height: 36px; object-fit: contain; background: transparent; border-radius: 0; display: block; }
+    .glasses-catalogue .none { width: 84px; height: 36px; display: flex; align-items: center; justify-content: center; font-size: 1.4em; }`;
   document.head.appendChild(style);
 
   const strip = document.createElement('div');

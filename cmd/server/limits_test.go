@@ -618,7 +618,8 @@ func TestMetrics(t *testing.T) {
 }
 
 // TestMetricsAreDocumented: every tryon_ metric family /metrics serves is
-// in README's table, so operators can find what each means.
+// in the metrics table of docs/FLAGS.md ("Operations"), so operators can
+// find what each means.
 func TestMetricsAreDocumented(t *testing.T) {
 	base := startServer(t)
 	resp, err := http.Get(base + "/metrics")
@@ -627,7 +628,7 @@ func TestMetricsAreDocumented(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	readme, err := os.ReadFile(testmedia.RepoPath("README.md"))
+	readme, err := os.ReadFile(testmedia.RepoPath("docs/FLAGS.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -637,10 +638,10 @@ func TestMetricsAreDocumented(t *testing.T) {
 	}
 	for _, f := range families {
 		name := strings.TrimSuffix(f[1], "_total")
-		// README lists some in groups: tryon_pipeline_frames_{processed,refused,dropped}_total.
+		// The table lists some in groups: tryon_pipeline_frames_{processed,refused,dropped}_total.
 		group := regexp.MustCompile(`_(processed|refused|dropped)$`).ReplaceAllString(name, "_{processed,refused,dropped}")
 		if !strings.Contains(string(readme), name) && !strings.Contains(string(readme), group) {
-			t.Errorf("%s is not in README's metrics table", f[1])
+			t.Errorf("%s is not in the metrics table of docs/FLAGS.md", f[1])
 		}
 	}
 }

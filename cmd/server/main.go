@@ -2,7 +2,7 @@
 // page and answers each frame, over whichever transport the client chose
 // (Socket.IO, WebSocket, HTTP per frame, WebRTC), with the try-on drawn on
 // every face; it also serves photos, video jobs and watch links. See
-// README.md for flags and docs/protocol.md for the protocol.
+// docs/FLAGS.md for flags and docs/protocol.md for the protocol.
 package main
 
 import (
