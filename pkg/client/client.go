@@ -398,7 +398,7 @@ func (c *Client) Configure(raw []byte, ack any) (Settings, error) {
 		if errors.As(err, &fe) {
 			body.Field, body.Message = fe.Field, fe.Message
 		}
-		c.log.Warn().Str("code", body.Code).Str("field", body.Field).Str("config", compact(raw)).Msg(body.Message)
+		c.log.Warn().Str("code", body.Code).Str("field", body.Field).Str("config", redactedConfig(raw)).Msg(body.Message)
 		c.out.push(Message{Ack: ack, Config: &ConfigReply{Error: body}, Error: body})
 		return c.Settings(), err
 	}
