@@ -78,3 +78,42 @@ func TestEndedFrameOnlyForViewers(t *testing.T) {
 		t.Errorf("ended frame: closed %v, seq %d→%d, %d bytes", closed, seq, next, len(jpg))
 	}
 }
+
+// Streams waiting for Resume are capped: a client opening and leaving
+// sessions in a loop ends the oldest waiting one, with its ended frame,
+// at once rather than after the grace time.
+func TestDetachedStreamsCapped(t *testing.T) {
+	h := NewHub(Limits{Grace: time.Hour, Detached: 3}, zerolog.Nop())
+	defer h.Close()
+	var left []*Stream
+	for i := 0; i < 5; i++ {
+		s := h.OpenResumable()
+		s.Publish([]byte("last frame"))
+		s.Close()
+		left = append(left, s)
+	}
+	for i, s := range left {
+		_, _, _, closed := s.newest()
+		if want := i < 2; closed != want {
+			t.Errorf("stream %d of 5 left: ended %v, want %v", i, closed, want)
+		}
+	}
+	if n := len(h.waiting); n != 3 {
+		t.Errorf("%d streams waiting, want 3", n)
+	}
+	if h.Resume(left[0].Key()) != nil {
+		t.Error("resumed a stream ended by the cap")
+	}
+	// A resumed stream waits no more, so it makes room.
+	if h.Resume(left[4].Key()) != left[4] {
+		t.Fatal("could not resume the newest stream")
+	}
+	next := h.OpenResumable()
+	next.Close()
+	if _, _, _, closed := left[2].newest(); closed {
+		t.Error("the cap counted a resumed stream")
+	}
+	if h.Stats().Streams != 4 || len(h.waiting) != 3 {
+		t.Errorf("%d streams, %d waiting; want 4 and 3", h.Stats().Streams, len(h.waiting))
+	}
+}
