@@ -221,6 +221,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("--watch-idle %v: want at least 1s", c.Watch.Idle)
 	case c.Watch.Grace < 100*time.Millisecond || c.Watch.Grace > 10*time.Minute:
 		return fmt.Errorf("--watch-grace %v: want 100ms to 10m", c.Watch.Grace)
+	case c.Watch.Grace >= c.Watch.Idle:
+		// A viewer's stream must outlast the grace time, so its viewers
+		// see the ended frame rather than an idle cut.
+		return fmt.Errorf("--watch-grace %v: want less than --watch-idle (%v)", c.Watch.Grace, c.Watch.Idle)
 	case c.HTTPSessionIdle < time.Second:
 		return fmt.Errorf("--http-session-idle %v: want at least 1s", c.HTTPSessionIdle)
 	case c.WebRTCUDPPort < 0 || c.WebRTCUDPPort > 65535:

@@ -57,6 +57,7 @@ func TestFlags(t *testing.T) {
 		{[]string{"--video-max-uploads-per-ip", "0"}, "--video-max-uploads-per-ip"},
 		{[]string{"--video-events-per-job", "0"}, "--video-events-per-job"},
 		{[]string{"--shutdown-timeout", "0s"}, "--shutdown-timeout"},
+		{[]string{"--watch-idle", "10s", "--watch-grace", "10s"}, "less than --watch-idle"},
 		{[]string{"--redetect-interval", "-1s"}, "--redetect-interval"},
 		{[]string{"--webrtc-udp-port", "70000"}, "--webrtc-udp-port"},
 		{[]string{"--webrtc-ports", "60000-50000"}, "--webrtc-ports"},

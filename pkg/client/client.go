@@ -383,7 +383,7 @@ func (c *Client) Configure(raw []byte, ack any) (Settings, error) {
 	c.mu.Unlock()
 	if err != nil {
 		body := apierr.From(err, CodeBadConfig) // an effects.FieldError names its field
-		c.log.Warn().Str("code", body.Code).Str("field", body.Field).Str("config", compact(raw)).Msg(body.Message)
+		c.log.Warn().Str("code", body.Code).Str("field", body.Field).Str("config", redactedConfig(raw)).Msg(body.Message)
 		c.out.push(Message{Ack: ack, Config: &ConfigReply{Error: body}, Error: body})
 		return c.Settings(), err
 	}

@@ -234,6 +234,29 @@ func clip(s string) string {
 	return s
 }
 
+// redactedConfig is a config for logs: compact, with watch_key's value
+// replaced, since a watch key lets whoever holds it take over a watch
+// link. A config that is not a JSON object yet names watch_key is not
+// logged at all, as its key cannot be told apart.
+func redactedConfig(raw []byte) string {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(raw, &fields) != nil {
+		if bytes.Contains(raw, []byte("watch_key")) {
+			return "(unreadable, names watch_key: not logged)"
+		}
+		return compact(raw)
+	}
+	if _, ok := fields["watch_key"]; !ok {
+		return compact(raw)
+	}
+	fields["watch_key"] = json.RawMessage(`"…"`)
+	b, err := json.Marshal(fields)
+	if err != nil {
+		return "(not logged)"
+	}
+	return compact(b)
+}
+
 // compact is raw JSON without spaces, for logs.
 func compact(raw []byte) string {
 	var b bytes.Buffer

@@ -91,7 +91,8 @@ func (e *GlassesError) Unwrap() error { return e.Err }
 
 // LoadFrames reads every folder of fsys as a frame. A bad folder is left
 // out and reported as a *GlassesError naming its file (shown under dir);
-// the others load. Past MaxGlassesFrames folders, the rest are refused.
+// the others load. Past MaxGlassesFrames folders, the rest are refused,
+// and so is a folder whose glasses.json repeats an earlier one's name.
 func LoadFrames(fsys fs.FS, dir string) ([]*Frame, []error) {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
@@ -99,6 +100,7 @@ func LoadFrames(fsys fs.FS, dir string) ([]*Frame, []error) {
 	}
 	var frames []*Frame
 	var errs []error
+	named := map[string]string{} // frame name: the glasses.json that took it
 	n := 0
 	for _, e := range entries {
 		if !e.IsDir() {
@@ -120,13 +122,36 @@ func LoadFrames(fsys fs.FS, dir string) ([]*Frame, []error) {
 			errs = append(errs, err)
 			continue
 		}
+		metaFile := path.Join(where, "glasses.json")
+		if first, taken := named[f.Name]; taken {
+			f.close()
+			errs = append(errs, &GlassesError{File: metaFile, Err: fmt.Errorf("name %q is already %s's: each frame needs a name of its own", f.Name, first)})
+			continue
+		}
+		named[f.Name] = metaFile
 		f.Origin = dir
 		frames = append(frames, f)
 	}
 	return frames, errs
 }
 
+// readLimited reads a regular file of at most limit bytes. Anything else
+// (a FIFO, a device) is refused before it is opened: opening a FIFO
+// would block start-up until something writes to it.
 func readLimited(fsys fs.FS, name string, limit int64) ([]byte, error) {
+	// From the folder's listing: fs.Sub's FS has no Stat, and fs.Stat
+	// would open the file.
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, err
+	}
+	i := sort.Search(len(entries), func(i int) bool { return entries[i].Name() >= name })
+	if i == len(entries) || entries[i].Name() != name {
+		return nil, fmt.Errorf("no such file: %w", fs.ErrNotExist)
+	}
+	if t := entries[i].Type(); !t.IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%v)", t)
+	}
 	fh, err := fsys.Open(name)
 	if err != nil {
 		return nil, err
@@ -169,6 +194,11 @@ func loadFrame(fsys fs.FS, where string) (*Frame, error) {
 	}
 	if cfg.Width > maxFrontSide || cfg.Height > maxFrontSide || cfg.Width*cfg.Height > maxFrontPixels {
 		return nil, &GlassesError{File: pngFile, Err: fmt.Errorf("picture of %dx%d is too large: at most %d px a side and %d in all", cfg.Width, cfg.Height, maxFrontSide, maxFrontPixels)}
+	}
+	if cfg.Height > cfg.Width {
+		// Glasses are wider than tall; a tall picture would keep its
+		// whole height at every pyramid level, past maxStoredWidth's bound.
+		return nil, &GlassesError{File: pngFile, Err: fmt.Errorf("picture of %dx%d is taller than wide: glasses are at most as tall as they are wide", cfg.Width, cfg.Height)}
 	}
 	if cfg.Width < minFrontWidth || cfg.Height < 8 {
 		return nil, &GlassesError{File: pngFile, Err: fmt.Errorf("picture of %dx%d is too small: at least %d px wide", cfg.Width, cfg.Height, minFrontWidth)}
@@ -221,6 +251,14 @@ func loadFrame(fsys fs.FS, where string) (*Frame, error) {
 	f.levels = premultipliedLevels(nrgba)
 	f.thumb = thumbnail(nrgba)
 	return f, nil
+}
+
+// close frees the frame's pictures; it must not be drawn afterwards.
+func (f *Frame) close() {
+	for i := range f.levels {
+		f.levels[i].Close()
+	}
+	f.levels = nil
 }
 
 func (m *GlassesMeta) validate() error {
@@ -349,8 +387,10 @@ func (c *catalogue) builtins() *catalogue {
 func LoadGlasses() { glassesCatalogue.builtins() }
 
 // AddGlassesDir loads the frames in dir (one folder each) into the
-// catalogue, replacing built-in ones of the same name. It returns the
-// frames added and one error per frame refused, each naming its file.
+// catalogue, replacing those of the same name (glasses.json's name, not the
+// folder's). It returns the frames added and one error per frame refused,
+// each naming its file. A replaced frame's pictures are freed, so it runs
+// at start-up, before any glasses effect draws.
 func AddGlassesDir(dir string) ([]*Frame, []error) {
 	if _, err := os.Stat(dir); err != nil {
 		return nil, []error{&GlassesError{File: dir, Err: err}}
@@ -359,6 +399,9 @@ func AddGlassesDir(dir string) ([]*Frame, []error) {
 	glassesCatalogue.builtins().mu.Lock()
 	defer glassesCatalogue.mu.Unlock()
 	for _, f := range frames {
+		if old, ok := glassesCatalogue.frames[f.Name]; ok && old != f {
+			old.close()
+		}
 		glassesCatalogue.frames[f.Name] = f
 	}
 	return frames, errs
@@ -397,10 +440,30 @@ func GlassesStyles() []string {
 
 func knownStyles() string { return strings.Join(GlassesStyles(), ", ") }
 
-// RestoreGlassesFrame puts f back in the catalogue under its name, for
-// tests that replaced it.
-func RestoreGlassesFrame(f *Frame) {
+// RestoreBuiltInGlasses puts the built-in frame of that name back in the
+// catalogue, loaded afresh, for tests that replaced it (which freed the
+// one they replaced).
+func RestoreBuiltInGlasses(name string) error {
+	frames, errs := LoadFrames(assets.Glasses(), "built-in")
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	var found *Frame
+	for _, f := range frames {
+		if f.Name == name {
+			found = f
+		} else {
+			f.close()
+		}
+	}
+	if found == nil {
+		return fmt.Errorf("no built-in glasses %q", name)
+	}
 	glassesCatalogue.builtins().mu.Lock()
 	defer glassesCatalogue.mu.Unlock()
-	glassesCatalogue.frames[f.Name] = f
+	if old, ok := glassesCatalogue.frames[name]; ok {
+		old.close()
+	}
+	glassesCatalogue.frames[name] = found
+	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"testing/fstest"
 
@@ -435,6 +436,18 @@ func TestBadGlassesAssetsAreRefusedByName(t *testing.T) {
 	writeFrame(t, dir, "huge", huge, testMeta("huge"))
 	noJSON := filepath.Join(dir, "nojson")
 	os.MkdirAll(noJSON, 0o755)
+	writeFrame(t, dir, "tall", image.NewNRGBA(image.Rect(0, 0, 100, 300)), testMeta("tall"))
+	// FIFOs, which would block start-up if opened.
+	fifoPNG := writeFrame(t, dir, "fifopng", nil, testMeta("fifopng"))
+	fifoJSON := filepath.Join(dir, "fifojson")
+	os.MkdirAll(fifoJSON, 0o755)
+	for _, p := range []string{filepath.Join(fifoPNG, "front.png"), filepath.Join(fifoJSON, "glasses.json")} {
+		if err := syscall.Mkfifo(p, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A second folder with the first one's name: refused, naming both.
+	writeFrame(t, dir, "good2", good, testMeta("good-one"))
 
 	frames, errs := effects.AddGlassesDir(dir)
 	if len(frames) != 1 || frames[0].Name != "good-one" {
@@ -448,6 +461,10 @@ func TestBadGlassesAssetsAreRefusedByName(t *testing.T) {
 		"outside/glasses.json":      "lens_centers[1] (907, 100) is outside front.png",
 		"huge/front.png":            "too large",
 		"nojson/glasses.json":       "no such file",
+		"tall/front.png":            "taller than wide",
+		"fifopng/front.png":         "not a regular file",
+		"fifojson/glasses.json":     "not a regular file",
+		"good2/glasses.json":        filepath.Join(dir, "good/glasses.json"),
 	}
 	for file, msg := range want {
 		found := false
@@ -489,7 +506,12 @@ func TestGlassesDirOverridesBuiltIn(t *testing.T) {
 	if after == before || after.Origin != dir {
 		t.Fatalf("rimless still from %s", after.Origin)
 	}
-	effects.RestoreGlassesFrame(before) // for the other tests
+	if err := effects.RestoreBuiltInGlasses("rimless"); err != nil { // for the other tests
+		t.Fatal(err)
+	}
+	if restored, _ := effects.GlassesFrame("rimless"); restored.Origin != before.Origin {
+		t.Errorf("rimless restored from %s, want %s", restored.Origin, before.Origin)
+	}
 }
 
 func TestBuiltInGlassesCatalogue(t *testing.T) {

@@ -127,8 +127,11 @@ func (a *Access) Guard(next http.Handler, trustLoopback bool) http.Handler {
 			return
 		}
 		if r.URL.Query().Get("key") != "" {
+			// Only a trusted proxy says how the client reached it: over
+			// plain HTTP a Secure cookie would not be kept.
+			behindHTTPS := a.trusted(peerAddr(r.RemoteAddr)) && r.Header.Get("X-Forwarded-Proto") == "https"
 			http.SetCookie(w, &http.Cookie{Name: CookieName, Value: key, Path: "/", HttpOnly: true,
-				SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"})
+				SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil || behindHTTPS})
 		}
 		next.ServeHTTP(w, r)
 	})

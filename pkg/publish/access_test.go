@@ -138,24 +138,32 @@ func TestNewKeyIsRandom(t *testing.T) {
 	}
 }
 
-// TestKeyCookieSecureBehindHTTPS: behind a proxy that terminates TLS and
-// says so (X-Forwarded-Proto: https), the key's cookie is Secure; over
-// plain HTTP it cannot be.
+// TestKeyCookieSecureBehindHTTPS: behind a trusted proxy that terminates
+// TLS and says so (X-Forwarded-Proto: https), the key's cookie is Secure;
+// over plain HTTP it cannot be, and a peer that is not a trusted proxy is
+// not believed.
 func TestKeyCookieSecureBehindHTTPS(t *testing.T) {
 	a := &Access{Key: "open-sesame", TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}
 	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) })
-	for proto, secure := range map[string]bool{"https": true, "": false} {
+	for _, tc := range []struct {
+		peer, proto string
+		secure      bool
+	}{
+		{"127.0.0.1:5000", "https", true},
+		{"127.0.0.1:5000", "", false},
+		{"203.0.113.7:5000", "https", false}, // not a trusted proxy
+	} {
 		r := httptest.NewRequest("GET", "/?key=open-sesame", nil)
-		r.Host, r.RemoteAddr = "127.0.0.1:9990", "127.0.0.1:5000"
+		r.Host, r.RemoteAddr = "127.0.0.1:9990", tc.peer
 		r.Header.Set("X-Forwarded-For", "203.0.113.5")
-		if proto != "" {
-			r.Header.Set("X-Forwarded-Proto", proto)
+		if tc.proto != "" {
+			r.Header.Set("X-Forwarded-Proto", tc.proto)
 		}
 		w := httptest.NewRecorder()
 		a.Guard(next, true).ServeHTTP(w, r)
 		cookies := w.Result().Cookies()
-		if w.Code != 200 || len(cookies) != 1 || cookies[0].Name != CookieName || cookies[0].Secure != secure {
-			t.Errorf("X-Forwarded-Proto %q: %d, cookies %v, want one Secure=%v", proto, w.Code, cookies, secure)
+		if w.Code != 200 || len(cookies) != 1 || cookies[0].Name != CookieName || cookies[0].Secure != tc.secure {
+			t.Errorf("peer %s, X-Forwarded-Proto %q: %d, cookies %v, want one Secure=%v", tc.peer, tc.proto, w.Code, cookies, tc.secure)
 		}
 	}
 }

@@ -41,10 +41,15 @@ type Limits struct {
 	// back (Resume) after the client left; default 15 s, below Idle so
 	// viewers see the ended frame rather than a silent cut.
 	Grace time.Duration
+	// Detached is how many streams may wait for Resume at once; past it
+	// the oldest waiting one ends at once, so a client opening and
+	// leaving sessions in a loop cannot keep their last frames alive.
+	// Default 256.
+	Detached int
 }
 
 // DefaultLimits are what the server runs with unless flags say otherwise.
-var DefaultLimits = Limits{ViewersPerStream: 8, Viewers: 64, Idle: 30 * time.Second, WriteTimeout: 10 * time.Second, Grace: 15 * time.Second}
+var DefaultLimits = Limits{ViewersPerStream: 8, Viewers: 64, Idle: 30 * time.Second, WriteTimeout: 10 * time.Second, Grace: 15 * time.Second, Detached: 256}
 
 // Hub holds the streams of the live sessions.
 type Hub struct {
@@ -54,6 +59,7 @@ type Hub struct {
 	mu      sync.Mutex
 	streams map[string]*Stream
 	byKey   map[string]*Stream // resumable streams, by key
+	waiting []*Stream          // streams whose client left, waiting for Resume: oldest first
 	viewers int
 	closed  bool
 }
@@ -75,6 +81,9 @@ func NewHub(l Limits, log zerolog.Logger) *Hub {
 	}
 	if l.Grace <= 0 {
 		l.Grace = d.Grace
+	}
+	if l.Detached <= 0 {
+		l.Detached = d.Detached
 	}
 	return &Hub{limits: l, log: log, streams: map[string]*Stream{}, byKey: map[string]*Stream{}}
 }
@@ -144,8 +153,8 @@ func (h *Hub) ResumeStream(key string) (client.Stream, bool) {
 // stream whose client is still connected is not taken from it.
 func (h *Hub) Resume(key string) *Stream {
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	s := h.byKey[key]
-	h.mu.Unlock()
 	if s == nil || key == "" {
 		return nil
 	}
@@ -155,7 +164,18 @@ func (h *Hub) Resume(key string) *Stream {
 		return nil // connected, ended, or ending now
 	}
 	s.detached = nil
+	h.stopWaiting(s)
 	return s
+}
+
+// stopWaiting takes s off the streams waiting for Resume; h.mu held.
+func (h *Hub) stopWaiting(s *Stream) {
+	for i, w := range h.waiting {
+		if w == s {
+			h.waiting = append(h.waiting[:i], h.waiting[i+1:]...)
+			return
+		}
+	}
 }
 
 // ID is the stream's id, the {id} of its link.
@@ -193,11 +213,23 @@ func (s *Stream) Close() {
 		s.end(false)
 		return
 	}
+	h := s.hub
+	var oldest *Stream
+	h.mu.Lock()
 	s.mu.Lock()
 	if !s.closed && s.detached == nil {
-		s.detached = time.AfterFunc(s.hub.limits.Grace, func() { s.end(true) })
+		s.detached = time.AfterFunc(h.limits.Grace, func() { s.end(true) })
+		h.waiting = append(h.waiting, s)
+		if len(h.waiting) > h.limits.Detached {
+			oldest = h.waiting[0]
+			h.waiting = h.waiting[1:]
+		}
 	}
 	s.mu.Unlock()
+	h.mu.Unlock()
+	if oldest != nil {
+		oldest.end(true)
+	}
 }
 
 // Discard ends a stream that nobody was given a link to yet, at once:
@@ -226,6 +258,7 @@ func (s *Stream) end(ended bool) {
 	delete(s.hub.streams, s.id)
 	if s.key != "" {
 		delete(s.hub.byKey, s.key)
+		s.hub.stopWaiting(s)
 	}
 	s.hub.mu.Unlock()
 }

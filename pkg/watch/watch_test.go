@@ -10,7 +10,9 @@ import (
 // Resume gives a stream back only to its key, only while its client is
 // gone, and only within the grace time; a job's stream is never resumable.
 func TestResume(t *testing.T) {
-	h := NewHub(Limits{Grace: 200 * time.Millisecond}, zerolog.Nop())
+	// Grace of seconds: every call below until the expiry part must see
+	// the stream waiting, however busy the machine.
+	h := NewHub(Limits{Grace: 30 * time.Second}, zerolog.Nop())
 	defer h.Close()
 	s := h.OpenResumable()
 	if s.Key() == "" || s.Key() == s.ID() {
@@ -34,11 +36,21 @@ func TestResume(t *testing.T) {
 		t.Error("resumed twice: a connected stream taken again")
 	}
 	s.Close()
-	time.Sleep(400 * time.Millisecond)
-	if h.Resume(s.Key()) != nil || h.lookup(s.ID()) != nil {
+	s.Discard()
+
+	// Expiry, on a hub of its own with a short grace: polled, with a
+	// generous deadline, as a busy machine may run the timer late.
+	short := NewHub(Limits{Grace: 100 * time.Millisecond}, zerolog.Nop())
+	defer short.Close()
+	e := short.OpenResumable()
+	e.Close()
+	for deadline := time.Now().Add(10 * time.Second); short.lookup(e.ID()) != nil && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if short.Resume(e.Key()) != nil || short.lookup(e.ID()) != nil {
 		t.Error("a stream past its grace time is still there")
 	}
-	if _, _, _, closed := s.newest(); !closed {
+	if _, _, _, closed := e.newest(); !closed {
 		t.Error("a stream past its grace time is not closed")
 	}
 
@@ -76,5 +88,44 @@ func TestEndedFrameOnlyForViewers(t *testing.T) {
 	jpg, next, _, closed := watched.newest()
 	if !closed || next != seq+1 || len(jpg) < 2 || jpg[0] != 0xff || jpg[1] != 0xd8 {
 		t.Errorf("ended frame: closed %v, seq %d→%d, %d bytes", closed, seq, next, len(jpg))
+	}
+}
+
+// Streams waiting for Resume are capped: a client opening and leaving
+// sessions in a loop ends the oldest waiting one, with its ended frame,
+// at once rather than after the grace time.
+func TestDetachedStreamsCapped(t *testing.T) {
+	h := NewHub(Limits{Grace: time.Hour, Detached: 3}, zerolog.Nop())
+	defer h.Close()
+	var left []*Stream
+	for i := 0; i < 5; i++ {
+		s := h.OpenResumable()
+		s.Publish([]byte("last frame"))
+		s.Close()
+		left = append(left, s)
+	}
+	for i, s := range left {
+		_, _, _, closed := s.newest()
+		if want := i < 2; closed != want {
+			t.Errorf("stream %d of 5 left: ended %v, want %v", i, closed, want)
+		}
+	}
+	if n := len(h.waiting); n != 3 {
+		t.Errorf("%d streams waiting, want 3", n)
+	}
+	if h.Resume(left[0].Key()) != nil {
+		t.Error("resumed a stream ended by the cap")
+	}
+	// A resumed stream waits no more, so it makes room.
+	if h.Resume(left[4].Key()) != left[4] {
+		t.Fatal("could not resume the newest stream")
+	}
+	next := h.OpenResumable()
+	next.Close()
+	if _, _, _, closed := left[2].newest(); closed {
+		t.Error("the cap counted a resumed stream")
+	}
+	if h.Stats().Streams != 4 || len(h.waiting) != 3 {
+		t.Errorf("%d streams, %d waiting; want 4 and 3", h.Stats().Streams, len(h.waiting))
 	}
 }
