@@ -77,13 +77,31 @@ func startBrowser(t *testing.T, clip string, extra ...chromedp.ExecAllocatorOpti
 			chromedp.Flag("use-file-for-fake-video-capture", clip),
 		)
 	}
+	// On a busy machine Chromium can take longer than chromedp's default
+	// 20 s to print its DevTools address: wait longer, and try again once.
+	opts = append(opts, chromedp.WSURLReadTimeout(60*time.Second))
 	opts = append(opts, extra...)
+	t.Cleanup(func() { os.RemoveAll(profile) })
+	var b *browser
+	for attempt := 1; ; attempt++ {
+		var err error
+		if b, err = launchBrowser(t, opts); err == nil {
+			return b
+		} else if attempt == 2 {
+			t.Fatalf("start chromium: %v", err)
+		}
+		t.Logf("start chromium (attempt %d): %v; trying again", attempt, err)
+	}
+}
+
+// launchBrowser starts Chromium with opts and listens for the page's
+// errors; it is stopped when the test ends.
+func launchBrowser(t *testing.T, opts []chromedp.ExecAllocatorOption) (*browser, error) {
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	t.Cleanup(func() {
 		cancel()
 		cancelAlloc()
-		os.RemoveAll(profile)
 	})
 	b := &browser{ctx: ctx}
 	chromedp.ListenTarget(ctx, func(ev any) {
@@ -101,9 +119,11 @@ func startBrowser(t *testing.T, clip string, extra ...chromedp.ExecAllocatorOpti
 		}
 	})
 	if err := chromedp.Run(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
+		cancel()
+		cancelAlloc()
+		return nil, err
 	}
-	return b
+	return b, nil
 }
 
 func (b *browser) addError(s string) {
