@@ -330,8 +330,10 @@ func TestVideoPNGBombRefused(t *testing.T) {
 }
 
 // A 2x2 clip at 1000 fps (10,000 frames in 10 s) is refused by its frame
-// rate at once, and holds no video slot: a normal clip uploaded after it
-// is processed at once.
+// rate (a status code, not a time), and holds no video slot: a normal clip
+// uploaded after it, with the only slot, is processed. The wait is a
+// bound for a busy machine (batch work runs at the lowest priority), not
+// a speed asserted.
 func TestVideoThousandFPSRefused(t *testing.T) {
 	dataDir := t.TempDir()
 	base := startServerWith(t, "--data-dir", dataDir, "--video-jobs", "1")
@@ -350,7 +352,7 @@ func TestVideoThousandFPSRefused(t *testing.T) {
 		t.Errorf("after the refusal: %+v; want no job held", stats.Videos)
 	}
 	job := uploadJob(t, base, clipFile(t, testvideo.VideoClip{Width: 160, Height: 120, Frames: 10, FPS: 30}), nil)
-	done := waitJob(t, base, job.ID, 60*time.Second, "the next job did not finish", func(j videoJob) bool { return j.State == "done" || j.State == "failed" })
+	done := waitJob(t, base, job.ID, 5*time.Minute, "the next job did not finish", func(j videoJob) bool { return j.State == "done" || j.State == "failed" })
 	if done.State != "done" {
 		t.Errorf("the next job: %+v", done)
 	}

@@ -8,13 +8,10 @@ import (
 	"github.com/livetryon/server/pkg/landmarks"
 )
 
-// FacesUpsampled is Faces with the detector upsampling the photo up times,
-// as dlib does for the small faces of the VOC photos in faces/.
+// FacesUpsampled is Faces with the detector upsampling the photo up times
+// (0: none), as dlib does for the small faces of the VOC photos in faces/.
 func FacesUpsampled(t testing.TB, jpg []byte, up int) []landmarks.Face {
 	t.Helper()
-	if up == 0 {
-		return Faces(t, jpg)
-	}
 	facesMu.Lock()
 	defer facesMu.Unlock()
 	img, err := cvjpeg.DecodeGray(jpg, 1)

@@ -132,40 +132,7 @@ var (
 // resolution, for tests that check where an effect landed.
 func Faces(t testing.TB, jpg []byte) []landmarks.Face {
 	t.Helper()
-	facesMu.Lock()
-	defer facesMu.Unlock()
-	img, err := cvjpeg.DecodeGray(jpg, 1)
-	if err != nil || img.Empty() {
-		t.Fatalf("decode: %v", err)
-	}
-	defer img.Close()
-	g, err := cvimage.Gray(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if detector == nil {
-		if detector, err = landmarks.NewDetector(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if predictor == nil {
-		if predictor, err = landmarks.LoadPredictor(landmarks.DefaultModelPath); err != nil {
-			t.Fatal(err)
-		}
-	}
-	det, pred := detector, predictor
-	boxes, err := det.Detect(g, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	faces := make([]landmarks.Face, len(boxes))
-	for i, b := range boxes {
-		faces[i].Box = b
-		if faces[i].Points, err = pred.Predict(g, b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return faces
+	return FacesUpsampled(t, jpg, 0)
 }
 
 // Redness is R minus the mean of G and B over the 3x3 patch around p of a
