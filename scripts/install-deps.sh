@@ -2,7 +2,7 @@
 # Installs the Debian packages the server and its tests need, skipping those
 # already installed. Uses sudo when not root. Usage:
 #   scripts/install-deps.sh           # to build and run the server
-#   scripts/install-deps.sh --test    # also what the tests need (Chromium, Node)
+#   scripts/install-deps.sh --test    # also what the tests need (Chromium, Node, redis-server, nginx)
 #   scripts/install-deps.sh --bench   # also what scripts/bench-webrtc.sh needs (Chromium, aiortc)
 set -euo pipefail
 
@@ -24,6 +24,9 @@ if [[ "${1:-}" == "--bench" ]]; then
 fi
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(chromium)  # the browser end-to-end test
+  # the scale-out tests (scripts/cluster.sh): a real Redis and a real nginx
+  # in front of several nodes, all on loopback
+  packages+=(redis-server nginx-light)
   command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 fi
 
