@@ -21,6 +21,8 @@ packages=(
 if [[ "${1:-}" == "--bench" ]]; then
   # scripts/bench-webrtc.sh: aiortc's example server, run side by side
   packages+=(chromium python3-aiortc python3-aiohttp python3-opencv)
+  # internal/loadgen's Python Socket.IO client (issue 25's closed-loop figures)
+  packages+=(python3-socketio python3-websocket python3-requests)
 fi
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(chromium)  # the browser end-to-end test
