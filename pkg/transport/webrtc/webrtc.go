@@ -14,7 +14,6 @@
 package webrtc
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,7 +36,6 @@ import (
 	pion "github.com/pion/webrtc/v4"
 	"gocv.io/x/gocv"
 
-	"github.com/livetryon/server/internal/cvjpeg"
 	"github.com/livetryon/server/pkg/apierr"
 	"github.com/livetryon/server/pkg/client"
 	"github.com/livetryon/server/pkg/frame"
@@ -686,7 +684,7 @@ func (p *peer) Send(m client.Message) error {
 		return errors.New("webrtc: session closed")
 	default:
 	}
-	if m.Video != nil {
+	if m.Video.Data != nil {
 		p.sendVideo(m.Video)
 	}
 	switch {
@@ -726,17 +724,13 @@ func (p *peer) Send(m client.Message) error {
 // frame and asks for a key frame. A gap in the encoder's numbering (an
 // answer the outbox replaced) would leave the browser predicting from a
 // frame it never got: frames are then held back until a key frame.
-func (p *peer) sendVideo(b []byte) {
-	seq, key, frameData, ok := unwrap(b)
-	if !ok {
-		return
-	}
-	if seq != p.lastSeq+1 && !key {
+func (p *peer) sendVideo(f client.EncodedFrame) {
+	if f.Seq != p.lastSeq+1 && !f.Key {
 		p.waitForKey = true
 		p.needKey.Store(true)
 	}
-	p.lastSeq = seq
-	if p.waitForKey && !key {
+	p.lastSeq = f.Seq
+	if p.waitForKey && !f.Key {
 		return
 	}
 	p.waitForKey = false
@@ -750,7 +744,7 @@ func (p *peer) sendVideo(b []byte) {
 		ts++ // two answers in the same tick: still in order
 	}
 	p.lastTS = ts
-	for _, pkt := range p.packetizer.Packetize(frameData, 0) {
+	for _, pkt := range p.packetizer.Packetize(f.Data, 0) {
 		pkt.Timestamp = ts
 		p.track.WriteRTP(pkt)
 	}
@@ -799,9 +793,8 @@ func (p *peer) flushEarly(dc *pion.DataChannel) {
 
 // encoder is the session's pipeline.Encoder: VP8 at the bitrate congestion
 // control sets, a key frame when asked, a new encoder when the camera's
-// size changes. Its frames carry a small header for Send: their number,
-// and whether they are key frames. libvpx is given the capture times, for
-// its rate control.
+// size changes. Its frames are numbered, so Send sees a gap. libvpx is
+// given the capture times, for its rate control.
 type encoder struct {
 	p     *peer
 	mu    sync.Mutex // Encode on a worker, close on hang-up
@@ -812,13 +805,11 @@ type encoder struct {
 	done  bool
 }
 
-const headerLen = 9
-
-func (e *encoder) Encode(img gocv.Mat, captured time.Time) ([]byte, error) {
+func (e *encoder) Encode(img gocv.Mat, captured time.Time) (client.EncodedFrame, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.done {
-		return nil, errors.New("webrtc: session closed")
+		return client.EncodedFrame{}, errors.New("webrtc: session closed")
 	}
 	key := e.p.needKey.Swap(false)
 	if e.enc != nil {
@@ -834,7 +825,7 @@ func (e *encoder) Encode(img gocv.Mat, captured time.Time) ([]byte, error) {
 	if e.enc == nil {
 		enc, err := vp8.NewEncoder(img.Cols(), img.Rows(), vp8.EncoderOptions{Bitrate: rate})
 		if err != nil {
-			return nil, err
+			return client.EncodedFrame{}, err
 		}
 		e.enc, e.rate, key = enc, rate, true
 		if e.start.IsZero() {
@@ -846,25 +837,12 @@ func (e *encoder) Encode(img gocv.Mat, captured time.Time) ([]byte, error) {
 			e.rate = rate
 		}
 	}
-	// Watchers (/watch/{id}) are served JPEG: made only when someone
-	// watches, and once a second for the snapshot.
-	if e.p.client.WantsPicture() {
-		if jpg, err := cvjpeg.EncodeBytes(img, cvjpeg.Options{Quality: 80}); err == nil {
-			e.p.client.PublishPicture(jpg)
-		}
+	out, isKey, err := e.enc.Encode(make([]byte, 0, 64<<10), img, captured.Sub(e.start), 0, key)
+	if err != nil || len(out) == 0 {
+		return client.EncodedFrame{}, err // no frame: the next is predicted from the one before, so no gap
 	}
-	pts := captured.Sub(e.start)
 	e.seq++
-	out := make([]byte, headerLen, headerLen+64<<10)
-	binary.BigEndian.PutUint64(out, e.seq)
-	out, isKey, err := e.enc.Encode(out, img, pts, 0, key)
-	if err != nil {
-		return nil, err
-	}
-	if isKey {
-		out[8] = 1
-	}
-	return out, nil
+	return client.EncodedFrame{Seq: e.seq, Key: isKey, Data: out}, nil
 }
 
 func (e *encoder) close() {
@@ -875,14 +853,6 @@ func (e *encoder) close() {
 		e.enc.Close()
 		e.enc = nil
 	}
-}
-
-// unwrap reads the encoder's header.
-func unwrap(b []byte) (seq uint64, key bool, frame []byte, ok bool) {
-	if len(b) <= headerLen {
-		return 0, false, nil, false
-	}
-	return binary.BigEndian.Uint64(b), b[8] == 1, b[headerLen:], true
 }
 
 func clip(s string) string {

@@ -82,7 +82,12 @@ func TestBitrateFollowsCongestionControl(t *testing.T) {
 
 func newServer(t *testing.T, opts webrtc.Options) (*webrtc.Server, string) {
 	t.Helper()
-	cfg := pipeline.DefaultConfig()
+	return newServerWith(t, pipeline.DefaultConfig(), opts)
+}
+
+// newServerWith is newServer on an engine of cfg.
+func newServerWith(t *testing.T, cfg pipeline.Config, opts webrtc.Options) (*webrtc.Server, string) {
+	t.Helper()
 	engine, err := pipeline.New(cfg)
 	if err != nil {
 		t.Fatal(err)
