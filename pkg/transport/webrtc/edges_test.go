@@ -219,3 +219,24 @@ func serve(t *testing.T, h http.Handler) string {
 	t.Cleanup(hs.Close)
 	return hs.URL
 }
+
+// Every packet of the processed video asks the browser for no playout
+// delay: Chromium then paints each frame as it is decoded, where it used to
+// drop frames that came within a screen refresh of the one before (22 to
+// 24.5 of 30 frames a second shown; docs/BENCHMARKS.md, issue 25).
+func TestProcessedVideoHasNoPlayoutDelay(t *testing.T) {
+	_, base := newServer(t, webrtc.Options{})
+	c := newPeerClient(t)
+	c.connect(t, base, false)
+	stop := make(chan struct{})
+	wg := c.camera(t, 0, stop)
+	c.waitFrames(t, 10)
+	close(stop)
+	wg.Wait()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t.Logf("%d of %d packets with a playout delay of 0 to 0", c.zeroDelay, c.packets)
+	if c.packets == 0 || c.zeroDelay != c.packets {
+		t.Errorf("%d of %d packets of the processed video carry a playout delay of 0 to 0; want all", c.zeroDelay, c.packets)
+	}
+}

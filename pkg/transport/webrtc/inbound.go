@@ -47,6 +47,7 @@ func (p *peer) readVideo(remote *pion.TrackRemote) {
 			return
 		}
 		lastPLI = time.Now()
+		p.stats.askedKey.Add(1)
 		p.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(remote.SSRC())}})
 	}
 	for {
@@ -61,8 +62,15 @@ func (p *peer) readVideo(remote *pion.TrackRemote) {
 		if frames.takeOversize() {
 			p.refuseFrame(frameTooLarge())
 		}
-		if frame != nil && !gate.allow(time.Now()) {
-			frame, lost = nil, true // over the frame rate: skipped, and so is what it predicts
+		if lost {
+			p.stats.lost.Add(1)
+		}
+		if frame != nil {
+			p.stats.received.Add(1)
+			if !gate.allow(time.Now()) {
+				p.stats.overRate.Add(1)
+				frame, lost = nil, true // over the frame rate: skipped, and so is what it predicts
+			}
 		}
 		if lost {
 			// A frame is gone: what follows is predicted from it, so
@@ -75,6 +83,7 @@ func (p *peer) readVideo(remote *pion.TrackRemote) {
 		}
 		if waitKey {
 			if _, _, key := vp8.KeyframeSize(frame); !key {
+				p.stats.waitedKey.Add(1)
 				askKey()
 				continue
 			}
@@ -83,6 +92,7 @@ func (p *peer) readVideo(remote *pion.TrackRemote) {
 		img := gocv.NewMat()
 		if err := dec.Decode(frame, &img); err != nil {
 			img.Close()
+			p.stats.badFrames.Add(1)
 			if !errors.Is(err, vp8.ErrNoPicture) {
 				p.s.opts.Logger.Debug().Str("client", p.id).Err(err).Msg("VP8 frame does not decode")
 				p.refuseFrame(decodeError(err))
@@ -91,6 +101,7 @@ func (p *peer) readVideo(remote *pion.TrackRemote) {
 			askKey()
 			continue
 		}
+		p.stats.decoded.Add(1)
 		if !p.submit(&img) {
 			return
 		}

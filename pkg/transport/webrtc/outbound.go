@@ -49,6 +49,26 @@ func (p *peer) Send(m client.Message) error {
 	return nil
 }
 
+// playoutDelayURI is the RTP header extension that bounds the delay the
+// browser adds before it shows a frame
+// (http://www.webrtc.org/experiments/rtp-hdrext/playout-delay).
+const playoutDelayURI = "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay"
+
+// zeroPlayoutDelay, min 0 and max 0, is on every packet of the processed
+// track: Chromium then shows each frame the moment it is decoded, with no
+// jitter buffer and no render-time schedule, as it does for game
+// streaming. Without it, Chromium scheduled each frame's display from its
+// timestamp and dropped, unpainted, a frame that came within a screen
+// refresh of the one before: a 30 fps camera through this server (which
+// answers at the pace of the pipeline, not of the camera) received and
+// decoded 29.8 frames a second but showed 22 to 24.5, with 25 of 286
+// counted in the video element's droppedVideoFrames; with it, 29.2, none
+// dropped, and capture to display 24 ms at p50 instead of 39
+// (docs/BENCHMARKS.md, "Issue 25"). The cost: network jitter is not
+// smoothed out; a live mirror had rather show a frame at once than all of
+// them evenly late.
+var zeroPlayoutDelay, _ = rtp.PlayoutDelayExtension{MinDelay: 0, MaxDelay: 0}.Marshal()
+
 // sendVideo writes one encoded answer to the track. Its RTP timestamp is
 // the time it is sent: answers come at a variable rate, and each the time
 // its frame took after capture, which also varies (a background detection
@@ -68,6 +88,7 @@ func (p *peer) sendVideo(f client.EncodedFrame) {
 	}
 	p.lastSeq = f.Seq
 	if p.waitForKey && !f.Key {
+		p.stats.heldForKey.Add(1)
 		return
 	}
 	p.waitForKey = false
@@ -83,7 +104,14 @@ func (p *peer) sendVideo(f client.EncodedFrame) {
 	p.lastTS = ts
 	for _, pkt := range p.packetizer.Packetize(f.Data, 0) {
 		pkt.Timestamp = ts
+		if p.playoutDelayID != 0 {
+			pkt.SetExtension(p.playoutDelayID, zeroPlayoutDelay)
+		}
 		p.track.WriteRTP(pkt)
+	}
+	p.stats.sent.Add(1)
+	if f.Key {
+		p.stats.keyFrames.Add(1)
 	}
 }
 

@@ -29,6 +29,11 @@ func (s *Server) api(estimator chan<- cc.BandwidthEstimator) (*pion.API, error) 
 	}, pion.RTPCodecTypeVideo); err != nil {
 		return nil, err
 	}
+	// The playout-delay extension, min and max 0, asks the browser to show
+	// each processed frame as soon as it is decoded (outbound.go).
+	if err := m.RegisterHeaderExtension(pion.RTPHeaderExtensionCapability{URI: playoutDelayURI}, pion.RTPCodecTypeVideo); err != nil {
+		return nil, err
+	}
 	reg := &interceptor.Registry{}
 	ccInterceptor, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
 		// The estimate without pion's leaky-bucket pacer: it sends at the
@@ -165,6 +170,11 @@ func (s *Server) open(o offer, leave func()) (*peer, string, error) {
 	case <-gathered:
 	case <-time.After(5 * time.Second):
 	}
+	for _, h := range sender.GetParameters().HeaderExtensions {
+		if h.URI == playoutDelayURI {
+			p.playoutDelayID = uint8(h.ID) // a browser that did not offer it keeps its own playout
+		}
+	}
 	return p, pc.LocalDescription().SDP, nil
 }
 
@@ -229,6 +239,12 @@ type peer struct {
 	lastTS      uint32
 	waitForKey  bool
 	lastRefusal time.Time // when a refused frame's error was last sent
+	// playoutDelayID is the negotiated id of the playout-delay header
+	// extension, 0 if the peer did not offer it. Set before the session
+	// connects, read by Send.
+	playoutDelayID uint8
+
+	stats sessionStats
 }
 
 // close ends the session and frees everything: the PeerConnection, the
@@ -241,6 +257,7 @@ func (p *peer) close(why string) {
 		p.s.mu.Lock()
 		delete(p.s.peers, p.id)
 		p.s.mu.Unlock()
+		rtpStats := p.rtpStats() // before the PeerConnection closes and forgets them
 		p.pc.Close()
 		if p.client != nil {
 			p.client.Close()
@@ -251,7 +268,8 @@ func (p *peer) close(why string) {
 		if p.leave != nil {
 			p.leave()
 		}
-		p.s.opts.Logger.Info().Str("client", p.id).Str("transport", "webrtc").Str("why", why).Msg("hang up")
+		p.s.opts.Logger.Info().Str("client", p.id).Str("transport", "webrtc").Str("why", why).
+			Dict("frames", p.stats.dict()).Dict("rtp", rtpStats).Msg("hang up")
 	})
 }
 
@@ -266,6 +284,7 @@ func (p *peer) readRTCP(sender *pion.RTPSender) {
 		for _, pkt := range pkts {
 			switch pkt.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+				p.stats.keyRequests.Add(1)
 				p.needKey.Store(true)
 			}
 		}
