@@ -48,11 +48,14 @@ func receivingVideo(t *testing.T, answer string) (receiving, all int) {
 
 // An offer with 8 camera tracks, all sending: the answer receives on one
 // video m-line, the server runs one decoder, and the processed video
-// comes back.
+// comes back. The peer is hostile: it reads the refused m-lines as
+// accepted and sends on all 8 tracks, as the server can never stop a peer
+// doing.
 func TestOneDecoderForManyTracks(t *testing.T) {
 	s, base := newServer(t, webrtc.Options{})
 	c := newPeerClient(t)
 	c.addTracks(t, 7)
+	c.mungeAnswer = func(sdp string) string { return strings.ReplaceAll(sdp, "a=inactive", "a=recvonly") }
 	c.connect(t, base, false)
 	receiving, all := receivingVideo(t, c.answer)
 	if all != 8 || receiving != 1 {
@@ -65,6 +68,11 @@ func TestOneDecoderForManyTracks(t *testing.T) {
 	if n := s.Decoders(); n != 1 {
 		t.Errorf("%d decoders for one session of 8 tracks", n)
 	}
+	// What it sends on the 7 refused tracks is dropped as it comes, not
+	// kept (pion would hold up to 1 MB of each, never read).
+	eventually(t, 10*time.Second, func() bool { return s.RefusedPackets() > 0 },
+		func() string { return "no packet of the 7 refused tracks was discarded" })
+	t.Logf("%d packets of the refused tracks discarded", s.RefusedPackets())
 }
 
 // metricsValue reads one sample of a /metrics page.

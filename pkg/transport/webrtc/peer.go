@@ -12,6 +12,7 @@ import (
 	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
 	pion "github.com/pion/webrtc/v4"
 
 	"github.com/livetryon/server/pkg/client"
@@ -20,7 +21,7 @@ import (
 // api makes a session's WebRTC API: VP8 only, NACK, RTCP reports, PLI, and
 // transport-wide congestion control whose estimate sets the encoder's
 // bitrate.
-func (s *Server) api(estimator chan<- cc.BandwidthEstimator) (*pion.API, error) {
+func (s *Server) api(estimator chan<- cc.BandwidthEstimator, buffers *streamBuffers) (*pion.API, error) {
 	m := &pion.MediaEngine{}
 	feedback := []pion.RTCPFeedback{{Type: "goog-remb"}, {Type: "ccm", Parameter: "fir"}, {Type: "nack"}, {Type: "nack", Parameter: "pli"}, {Type: "transport-cc"}}
 	if err := m.RegisterCodec(pion.RTPCodecParameters{
@@ -61,7 +62,9 @@ func (s *Server) api(estimator chan<- cc.BandwidthEstimator) (*pion.API, error) 
 	if err := pion.RegisterDefaultInterceptors(m, reg); err != nil {
 		return nil, err
 	}
-	return pion.NewAPI(pion.WithMediaEngine(m), pion.WithInterceptorRegistry(reg), pion.WithSettingEngine(*s.mux)), nil
+	se := *s.mux
+	se.BufferFactory = buffers.buffer
+	return pion.NewAPI(pion.WithMediaEngine(m), pion.WithInterceptorRegistry(reg), pion.WithSettingEngine(se)), nil
 }
 
 // open makes a session for an offer and returns its SDP answer, with every
@@ -69,7 +72,8 @@ func (s *Server) api(estimator chan<- cc.BandwidthEstimator) (*pion.API, error) 
 // once if it cannot start.
 func (s *Server) open(o offer, leave func()) (*peer, string, error) {
 	estimators := make(chan cc.BandwidthEstimator, 1)
-	api, err := s.api(estimators)
+	buffers := &streamBuffers{}
+	api, err := s.api(estimators, buffers)
 	if err != nil {
 		leave()
 		return nil, "", err
@@ -79,7 +83,7 @@ func (s *Server) open(o offer, leave func()) (*peer, string, error) {
 		leave()
 		return nil, "", err
 	}
-	p := &peer{s: s, pc: pc, id: fmt.Sprintf("webrtc-%d", s.nextID.Add(1)), leave: leave, done: make(chan struct{})}
+	p := &peer{s: s, pc: pc, buffers: buffers, id: fmt.Sprintf("webrtc-%d", s.nextID.Add(1)), leave: leave, done: make(chan struct{})}
 	select {
 	case p.estimator = <-estimators:
 	default:
@@ -153,8 +157,12 @@ func (s *Server) open(o offer, leave func()) (*peer, string, error) {
 		p.close("bad offer")
 		return nil, "", fmt.Errorf("the offer was refused: %v", err)
 	}
-	if n := refuseExtraVideo(pc); n > 0 {
-		s.opts.Logger.Info().Str("client", p.id).Int("refused", n).Msg("the offer has more than one camera track: only the first is received")
+	if mids := refuseExtraVideo(pc); len(mids) > 0 {
+		var d sdp.SessionDescription
+		if d.UnmarshalString(o.SDP) == nil { // it did parse in checkOffer
+			buffers.refuse(&d, mids)
+		}
+		s.opts.Logger.Info().Str("client", p.id).Int("refused", len(mids)).Msg("the offer has more than one camera track: only the first is received")
 	}
 	answer, err := pc.CreateAnswer(nil)
 	if err != nil {
@@ -182,9 +190,10 @@ func (s *Server) open(o offer, leave func()) (*peer, string, error) {
 // but the first: a session decodes one camera (8 tracks at 1080p60 once
 // took 8 decoders and a core and a half, and a live client beside it went
 // from 30 fps to 8). Stopped, they are inactive in the answer, so the peer
-// sends nothing on them. It returns how many it stopped.
-func refuseExtraVideo(pc *pion.PeerConnection) int {
-	receiving, stopped := false, 0
+// sends nothing on them; what a peer sends on them all the same is
+// discarded (streamBuffers). It returns the mids it stopped.
+func refuseExtraVideo(pc *pion.PeerConnection) []string {
+	receiving, stopped := false, []string(nil)
 	for _, t := range pc.GetTransceivers() {
 		if t.Kind() != pion.RTPCodecTypeVideo {
 			continue
@@ -199,8 +208,9 @@ func refuseExtraVideo(pc *pion.PeerConnection) int {
 		if t.Sender() != nil {
 			continue // ours, sending the processed video (it comes first, so not met here)
 		}
+		mid := t.Mid()
 		if t.Stop() == nil {
-			stopped++
+			stopped = append(stopped, mid)
 		}
 	}
 	return stopped
@@ -215,6 +225,7 @@ type peer struct {
 	track      *pion.TrackLocalStaticRTP
 	encoder    *encoder
 	estimator  cc.BandwidthEstimator
+	buffers    *streamBuffers
 	dc         atomic.Pointer[pion.DataChannel]
 	leave      func()
 	connected  atomic.Bool
@@ -269,7 +280,7 @@ func (p *peer) close(why string) {
 			p.leave()
 		}
 		p.s.opts.Logger.Info().Str("client", p.id).Str("transport", "webrtc").Str("why", why).
-			Dict("frames", p.stats.dict()).Dict("rtp", rtpStats).Msg("hang up")
+			Dict("frames", p.stats.dict()).Dict("rtp", rtpStats.Int64("refused_packets", p.buffers.discarded.Load())).Msg("hang up")
 	})
 }
 

@@ -130,6 +130,9 @@ type peerClient struct {
 	// packets of the processed track received, and of those the ones
 	// that carry a playout delay of 0 to 0
 	packets, zeroDelay int
+	// mungeAnswer, if set, changes the server's answer before it is
+	// applied: a hostile peer's way to send on what the server refused.
+	mungeAnswer func(sdp string) string
 }
 
 const playoutDelayURI = "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay"
@@ -292,6 +295,9 @@ func (c *peerClient) connect(t *testing.T, base string, whip bool) string {
 		t.Fatalf("offer answered %d %s: %s", resp.StatusCode, resp.Header.Get("Content-Type"), raw)
 	}
 	c.answer = answer.SDP
+	if c.mungeAnswer != nil {
+		answer.SDP = c.mungeAnswer(answer.SDP)
+	}
 	if err := c.pc.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: answer.SDP}); err != nil {
 		t.Fatal(err)
 	}
