@@ -302,6 +302,41 @@ func (m *mask) each(px []uint8, stride int, f func(p []uint8, a float64)) {
 	}
 }
 
+// lumaBlend is how eyeliner, eyeshadow and brows colour a pixel: toward
+// target[ch] = scale[ch]*pixel[ch] + byLuma[y][ch] (levels), by the mask's
+// coverage times byLuma[y][3], where y is the pixel's luminance. Each
+// effect's colour math depends on the pixel only through its channels
+// linearly and its luminance otherwise, so it is a table of 256 made once
+// a frame, and the pass over the pixels is a few multiply-adds, not the
+// float64 colour functions per pixel it replaced.
+type lumaBlend struct {
+	scale  [3]float32
+	byLuma [256][4]float32
+}
+
+// apply blends the pixels m covers, at gain times its coverage (0..255),
+// at most fully.
+func (lb *lumaBlend) apply(m *mask, px []uint8, stride int, gain float32) {
+	for y := 0; y < m.h; y++ {
+		row := px[(m.rect.Min.Y+y)*stride+m.rect.Min.X*3:][:3*m.w]
+		for x, mv := range m.pix[y*m.w : (y+1)*m.w] {
+			if mv == 0 {
+				continue
+			}
+			p := row[3*x : 3*x+3 : 3*x+3]
+			e := &lb.byLuma[(luma8(p)+128)>>8]
+			a := min(1, float32(mv)*gain*e[3])
+			for c := range 3 {
+				v := float32(p[c])
+				p[c] = clampLevel(v + a*(lb.scale[c]*v+e[c]-v))
+			}
+		}
+	}
+}
+
+// lumaLevel is table entry i's luminance, 0..1.
+func lumaLevel(i int) float64 { return float64(i) / 255 }
+
 // rgb is a colour with channels 0..1.
 type rgb struct{ B, G, R float64 }
 
