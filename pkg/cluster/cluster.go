@@ -107,6 +107,15 @@ func ParseRedisURL(v string) (*redis.Options, error) {
 	return opt, nil
 }
 
+// quietRedis drops go-redis's own log lines: it prints one per failed
+// dial, a dozen a second while Redis is down, and the heartbeat already
+// logs each change of Redis' availability once.
+type quietRedis struct{}
+
+func (quietRedis) Printf(context.Context, string, ...any) {}
+
+var quietOnce sync.Once
+
 // Open starts a node's cluster membership. It does not wait for Redis: a
 // node starts while Redis is down, reports it unavailable, and joins when
 // it answers. The error is only for a bad configuration.
@@ -138,6 +147,7 @@ func Open(ctx context.Context, cfg Config) (*Cluster, error) {
 	opt.WriteTimeout = time.Second
 	opt.MaxRetries = 1
 	opt.ClientName = "tryon-" + cfg.NodeID
+	quietOnce.Do(func() { redis.SetLogger(quietRedis{}) })
 	c.redis = redis.NewClient(opt)
 	c.check(c.ctx) // so the first requests know at once
 	c.wg.Add(1)
