@@ -305,21 +305,6 @@ func clampRect(r image.Rectangle, img *gocv.Mat) image.Rectangle {
 	return r.Intersect(image.Rect(0, 0, img.Cols(), img.Rows()))
 }
 
-// each calls f for every pixel the mask covers, with its BGR bytes in the
-// frame and its coverage 0..1.
-func (m *mask) each(px []uint8, stride int, f func(p []uint8, a float64)) {
-	for y := 0; y < m.h; y++ {
-		row := px[(m.rect.Min.Y+y)*stride+m.rect.Min.X*3:]
-		mrow := m.pix[y*m.w : (y+1)*m.w]
-		for x, mv := range mrow {
-			if mv == 0 {
-				continue
-			}
-			f(row[3*x:3*x+3:3*x+3], float64(mv)*(1.0/255))
-		}
-	}
-}
-
 // lumaBlend is how eyeliner, eyeshadow and brows colour a pixel: toward
 // target[ch] = scale[ch]*pixel[ch] + byLuma[y][ch] (levels), by the mask's
 // coverage times byLuma[y][3], where y is the pixel's luminance. Each
@@ -400,12 +385,6 @@ func softLight(b, c float64) float64 {
 	}
 	return b + (2*c-1)*(d-b)
 }
-
-func softLightRGB(b, c rgb) rgb {
-	return rgb{softLight(b.B, c.B), softLight(b.G, c.G), softLight(b.R, c.R)}
-}
-
-func multiplyRGB(b, c rgb) rgb { return rgb{b.B * c.B, b.G * c.G, b.R * c.R} }
 
 func mixRGB(a, b rgb, t float64) rgb {
 	return rgb{a.B + t*(b.B-a.B), a.G + t*(b.G-a.G), a.R + t*(b.R-a.R)}
