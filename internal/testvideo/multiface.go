@@ -105,7 +105,7 @@ func MultiFaceShotAt(i int) (shot, j int) {
 
 // multiFaceSources are the decoded photos, loaded once per test binary.
 type multiFaceSources struct {
-	photos map[string]gocv.Mat
+	photos                map[string]gocv.Mat
 	turnedFace, smallFace gocv.Mat
 }
 
@@ -154,8 +154,8 @@ func loadSources() (*multiFaceSources, error) {
 }
 
 func (s *multiFaceSources) photo(name string) gocv.Mat { return s.photos[name] }
-func (s *multiFaceSources) turned() gocv.Mat          { return s.turnedFace }
-func (s *multiFaceSources) small() gocv.Mat           { return s.smallFace }
+func (s *multiFaceSources) turned() gocv.Mat           { return s.turnedFace }
+func (s *multiFaceSources) small() gocv.Mat            { return s.smallFace }
 
 // pan scales src by scale and copies the window at the point j/n of the
 // way from `from` to `to` (its top-left corner, in scaled pixels) into dst.
