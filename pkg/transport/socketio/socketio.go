@@ -49,6 +49,9 @@ type Options struct {
 	// Common sets up each connection's client; its Admit is asked before
 	// Engine.IO makes a session for a handshake.
 	client.Common
+	// Adapter, if set, replaces the in-process rooms with one shared by
+	// every node (RedisAdapter, cluster.go).
+	Adapter socket.AdapterConstructor
 }
 
 // Server is the Socket.IO adapter: it opens a pipeline session per
@@ -143,6 +146,7 @@ func New(engine *pipeline.Engine, opts Options) *Server {
 		// would reach a client that has not joined yet.
 		c.client.Hello()
 	})
+	s.setUpCluster() // after the guard above: a refused client joins no room
 	return s
 }
 
