@@ -29,16 +29,6 @@ package pipeline
 // internal/testvideo: docs/BENCHMARKS.md, "Issue 25: video on multi-face
 // footage".
 
-// BatchRedetectScale is how many times the engine's re-detection period
-// (RedetectEvery frames and RedetectInterval of the video's time) a video
-// file's sessions wait between periodic re-detections of tracked faces: a
-// cut is caught on its own frame by the thumbnail test whatever the
-// period, so the period only bounds how late a face that walks in, or
-// out, without a cut is found. On the multi-face clip, twice the live
-// period (10 frames, 300 ms) made 37 detections instead of 60, and half
-// the time in detection; three times, 28.
-const BatchRedetectScale = 2
-
 // SearchMaxGap is the most frames between two searches of a session that
 // tracks no face: at 30 frames/s, 267 ms.
 const SearchMaxGap = 8

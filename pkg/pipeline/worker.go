@@ -139,7 +139,7 @@ func (w *worker) process(q queued, job frameJob) (res Result) {
 		// Batch work re-detects in place: nobody waits for its answer, and a
 		// background result would land on a frame that depends on how busy
 		// the workers were, not on the video.
-		if !detected && job.batch && track.redetectDue(BatchRedetectScale*w.cfg.RedetectEvery, BatchRedetectScale*w.cfg.RedetectInterval, clock) {
+		if !detected && job.batch && track.redetectDue(w.cfg.RedetectEvery, w.cfg.RedetectInterval, clock) {
 			detected = true
 		}
 		switch {
