@@ -54,6 +54,7 @@ type Server struct {
 	watch     *watch.Hub
 	socketIO  *socketio.Server
 	websocket *websocket.Server
+	hub       *client.Hub // where live sessions open
 	frames    *httpframe.Server
 	webrtc    *webrtc.Server
 	api       *httpapi.Server
@@ -71,8 +72,9 @@ type Server struct {
 // defaultEffects are what a client gets until it says otherwise.
 func defaultEffects() []effects.Effect { return []effects.Effect{effects.DefaultLipstick} }
 
-// NewServer loads the model and starts the workers.
-func NewServer(cfg Config) (*Server, error) {
+// NewServer loads the model and starts the workers. If a step fails,
+// what the earlier ones opened is closed before it returns.
+func NewServer(cfg Config) (_ *Server, err error) {
 	log := cfg.logger()
 	cfg.Pipeline.Logger = log
 	engine, err := pipeline.New(cfg.Pipeline)
@@ -80,6 +82,11 @@ func NewServer(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: log, engine: engine, watch: watch.NewHub(cfg.Watch, log), metrics: metrics.New()}
+	defer func() {
+		if err != nil {
+			s.Close(context.Background())
+		}
+	}()
 	s.loadGlasses()
 	s.access = &publish.Access{Key: cfg.AccessKey, TrustedProxies: cfg.TrustedProxies, Origins: cfg.CORSOrigins, Hosts: cfg.AllowedHosts,
 		Refused: s.metrics.HandshakeRefused}
@@ -93,31 +100,28 @@ func NewServer(cfg Config) (*Server, error) {
 		Admit:        s.admit,
 		Logger:       log,
 	}
-	s.socketIO = socketio.New(engine, socketio.Options{CORS: true, Allow: s.access.SocketIOAllowed, Common: clients})
-	s.websocket = websocket.New(engine, websocket.Options{Allow: s.access.RequestAllowed, CheckOrigin: s.access.OriginAllowed, Common: clients})
-	s.frames = httpframe.New(engine, httpframe.Options{Idle: cfg.HTTPSessionIdle, MaxSessions: cfg.HTTPMaxSessions, Common: clients})
+	s.hub = client.NewHub(engine, clients)
+	s.socketIO = socketio.New(s.hub, socketio.Options{CORS: true, Allow: s.access.SocketIOAllowed})
+	s.websocket = websocket.New(s.hub, websocket.Options{Allow: s.access.RequestAllowed, CheckOrigin: s.access.OriginAllowed})
+	s.frames = httpframe.New(s.hub, httpframe.Options{Idle: cfg.HTTPSessionIdle, MaxSessions: cfg.HTTPMaxSessions})
 	ice, err := iceServers(cfg.ICEServers)
 	if err != nil {
-		engine.Close()
 		return nil, err
 	}
 	portMin, portMax, _ := portRange(cfg.WebRTCPorts) // checked with the flags
 	if s.webrtc, err = webrtc.New(engine, webrtc.Options{ICEServers: ice, UDPPort: cfg.WebRTCUDPPort, PortMin: portMin, PortMax: portMax,
 		Common: clients}); err != nil {
-		engine.Close()
 		return nil, err
 	}
 	s.registerMetrics()
-	s.api = httpapi.New(engine, defaultEffects, log)
+	s.api = httpapi.New(engine, httpapi.Options{Effects: defaultEffects, Timeout: cfg.PhotoTimeout, Logger: log})
 	if s.jobs, err = jobs.New(jobs.Config{Dir: filepath.Join(cfg.DataDir, "videos"), Concurrent: cfg.VideoJobs, MaxQueued: cfg.VideoQueue,
 		Retention: cfg.VideoRetention, Limits: cfg.VideoLimits, MaxProbes: cfg.VideoProbes, Logger: log}, engine); err != nil {
-		engine.Close()
 		return nil, err
 	}
 	s.videos = videoapi.New(s.jobs, func() jobs.Preview { return s.watch.Open() }, videoapi.Options{MaxUploadBytes: cfg.MaxUploadBytes, Effects: defaultEffects, AddrOf: s.clientAddr,
 		MaxUploads: cfg.VideoUploads, MaxUploadsPerAddress: cfg.VideoUploadsPerIP, MaxEventsPerJob: cfg.VideoEventsPerJob, Logger: log})
 	if s.tls, err = s.tlsConfig(); err != nil {
-		engine.Close()
 		return nil, err
 	}
 	s.handler = limitRequests(s.routes(), cfg.BodyTimeout)
@@ -213,7 +217,7 @@ func (s *Server) serveStats(w http.ResponseWriter, r *http.Request) {
 func (s *Server) Serve(ctx context.Context) error {
 	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
-		s.Close()
+		s.Close(context.Background())
 		return fmt.Errorf("listen: %w", err)
 	}
 	return s.ServeListener(ctx, ln)
@@ -285,9 +289,9 @@ func (s *Server) shutdown(servers []*http.Server) {
 			wg.Add(1)
 			go func() { defer wg.Done(); hs.Shutdown(ctx) }() // closes the listeners at once
 		}
-		s.closeTransports()
-		s.jobs.Close(ctx) // before the engine: a job waits for its frames
-		s.engine.Close()
+		if err := s.Close(ctx); err != nil {
+			s.log.Warn().Err(err).Msg("shutting down")
+		}
 		wg.Wait()
 	}()
 	select {
@@ -301,22 +305,42 @@ func (s *Server) shutdown(servers []*http.Server) {
 	}
 }
 
-// closeTransports disconnects every client and ends every watch stream;
-// hijacked connections (WebSocket) and streaming responses (MJPEG) are not
-// ended by http.Server.Shutdown.
-func (s *Server) closeTransports() {
-	s.socketIO.Close()
-	s.websocket.Close()
-	s.frames.Close()
-	s.webrtc.Close()
+// Close stops what NewServer started, in order, each waiting until ctx is
+// done for the goroutines it started: the transports disconnect their
+// clients (hijacked connections and streaming responses are not ended by
+// http.Server.Shutdown), the hub closes what is left of the sessions and
+// waits for their outbox writers, the watch streams end, the video jobs
+// stop (before the engine: a job waits for its frames), and the workers.
+// It is safe on a Server NewServer gave up on part-way; the first error
+// is returned, and every step is taken whatever the earlier ones said.
+func (s *Server) Close(ctx context.Context) error {
+	var errs []error
+	closeCtx := func(c interface{ Close(context.Context) error }) {
+		if err := c.Close(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if s.socketIO != nil {
+		closeCtx(s.socketIO)
+	}
+	if s.websocket != nil {
+		closeCtx(s.websocket)
+	}
+	if s.frames != nil {
+		closeCtx(s.frames)
+	}
+	if s.webrtc != nil {
+		s.webrtc.Close()
+	}
+	if s.hub != nil {
+		closeCtx(s.hub)
+	}
 	s.watch.Close()
-}
-
-// Close stops the transports and the workers.
-func (s *Server) Close() {
-	s.closeTransports()
-	s.jobs.Close(context.Background())
+	if s.jobs != nil {
+		closeCtx(s.jobs)
+	}
 	s.engine.Close()
+	return errors.Join(errs...)
 }
 
 // publicServer is the server for a listener whose connections come from

@@ -103,13 +103,17 @@ func (c Common) AdmitRequest(r *http.Request) (leave func(), refused *Refusal) {
 
 // Options set up a client.
 type Options struct {
-	ID        string // for logs and as the pipeline session's id
+	ID        string // the session's id, told to the client
+	LogID     string // for logs and as the pipeline session's id; ID when empty
 	Transport string // "socketio", "ws", "http": for logs and SessionInfo
 	Limits    frame.Limits
 	// Encoder, if set, encodes the client's answers instead of JPEG, into
 	// Message.Video: a video track's codec.
 	Encoder pipeline.Encoder
 	Common
+
+	ended      func(*Client) // the Hub's: called once the client is closed
+	writerDone func()        // the Hub's: called when the outbox writer stops
 }
 
 // Disconnecter is implemented by Senders that can hang up on their client
@@ -141,6 +145,8 @@ type Client struct {
 	slow          atomic.Bool  // disconnected for not reading
 	lastPicture   atomic.Int64 // unix ns of the last JPEG made for the watch stream (WantsPicture)
 
+	ended func(*Client) // nil: opened without a Hub
+
 	mu       sync.Mutex
 	settings Settings
 	closed   bool
@@ -153,9 +159,13 @@ func New(engine *pipeline.Engine, send Sender, opts Options) *Client {
 	if opts.Effects != nil {
 		fx = opts.Effects()
 	}
+	logID := opts.LogID
+	if logID == "" {
+		logID = opts.ID
+	}
 	c := &Client{
-		id: opts.ID, transport: opts.Transport, limits: opts.Limits, observer: opts.Observer,
-		log:      opts.Logger.With().Str("client", opts.ID).Str("transport", opts.Transport).Logger(),
+		id: opts.ID, transport: opts.Transport, limits: opts.Limits, observer: opts.Observer, ended: opts.ended,
+		log:      opts.Logger.With().Str("client", logID).Str("transport", opts.Transport).Logger(),
 		settings: NewSettings(fx),
 	}
 	if c.observer == nil {
@@ -173,8 +183,9 @@ func New(engine *pipeline.Engine, send Sender, opts Options) *Client {
 		held:    c.observer.OutboxBytes,
 		skipped: func() { c.observer.Frame(c.transport, OutcomeSkipped, "", nil) },
 		slow:    func(held int) { c.tooSlow(send, held) },
+		stopped: opts.writerDone,
 	})
-	c.session = engine.NewSession(pipeline.SessionOptions{ID: opts.ID, Effects: fx, Encoder: opts.Encoder}, receiver{c})
+	c.session = engine.NewSession(pipeline.SessionOptions{ID: logID, Effects: fx, Encoder: opts.Encoder}, receiver{c})
 	c.observer.Opened(c.transport)
 	return c
 }
@@ -432,6 +443,9 @@ func (c *Client) Close() {
 	c.observer.Closed(c.transport, c.slow.Load())
 	c.log.Info().Uint64("dropped", c.Dropped()).Uint64("answers_skipped", skipped).Uint64("messages_discarded", overflow).
 		Int("outbox_peak_bytes", peak).Bool("slow", c.slow.Load()).Msg("disconnect")
+	if c.ended != nil {
+		c.ended(c)
+	}
 }
 
 // receiver turns pipeline results into messages; it runs on a worker, or
