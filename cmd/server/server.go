@@ -55,6 +55,7 @@ type Server struct {
 	socketIO  *socketio.Server
 	websocket *websocket.Server
 	hub       *client.Hub // where live sessions open
+	leaveOnce sync.Once
 	frames    *httpframe.Server
 	webrtc    *webrtc.Server
 	api       *httpapi.Server
@@ -65,8 +66,9 @@ type Server struct {
 	metrics   *metrics.Metrics
 	tls       *tls.Config // nil: plain http
 	// selfSigned is the certificate made by --tls-self-signed, for tests.
-	selfSigned *x509.Certificate
-	handler    http.Handler
+	selfSigned   *x509.Certificate
+	handler      http.Handler
+	clusterState // the node's membership of a cluster (cluster.go)
 }
 
 // defaultEffects are what a client gets until it says otherwise.
@@ -75,13 +77,18 @@ func defaultEffects() []effects.Effect { return []effects.Effect{effects.Default
 // NewServer loads the model and starts the workers. If a step fails,
 // what the earlier ones opened is closed before it returns.
 func NewServer(cfg Config) (_ *Server, err error) {
-	log := cfg.logger()
+	cfg.ClusterConfig = cfg.ClusterConfig.withDefaults(cfg.Addr)
+	log := cfg.logger().With().Str("node", cfg.NodeID).Logger()
 	cfg.Pipeline.Logger = log
 	engine, err := pipeline.New(cfg.Pipeline)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, engine: engine, watch: watch.NewHub(cfg.Watch, log), metrics: metrics.New()}
+	s := &Server{cfg: cfg, log: log, engine: engine, watch: watch.NewHub(cfg.Watch, log), metrics: metrics.NewForNode(cfg.NodeID)}
+	if err := s.openCluster(); err != nil {
+		engine.Close()
+		return nil, err
+	}
 	defer func() {
 		if err != nil {
 			s.Close(context.Background())
@@ -99,9 +106,10 @@ func NewServer(cfg Config) (_ *Server, err error) {
 		Observer:     s.metrics,
 		Admit:        s.admit,
 		Logger:       log,
+		Node:         cfg.NodeID,
 	}
 	s.hub = client.NewHub(engine, clients)
-	s.socketIO = socketio.New(s.hub, socketio.Options{CORS: true, Allow: s.access.SocketIOAllowed})
+	s.socketIO = socketio.New(s.hub, socketio.Options{CORS: true, Allow: s.access.SocketIOAllowed, Adapter: s.socketIOAdapter()})
 	s.websocket = websocket.New(s.hub, websocket.Options{Allow: s.access.RequestAllowed, CheckOrigin: s.access.OriginAllowed})
 	s.frames = httpframe.New(s.hub, httpframe.Options{Idle: cfg.HTTPSessionIdle, MaxSessions: cfg.HTTPMaxSessions})
 	ice, err := iceServers(cfg.ICEServers)
@@ -124,7 +132,7 @@ func NewServer(cfg Config) (_ *Server, err error) {
 	if s.tls, err = s.tlsConfig(); err != nil {
 		return nil, err
 	}
-	s.handler = limitRequests(s.routes(), cfg.BodyTimeout)
+	s.handler = limitRequests(s.clusterRoutes(s.routes()), cfg.BodyTimeout)
 	return s, nil
 }
 
@@ -265,10 +273,13 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 	select {
 	case err := <-errc:
 		s.shutdown(servers)
+		s.leaveCluster()
 		return err
 	case <-ctx.Done():
 	}
+	s.drain()
 	s.shutdown(servers)
+	s.leaveCluster()
 	return nil
 }
 
@@ -305,43 +316,48 @@ func (s *Server) shutdown(servers []*http.Server) {
 	}
 }
 
-// Close stops what NewServer started, in order, each waiting until ctx is
-// done for the goroutines it started: the transports disconnect their
-// clients (hijacked connections and streaming responses are not ended by
-// http.Server.Shutdown), the hub closes what is left of the sessions and
-// waits for their outbox writers, the watch streams end, the video jobs
-// stop (before the engine: a job waits for its frames), and the workers.
-// It is safe on a Server NewServer gave up on part-way; the first error
-// is returned, and every step is taken whatever the earlier ones said.
-func (s *Server) Close(ctx context.Context) error {
+// closeTransports disconnects every client and ends every watch stream,
+// once (a drain closes them before the shutdown does), each transport
+// waiting until ctx is done for what it started; hijacked connections
+// (WebSocket) and streaming responses (MJPEG) are not ended by
+// http.Server.Shutdown.
+func (s *Server) closeTransports(ctx context.Context) error {
 	var errs []error
-	closeCtx := func(c interface{ Close(context.Context) error }) {
-		if err := c.Close(ctx); err != nil {
-			errs = append(errs, err)
+	s.closeOnce.Do(func() {
+		for _, t := range []interface{ Close(context.Context) error }{s.socketIO, s.websocket, s.frames} {
+			if err := t.Close(ctx); err != nil {
+				errs = append(errs, err)
+			}
 		}
-	}
-	if s.socketIO != nil {
-		closeCtx(s.socketIO)
-	}
-	if s.websocket != nil {
-		closeCtx(s.websocket)
-	}
-	if s.frames != nil {
-		closeCtx(s.frames)
-	}
-	if s.webrtc != nil {
-		s.webrtc.Close()
-	}
-	if s.hub != nil {
-		closeCtx(s.hub)
-	}
-	s.watch.Close()
-	if s.jobs != nil {
-		closeCtx(s.jobs)
-	}
-	s.engine.Close()
+		if s.webrtc != nil { // nil when NewServer gave up before it
+			s.webrtc.Close()
+		}
+		s.watch.Close()
+	})
 	return errors.Join(errs...)
 }
+
+// Close stops what NewServer started, in order, each step waiting until
+// ctx is done for the goroutines it started: the transports (above), the
+// hub (what is left of the sessions, and their outbox writers), the video
+// jobs (before the engine: a job waits for its frames), the workers, and
+// the cluster. It is safe on a Server NewServer gave up on part-way, and
+// takes every step whatever the earlier ones answered.
+func (s *Server) Close(ctx context.Context) error {
+	errs := []error{s.closeTransports(ctx)}
+	if s.hub != nil {
+		errs = append(errs, s.hub.Close(ctx))
+	}
+	if s.jobs != nil {
+		errs = append(errs, s.jobs.Close(ctx))
+	}
+	s.engine.Close()
+	s.leaveCluster()
+	return errors.Join(errs...)
+}
+
+// leaveCluster leaves the cluster once: Close and Serve's end both do.
+func (s *Server) leaveCluster() { s.leaveOnce.Do(s.closeCluster) }
 
 // publicServer is the server for a listener whose connections come from
 // the internet, such as the ngrok tunnel's: the access key is required

@@ -46,6 +46,9 @@ type Options struct {
 	// handshake's headers, query and auth; a refused client gets a
 	// connect_error "unauthorized".
 	Allow func(headers http.Header, query map[string][]string, auth any) bool
+	// Adapter, if set, replaces the in-process rooms with one shared by
+	// every node (RedisAdapter, cluster.go).
+	Adapter socket.AdapterConstructor
 }
 
 // Server is the Socket.IO adapter: it opens a session on the hub per
@@ -150,6 +153,7 @@ func New(hub *client.Hub, opts Options) *Server {
 		// would reach a client that has not joined yet.
 		c.client.Hello()
 	})
+	s.setUpCluster() // after the guard above: a refused client joins no room
 	return s
 }
 
@@ -211,6 +215,9 @@ func (s *Server) onConnect(sock *socket.Socket) (*conn, error) {
 		s.ends.Done()
 		return nil, err
 	}
+	// The session's id names a room too, beside Socket.IO's own id, so a
+	// notice may be sent to the id the client was told (Broadcast).
+	sock.Join(socket.Room(c.client.ID()))
 	c.watchDrain(sock.Conn().Transport())
 	sock.Conn().On("upgrade", func(...any) { c.watchDrain(sock.Conn().Transport()) })
 
