@@ -61,6 +61,7 @@ type Server struct {
 	limits  frame.Limits
 	conns   sync.Map // *conn → struct{}: the connected clients
 	joined  sync.Map // Engine.IO session id → struct{}: those with a client
+	ids     sync.Map // Socket.IO socket id → the session's id (the hub's)
 	mu      sync.Mutex
 	closed  bool           // Close has begun: no connection is set up any more
 	ends    sync.WaitGroup // a connection's end to run
@@ -218,6 +219,7 @@ func (s *Server) onConnect(sock *socket.Socket) (*conn, error) {
 	// The session's id names a room too, beside Socket.IO's own id, so a
 	// notice may be sent to the id the client was told (Broadcast).
 	sock.Join(socket.Room(c.client.ID()))
+	s.ids.Store(sock.Id(), c.client.ID())
 	c.watchDrain(sock.Conn().Transport())
 	sock.Conn().On("upgrade", func(...any) { c.watchDrain(sock.Conn().Transport()) })
 
@@ -235,6 +237,7 @@ func (s *Server) onConnect(sock *socket.Socket) (*conn, error) {
 		c.once.Do(func() {
 			s.conns.Delete(c)
 			s.joined.Delete(sock.Conn().Id())
+			s.ids.Delete(sock.Id())
 			close(c.gone)
 			c.client.Close()
 			s.ends.Done()
