@@ -91,7 +91,7 @@ func parseFlags(args []string) (Config, error) {
 	fs.StringVar(&c.Pipeline.ModelPath, "model", landmarks.DefaultModelPath, "dlib 68-point shape predictor (Debian package libdlib-data)")
 	fs.BoolVar(&c.Ngrok, "ngrok", false, "also serve on a public https link through ngrok (needs NGROK_AUTHTOKEN); turns on the access key unless --public")
 	fs.StringVar(&c.NgrokURL, "ngrok-url", "", "a reserved ngrok domain, e.g. https://tryon.ngrok.app (default: a random one)")
-	fs.DurationVar(&c.NgrokTimeout, "ngrok-timeout", 15*time.Second, "give up on the ngrok link after this long and keep serving locally")
+	fs.DurationVar(&c.NgrokTimeout, "ngrok-timeout", publish.DefaultNgrokConfig().Timeout, "give up on the ngrok link after this long and keep serving locally")
 	fs.StringVar(&c.NgrokConnectURL, "ngrok-connect-url", "", "the address the ngrok agent dials (default: ngrok's service), e.g. for an ngrok-compatible endpoint of your own")
 	fs.BoolVar(&c.Public, "public", false, "with --ngrok: no access key; anyone with the link can use the camera page")
 	fs.StringVar(&c.AccessKey, "access-key", "", "require this key (?key=...) from every client not on this machine (with --ngrok: a random one unless given)")

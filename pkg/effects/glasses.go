@@ -9,6 +9,7 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/livetryon/server/pkg/apierr"
 	"github.com/livetryon/server/pkg/headpose"
 	"github.com/livetryon/server/pkg/landmarks"
 )
@@ -56,7 +57,7 @@ const (
 func NewGlasses(style string) (Glasses, error) {
 	f, ok := GlassesFrame(style)
 	if !ok {
-		return Glasses{}, fmt.Errorf("unknown style %q; known: %s", clip(style), knownStyles())
+		return Glasses{}, fmt.Errorf("unknown style %q; known: %s", apierr.Clip(style, 32), knownStyles())
 	}
 	return Glasses{Frame: f, IPD: DefaultIPD}, nil
 }
