@@ -43,8 +43,11 @@ require (
 	github.com/prometheus/common v0.72.0 // indirect
 	github.com/prometheus/procfs v0.22.0 // indirect
 	github.com/radovskyb/watcher v1.0.7 // indirect
+	github.com/redis/go-redis/v9 v9.23.0
 	github.com/rivo/uniseg v0.4.7 // indirect
 	github.com/wlynxg/anet v0.0.5 // indirect
+	github.com/zishang520/socket.io-go-redis v1.3.0 // indirect
+	go.uber.org/atomic v1.12.0 // indirect
 	golang.org/x/exp v0.0.0-20250305212735-054e65f0b394 // indirect
 	golang.org/x/time v0.14.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
@@ -111,3 +114,5 @@ replace github.com/zishang520/engine.io-go-parser => ./third_party/engine.io-go-
 replace github.com/zishang520/socket.io/v2 => ./third_party/socket.io
 
 replace gocv.io/x/gocv => ./third_party/gocv
+
+replace github.com/zishang520/engine.io/v2 => ./third_party/engine.io

@@ -74,6 +74,8 @@ type Config struct {
 	VideoUploads      int
 	VideoUploadsPerIP int
 	VideoEventsPerJob int
+
+	ClusterConfig // --node-id, --redis: one node of several (cluster.go)
 }
 
 func parseFlags(args []string) (Config, error) {
@@ -144,6 +146,7 @@ func parseFlags(args []string) (Config, error) {
 	fs.IntVar(&c.VideoEventsPerJob, "video-events-per-job", videosDef.MaxEventsPerJob, "Server-Sent Events listeners one video job may have at once")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 5*time.Second, "on SIGTERM or Ctrl-C, exit after this long at most; a second signal exits at once")
 	fs.DurationVar(&c.Pipeline.Delay, "debug-delay", 0, "add this delay to every frame, to try a slow server (testing only)")
+	clusterFlags(fs, &c.ClusterConfig)
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -154,6 +157,7 @@ func parseFlags(args []string) (Config, error) {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	c.NgrokAuthtoken = os.Getenv("NGROK_AUTHTOKEN")
+	c.ClusterConfig = c.ClusterConfig.withDefaults(c.Addr)
 	if c.Ngrok && !c.Public && c.AccessKey == "" {
 		c.AccessKey = publish.NewKey()
 	}
@@ -277,6 +281,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("--shutdown-timeout %v: want at least 100ms", c.ShutdownTimeout)
 	}
 	if _, _, err := portRange(c.WebRTCPorts); err != nil {
+		return err
+	}
+	if err := c.ClusterConfig.validate(); err != nil {
 		return err
 	}
 	_, err := iceServers(c.ICEServers)

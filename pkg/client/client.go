@@ -87,6 +87,9 @@ type Common struct {
 	// leave is called once when its session ends.
 	Admit  func(r *http.Request) (leave func(), refused *Refusal)
 	Logger zerolog.Logger
+	// Node is the id of the node serving the client (--node-id), for the
+	// session message.
+	Node string
 }
 
 // Refusal is why a request may not open a session, and when to try again
@@ -131,6 +134,7 @@ func (nopObserver) OutboxBytes(int)                                 {}
 // Client is one connected client, whatever its transport.
 type Client struct {
 	id, transport string
+	node          string
 	session       *pipeline.Session
 	stream        atomic.Pointer[streamRef] // nil: not watchable; swapped by a resume
 	resumeStream  func(key string) (Stream, bool)
@@ -156,7 +160,7 @@ func New(engine *pipeline.Engine, send Sender, opts Options) *Client {
 		fx = opts.Effects()
 	}
 	c := &Client{
-		id: opts.ID, transport: opts.Transport, limits: opts.Limits, observer: opts.Observer,
+		id: opts.ID, transport: opts.Transport, node: opts.Node, limits: opts.Limits, observer: opts.Observer,
 		log:      opts.Logger.With().Str("client", opts.ID).Str("transport", opts.Transport).Logger(),
 		settings: NewSettings(fx),
 	}
@@ -226,7 +230,7 @@ func (c *Client) watchStream() Stream {
 
 // Info is what the client is told on connect.
 func (c *Client) Info() SessionInfo {
-	info := SessionInfo{ID: c.id, Transport: c.transport}
+	info := SessionInfo{ID: c.id, Transport: c.transport, Node: c.node}
 	if st := c.watchStream(); st != nil {
 		info.Watch = "/watch/" + st.ID()
 		if k, ok := st.(interface{ Key() string }); ok {

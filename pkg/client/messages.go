@@ -76,6 +76,8 @@ type SessionInfo struct {
 	// within the grace time, it carries the same link on. For the owner
 	// alone: never show it or put it in a link.
 	WatchKey string `json:"watch_key,omitempty"`
+	// Node is the id of the node holding the session (--node-id).
+	Node string `json:"node,omitempty"`
 }
 
 // Frame is one frame a client sent, as the client layer tracks it.
