@@ -73,6 +73,11 @@ type Config struct {
 	VideoUploads      int
 	VideoUploadsPerIP int
 	VideoEventsPerJob int
+
+	// A node of several (videojobs.go).
+	Redis      string // URL; empty: alone
+	NodeID     string
+	VideoLease time.Duration
 }
 
 func parseFlags(args []string) (Config, error) {
@@ -142,6 +147,7 @@ func parseFlags(args []string) (Config, error) {
 	fs.IntVar(&c.VideoEventsPerJob, "video-events-per-job", videoapi.DefaultMaxEventsPerJob, "Server-Sent Events listeners one video job may have at once")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 5*time.Second, "on SIGTERM or Ctrl-C, exit after this long at most; a second signal exits at once")
 	fs.DurationVar(&c.Pipeline.Delay, "debug-delay", 0, "add this delay to every frame, to try a slow server (testing only)")
+	clusterFlags(fs, &c)
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -154,6 +160,9 @@ func parseFlags(args []string) (Config, error) {
 	c.NgrokAuthtoken = os.Getenv("NGROK_AUTHTOKEN")
 	if c.Ngrok && !c.Public && c.AccessKey == "" {
 		c.AccessKey = publish.NewKey()
+	}
+	if err := c.validateCluster(); err != nil {
+		return c, err
 	}
 	return c, c.Validate()
 }

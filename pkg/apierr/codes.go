@@ -54,6 +54,9 @@ const (
 	CodeTooManyFrames = "too_many_frames" // over the frame rate or frame count limit
 	CodeInterrupted   = "interrupted"     // a job's error: the server stopped while it was queued or running
 	CodeCancelled     = "cancelled"       // a job's error: it was removed before it was done
+
+	// Several nodes (issue 26).
+	CodeUnavailable = "unavailable" // the shared store (Redis) cannot be reached; try again after Retry-After
 )
 
 // statuses is the one table: each code's HTTP status. 0: the code is never
@@ -99,6 +102,7 @@ var statuses = map[string]int{
 	CodeTooManyFrames:   http.StatusRequestEntityTooLarge,
 	CodeInterrupted:     0,
 	CodeCancelled:       0,
+	CodeUnavailable:     http.StatusServiceUnavailable,
 }
 
 // alternates are the other statuses a code may answer with, each where

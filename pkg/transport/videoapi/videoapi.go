@@ -17,6 +17,7 @@
 package videoapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -78,7 +79,7 @@ const (
 // Server is the HTTP adapter for video jobs.
 type Server struct {
 	refused atomic.Uint64 // uploads answered with an error
-	jobs    *jobs.Manager
+	jobs    Jobs
 	hub     *watch.Hub
 	opts    Options
 	log     zerolog.Logger
@@ -89,8 +90,9 @@ type Server struct {
 	listeners map[string]int       // SSE listeners per job
 }
 
-// New makes the adapter; previews are served by hub's rules.
-func New(m *jobs.Manager, hub *watch.Hub, opts Options) *Server {
+// New makes the adapter over the backend m (Local, or a cluster's queue);
+// previews are served by hub's rules.
+func New(m Jobs, hub *watch.Hub, opts Options) *Server {
 	if opts.MaxUploadBytes <= 0 {
 		opts.MaxUploadBytes = 512 << 20
 	}
@@ -259,8 +261,9 @@ func (s *Server) upload(rw http.ResponseWriter, r *http.Request) {
 	limit := s.opts.MaxUploadBytes
 	// Every cap is checked before a byte of the body is read or a file
 	// made: a refused upload costs a map lookup and a directory read.
-	if s.jobs.QueueFull() {
-		refuseEarly(w, client.CodeBusy, "as many videos are waiting as the server queues (--video-queue); try again later", 30)
+	if err := s.jobs.Admit(r.Context()); err != nil {
+		w.Header().Set("Connection", "close") // as refuseEarly: the body stays unread
+		apierr.WriteHTTP(w, err)
 		return
 	}
 	if fdsNearLimit() {
@@ -338,7 +341,7 @@ func (s *Server) upload(rw http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Minute)
 	defer cancel()
-	st, err := s.jobs.Add(ctx, id, name, fx, s.hub.Open())
+	st, err := s.jobs.Add(ctx, id, name, fx)
 	var refused *apierr.Error // a *video.Error wraps one
 	switch {
 	case errors.As(err, &refused):
@@ -431,11 +434,11 @@ func (b *idleBody) Read(p []byte) (int, error) {
 }
 
 func (s *Server) job(w http.ResponseWriter, r *http.Request) (jobs.Status, <-chan struct{}, bool) {
-	st, changed, ok := s.jobs.Get(r.PathValue("id"))
-	if !ok {
-		client.WriteHTTPError(w, CodeUnknownJob, "no such video job: it expired, was removed, or never was")
+	st, changed, err := s.jobs.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		apierr.WriteHTTP(w, err)
 	}
-	return st, changed, ok
+	return st, changed, err == nil
 }
 
 func (s *Server) status(w http.ResponseWriter, r *http.Request) {
@@ -445,8 +448,8 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) remove(w http.ResponseWriter, r *http.Request) {
-	if !s.jobs.Remove(r.PathValue("id")) {
-		client.WriteHTTPError(w, CodeUnknownJob, "no such video job: it expired, was removed, or never was")
+	if err := s.jobs.Remove(r.Context(), r.PathValue("id")); err != nil {
+		apierr.WriteHTTP(w, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -493,10 +496,13 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		}
 		return rc.Flush() == nil
 	}
+	var last []byte // a backend that wakes without a change sends nothing
 	for {
-		if !send(string(st.State), reply(st)) || st.State.Finished() {
+		b, _ := json.Marshal(st)
+		if !bytes.Equal(b, last) && !send(string(st.State), reply(st)) || st.State.Finished() {
 			return
 		}
+		last = b
 		for waiting := true; waiting; {
 			select {
 			case <-changed:
@@ -510,12 +516,29 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		if st, changed, ok = s.jobs.Get(st.ID); !ok {
+		next, nextChanged, err := s.jobs.Get(r.Context(), st.ID)
+		if e := apierr.From(err, ""); e != nil && e.Code == CodeUnknownJob {
 			send("removed", map[string]string{"id": r.PathValue("id")})
 			return
 		}
+		if err != nil {
+			// The backend is away (Redis): the stream stays, and asks again.
+			t := time.NewTimer(time.Second)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+				return
+			}
+			changed = closedChan
+			continue
+		}
+		st, changed = next, nextChanged
 	}
 }
+
+// closedChan is a channel that is closed.
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // watch serves the job's frames as they are finished, as MJPEG.
 func (s *Server) watch(w http.ResponseWriter, r *http.Request) {
@@ -523,7 +546,7 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	p, ok := s.jobs.Preview(st.ID)
+	p, ok := s.jobs.Preview(r.Context(), st.ID)
 	stream, isStream := p.(*watch.Stream)
 	if !ok || !isStream {
 		writeJSON(w, http.StatusConflict, notReady{Error: client.ErrorBody{Code: CodeNotReady,
@@ -540,33 +563,23 @@ type notReady struct {
 
 // result serves a done job's MP4, with ranges so a player can seek.
 func (s *Server) result(w http.ResponseWriter, r *http.Request) {
-	path, st, ok := s.jobs.Result(r.PathValue("id"))
-	if !ok {
-		client.WriteHTTPError(w, CodeUnknownJob, "no such video job: it expired, was removed, or never was")
+	st, f, modTime, err := s.jobs.Result(r.Context(), r.PathValue("id"))
+	if err != nil {
+		apierr.WriteHTTP(w, err)
 		return
 	}
-	if st.State != jobs.Done {
+	if f == nil {
 		writeJSON(w, http.StatusConflict, notReady{Error: client.ErrorBody{Code: CodeNotReady,
 			Message: fmt.Sprintf("the job is %s, not done", st.State)}, Job: reply(st)})
 		return
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		client.WriteHTTPError(w, CodeUnknownJob, "the result has expired")
-		return
-	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		client.WriteHTTPError(w, frame.CodeInternal, "the result cannot be read")
-		return
-	}
 	w.Header().Set("Content-Type", "video/mp4")
 	w.Header().Set("Cache-Control", "private, max-age=3600")
 	if r.URL.Query().Has("download") {
 		w.Header().Set("Content-Disposition", `attachment; filename="tryon-`+st.ID[:8]+`.mp4"`)
 	}
-	http.ServeContent(&progressWriter{ResponseWriter: w, rc: http.NewResponseController(w)}, r, "", fi.ModTime(), f)
+	http.ServeContent(&progressWriter{ResponseWriter: w, rc: http.NewResponseController(w)}, r, "", modTime, f)
 }
 
 // progressWriter gives each write of a long download its own deadline:
