@@ -543,7 +543,8 @@ func (q *Queue) relay(id string, p jobs.Preview) {
 			}
 			p.Publish([]byte(m.Payload))
 		case <-check.C:
-			if st, _, err := q.Get(q.bg, id); (err == nil && st.State.Finished()) || apierr.From(err, "").Code == apierr.CodeUnknownJob {
+			st, _, err := q.Get(q.bg, id)
+			if e := apierr.From(err, ""); (err == nil && st.State.Finished()) || (e != nil && e.Code == apierr.CodeUnknownJob) {
 				return
 			}
 			if idle++; p.Viewers() > 0 {
@@ -811,9 +812,7 @@ func (q *Queue) process(actx context.Context, id, token string, rec record) erro
 		cancel()
 		switch {
 		case werr == nil:
-			if state == jobs.Done || err != nil {
-				q.cfg.Store.DropInput(context.Background(), id)
-			}
+			q.cfg.Store.Finish(context.Background(), id)
 			q.frames.Add(uint64(result.Done))
 			if state == jobs.Done {
 				q.done.Add(1)

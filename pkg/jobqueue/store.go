@@ -34,8 +34,9 @@ type Store interface {
 	Commit(ctx context.Context, id, token string) (bytes int64, err error)
 	// Abort removes an attempt's partial output.
 	Abort(id, token string)
-	// DropInput removes the upload: the result has what it needs of it.
-	DropInput(ctx context.Context, id string)
+	// Finish removes what a finished job no longer needs: the upload, and
+	// the partial outputs of attempts whose node died.
+	Finish(ctx context.Context, id string)
 	// Open opens job id's result, to be served with ranges.
 	Open(ctx context.Context, id string) (Result, error)
 	// Remove removes everything of job id.
@@ -138,10 +139,16 @@ func (s DirStore) Abort(id, token string) {
 	}
 }
 
-// DropInput removes the upload.
-func (s DirStore) DropInput(_ context.Context, id string) {
-	if dir, err := s.dir(id); err == nil {
-		os.Remove(filepath.Join(dir, inputName))
+// Finish removes the upload and every attempt's output.
+func (s DirStore) Finish(_ context.Context, id string) {
+	dir, err := s.dir(id)
+	if err != nil {
+		return
+	}
+	os.Remove(filepath.Join(dir, inputName))
+	parts, _ := filepath.Glob(filepath.Join(dir, resultName+".*.part"))
+	for _, p := range parts {
+		os.Remove(p)
 	}
 }
 
