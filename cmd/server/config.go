@@ -75,7 +75,7 @@ type Config struct {
 	VideoEventsPerJob int
 
 	// A node of several (videojobs.go).
-	Redis      string // URL; empty: alone
+	RedisURL   string // --redis; empty: alone
 	NodeID     string
 	VideoLease time.Duration
 }

@@ -26,16 +26,16 @@ type videoJobs interface {
 
 // clusterFlags are the flags of a node of several (issue 26).
 func clusterFlags(fs *flag.FlagSet, c *Config) {
-	fs.StringVar(&c.Redis, "redis", "", "Redis URL (redis://[:password@]host:port/db) shared by the nodes of a cluster: video jobs are queued, processed and served cluster-wide; without it the server works alone")
+	fs.StringVar(&c.RedisURL, "redis", "", "Redis URL (redis://[:password@]host:port/db) shared by the nodes of a cluster: video jobs are queued, processed and served cluster-wide; without it the server works alone")
 	fs.StringVar(&c.NodeID, "node-id", "", "this node's name in a cluster, in video job status (default: the host name and the --addr port)")
 	fs.DurationVar(&c.VideoLease, "video-lease", 10*time.Second, "with --redis: a video job whose node stops reporting for this long is taken over by another node")
 }
 
 // validateCluster checks the cluster flags and fills in the node id.
 func (c *Config) validateCluster() error {
-	if c.Redis != "" {
-		if _, err := redis.ParseURL(c.Redis); err != nil {
-			return fmt.Errorf("--redis %q: %v", c.Redis, err)
+	if c.RedisURL != "" {
+		if _, err := redis.ParseURL(c.RedisURL); err != nil {
+			return fmt.Errorf("--redis %q: %v", c.RedisURL, err)
 		}
 	}
 	if c.VideoLease < time.Second {
@@ -58,14 +58,14 @@ func (s *Server) openVideoJobs(cfg Config, engine *pipeline.Engine) (videoJobs, 
 	jc := jobs.Config{Dir: filepath.Join(cfg.DataDir, "videos"), Concurrent: cfg.VideoJobs, MaxQueued: cfg.VideoQueue,
 		Retention: cfg.VideoRetention, Limits: cfg.VideoLimits, MaxProbes: cfg.VideoProbes, Logger: s.log}
 	openPreview := func() jobs.Preview { return s.watch.Open() }
-	if cfg.Redis == "" {
+	if cfg.RedisURL == "" {
 		m, err := jobs.New(jc, engine)
 		if err != nil {
 			return nil, nil, err
 		}
 		return m, videoapi.Local(m, openPreview), nil
 	}
-	opts, err := redis.ParseURL(cfg.Redis)
+	opts, err := redis.ParseURL(cfg.RedisURL)
 	if err != nil {
 		return nil, nil, err
 	}

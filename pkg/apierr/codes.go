@@ -35,6 +35,7 @@ const (
 	CodeUnknownHost     = "unknown_host"      // a Host name the server does not answer to (--allowed-host)
 	CodeTimeout         = "timeout"           // the server is too busy to answer in time; a video job took too long
 	CodeShuttingDown    = "shutting_down"     // the server is stopping
+	CodeUnavailable     = "unavailable"       // the cluster's shared state (Redis) or the node holding a session does not answer; Retry-After
 	CodeSlowReader      = "slow_reader"       // disconnected: the client did not read its messages for the grace time
 	CodeTooManyRequests = "too_many_requests" // handshakes or sessions from one address faster than the server allows
 	CodeBusy            = "busy"              // the photo queue is full; try again after Retry-After
@@ -54,9 +55,6 @@ const (
 	CodeTooManyFrames = "too_many_frames" // over the frame rate or frame count limit
 	CodeInterrupted   = "interrupted"     // a job's error: the server stopped while it was queued or running
 	CodeCancelled     = "cancelled"       // a job's error: it was removed before it was done
-
-	// Several nodes (issue 26).
-	CodeUnavailable = "unavailable" // the shared store (Redis) cannot be reached; try again after Retry-After
 )
 
 // statuses is the one table: each code's HTTP status. 0: the code is never
@@ -85,6 +83,7 @@ var statuses = map[string]int{
 	CodeUnknownHost:     http.StatusMisdirectedRequest,
 	CodeTimeout:         http.StatusServiceUnavailable,
 	CodeShuttingDown:    http.StatusServiceUnavailable,
+	CodeUnavailable:     http.StatusServiceUnavailable,
 	CodeSlowReader:      0,
 	CodeTooManyRequests: http.StatusTooManyRequests,
 	CodeBusy:            http.StatusServiceUnavailable,
@@ -102,7 +101,6 @@ var statuses = map[string]int{
 	CodeTooManyFrames:   http.StatusRequestEntityTooLarge,
 	CodeInterrupted:     0,
 	CodeCancelled:       0,
-	CodeUnavailable:     http.StatusServiceUnavailable,
 }
 
 // alternates are the other statuses a code may answer with, each where
