@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -343,4 +344,53 @@ func TestClusterVideoUploadsWhileRedisDown(t *testing.T) {
 func lastLines(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// SIGTERM on the node processing a job hands the job back at once: with a
+// lease far longer than the test waits, only the hand-back can move it,
+// and another node finishes it with every frame. A finished job expires
+// cluster-wide: after --video-retention every node answers 404 and its
+// files are gone. It fails on the old code, where a stopping node marks
+// its jobs interrupted.
+func TestClusterVideoJobMovesOnSIGTERMAndExpires(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs redis-server and two server processes")
+	}
+	r := startRedis(t)
+	shared := t.TempDir()
+	nodes := map[string]*process{}
+	for _, id := range []string{"a", "b"} {
+		nodes[id] = startNode(t, r, shared, id, "--debug-delay", "15ms", "--video-lease", "60s", "--video-retention", "3s")
+	}
+	c := testvideo.VideoClip{Width: 320, Height: 240, Frames: 200, FPS: 30}
+	job := uploadJob(t, nodes["a"].base, clipFile(t, c), nil)
+	running := waitJob(t, nodes["a"].base, job.ID, 60*time.Second, "the job did not start",
+		func(j videoJob) bool { return j.State == "processing" && j.FramesDone > 10 })
+	stopping := nodes[running.Node]
+	if stopping == nil {
+		t.Fatalf("the job's node is %q", running.Node)
+	}
+	stopping.cmd.Process.Signal(syscall.SIGTERM)
+	if !stopping.exitsWithin(30 * time.Second) {
+		t.Fatal("the node did not exit after SIGTERM")
+	}
+	delete(nodes, running.Node)
+	var other *process
+	for _, p := range nodes {
+		other = p
+	}
+	waitJob(t, other.base, job.ID, 20*time.Second, "the stopped node's job did not move to the other node",
+		func(j videoJob) bool { return j.State == "processing" && j.Node != running.Node })
+	done := waitJob(t, other.base, job.ID, 120*time.Second, "the job did not finish",
+		func(j videoJob) bool { return j.State == "done" || j.State == "failed" })
+	if done.State != "done" || done.FramesDone != c.Frames {
+		t.Fatalf("the job after its node stopped: %+v", done)
+	}
+	checkEveryFrame(t, c, fetchResult(t, other.base, job.ID))
+
+	eventually(t, 30*time.Second, "the finished job did not expire", func() bool {
+		code, _, _ := get(t, other.base+"/api/v1/videos/"+job.ID)
+		_, err := os.Stat(filepath.Join(shared, "videos", job.ID))
+		return code == 404 && os.IsNotExist(err)
+	})
 }
