@@ -19,6 +19,7 @@ require (
 	github.com/schollz/progressbar/v3 v3.18.0
 	github.com/zishang520/engine.io/v2 v2.5.0
 	github.com/zishang520/socket.io/v2 v2.5.0
+	go.uber.org/goleak v1.3.0
 	gocv.io/x/gocv v0.32.0
 	golang.ngrok.com/ngrok/v2 v2.4.0
 )

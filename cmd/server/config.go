@@ -16,6 +16,7 @@ import (
 	"github.com/livetryon/server/pkg/admit"
 	"github.com/livetryon/server/pkg/client"
 	"github.com/livetryon/server/pkg/frame"
+	"github.com/livetryon/server/pkg/jobs"
 	"github.com/livetryon/server/pkg/landmarks"
 	"github.com/livetryon/server/pkg/pipeline"
 	"github.com/livetryon/server/pkg/publish"
@@ -82,6 +83,7 @@ type Config struct {
 
 func parseFlags(args []string) (Config, error) {
 	def := pipeline.DefaultConfig()
+	jobsDef, videosDef := jobs.DefaultConfig(), videoapi.DefaultOptions()
 	var c Config
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.StringVar(&c.Addr, "addr", ":9990", "address to listen on")
@@ -131,20 +133,20 @@ func parseFlags(args []string) (Config, error) {
 	fs.IntVar(&c.Pipeline.PhotoQueue, "photo-queue", def.PhotoQueue, "photo API requests waiting for a worker; past it, 503 with Retry-After")
 	fs.StringVar(&c.GlassesDir, "glasses-dir", "", "add the glasses frames in this directory (a folder each: front.png and glasses.json, see docs/glasses.md) to the built-in catalogue, replacing those of the same name")
 	fs.StringVar(&c.DataDir, "data-dir", "data", "directory for uploaded videos and their results (made if missing); a restart reports the jobs it interrupted as failed")
-	fs.Int64Var(&c.MaxUploadBytes, "max-upload-bytes", 512<<20, "largest video upload, in bytes; a larger one is answered 413 as soon as it passes this")
-	fs.IntVar(&c.VideoJobs, "video-jobs", 1, "uploaded videos processed at once (one already has every core live clients leave free)")
-	fs.IntVar(&c.VideoQueue, "video-queue", 16, "uploaded videos waiting their turn; past it, 503 with Retry-After")
-	fs.DurationVar(&c.VideoRetention, "video-retention", time.Hour, "remove a finished video job and its files after this long")
+	fs.Int64Var(&c.MaxUploadBytes, "max-upload-bytes", videosDef.MaxUploadBytes, "largest video upload, in bytes; a larger one is answered 413 as soon as it passes this")
+	fs.IntVar(&c.VideoJobs, "video-jobs", jobsDef.Concurrent, "uploaded videos processed at once (one already has every core live clients leave free)")
+	fs.IntVar(&c.VideoQueue, "video-queue", jobsDef.MaxQueued, "uploaded videos waiting their turn; past it, 503 with Retry-After")
+	fs.DurationVar(&c.VideoRetention, "video-retention", jobsDef.Retention, "remove a finished video job and its files after this long")
 	fs.DurationVar(&c.VideoLimits.MaxDuration, "video-max-duration", video.DefaultLimits.MaxDuration, "longest video accepted, in play time")
 	fs.IntVar(&c.VideoLimits.MaxSide, "video-max-side", video.DefaultLimits.MaxSide, "largest video width or height accepted, as displayed")
 	fs.IntVar(&c.VideoLimits.MaxPixels, "video-max-pixels", video.DefaultLimits.MaxPixels, "largest video picture accepted, in pixels; no decoder allocates a bigger one, whatever the file's headers say")
 	fs.Float64Var(&c.VideoLimits.MaxFPS, "video-max-fps", video.DefaultLimits.MaxFPS, "highest video frame rate accepted, declared or counted")
 	fs.IntVar(&c.VideoLimits.MaxFrames, "video-max-frames", video.DefaultLimits.MaxFrames, "most frames a video may have, counted")
 	fs.Int64Var(&c.VideoLimits.MaxMemory, "video-max-memory", video.DefaultLimits.MaxMemory, "address space each ffmpeg child may map, in bytes (RLIMIT_AS; probes get at most 1 GiB)")
-	fs.IntVar(&c.VideoProbes, "video-max-probes", 2, "uploads checked (ffprobe and ffmpeg) at once; one more waits 2 s for its turn, then gets 503 busy")
-	fs.IntVar(&c.VideoUploads, "video-max-uploads", videoapi.DefaultMaxUploads, "video uploads in progress (being received or checked) at once, in all; past it, 503 busy before the body is read")
-	fs.IntVar(&c.VideoUploadsPerIP, "video-max-uploads-per-ip", videoapi.DefaultMaxUploadsPerAddress, "video uploads in progress from one client address (IPv6: per /64); past it, 429 too_many_requests before the body is read")
-	fs.IntVar(&c.VideoEventsPerJob, "video-events-per-job", videoapi.DefaultMaxEventsPerJob, "Server-Sent Events listeners one video job may have at once")
+	fs.IntVar(&c.VideoProbes, "video-max-probes", jobsDef.MaxProbes, "uploads checked (ffprobe and ffmpeg) at once; one more waits "+jobsDef.ProbeWait.String()+" for its turn, then gets 503 busy")
+	fs.IntVar(&c.VideoUploads, "video-max-uploads", videosDef.MaxUploads, "video uploads in progress (being received or checked) at once, in all; past it, 503 busy before the body is read")
+	fs.IntVar(&c.VideoUploadsPerIP, "video-max-uploads-per-ip", videosDef.MaxUploadsPerAddress, "video uploads in progress from one client address (IPv6: per /64); past it, 429 too_many_requests before the body is read")
+	fs.IntVar(&c.VideoEventsPerJob, "video-events-per-job", videosDef.MaxEventsPerJob, "Server-Sent Events listeners one video job may have at once")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 5*time.Second, "on SIGTERM or Ctrl-C, exit after this long at most; a second signal exits at once")
 	fs.DurationVar(&c.Pipeline.Delay, "debug-delay", 0, "add this delay to every frame, to try a slow server (testing only)")
 	clusterFlags(fs, &c)

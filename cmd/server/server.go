@@ -113,7 +113,7 @@ func NewServer(cfg Config) (*Server, error) {
 		engine.Close()
 		return nil, err
 	}
-	s.videos = videoapi.New(videoBackend, s.watch, videoapi.Options{MaxUploadBytes: cfg.MaxUploadBytes, Effects: defaultEffects, AddrOf: s.clientAddr,
+	s.videos = videoapi.New(videoBackend, func() jobs.Preview { return s.watch.Open() }, videoapi.Options{MaxUploadBytes: cfg.MaxUploadBytes, Effects: defaultEffects, AddrOf: s.clientAddr,
 		MaxUploads: cfg.VideoUploads, MaxUploadsPerAddress: cfg.VideoUploadsPerIP, MaxEventsPerJob: cfg.VideoEventsPerJob, Logger: log})
 	if s.tls, err = s.tlsConfig(); err != nil {
 		engine.Close()
@@ -285,7 +285,7 @@ func (s *Server) shutdown(servers []*http.Server) {
 			go func() { defer wg.Done(); hs.Shutdown(ctx) }() // closes the listeners at once
 		}
 		s.closeTransports()
-		s.jobs.Close() // before the engine: a job waits for its frames
+		s.jobs.Close(ctx) // before the engine: a job waits for its frames
 		s.engine.Close()
 		wg.Wait()
 	}()
@@ -314,7 +314,7 @@ func (s *Server) closeTransports() {
 // Close stops the transports and the workers.
 func (s *Server) Close() {
 	s.closeTransports()
-	s.jobs.Close()
+	s.jobs.Close(context.Background())
 	s.engine.Close()
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -21,7 +22,7 @@ import (
 // it: counts for /api/v1/stats and /metrics, and Close at shutdown.
 type videoJobs interface {
 	Stats() jobs.Stats
-	Close()
+	Close(ctx context.Context) error
 }
 
 // clusterFlags are the flags of a node of several (issue 26).
@@ -57,13 +58,12 @@ func (c *Config) validateCluster() error {
 func (s *Server) openVideoJobs(cfg Config, engine *pipeline.Engine) (videoJobs, videoapi.Jobs, error) {
 	jc := jobs.Config{Dir: filepath.Join(cfg.DataDir, "videos"), Concurrent: cfg.VideoJobs, MaxQueued: cfg.VideoQueue,
 		Retention: cfg.VideoRetention, Limits: cfg.VideoLimits, MaxProbes: cfg.VideoProbes, Logger: s.log}
-	openPreview := func() jobs.Preview { return s.watch.Open() }
 	if cfg.RedisURL == "" {
 		m, err := jobs.New(jc, engine)
 		if err != nil {
 			return nil, nil, err
 		}
-		return m, videoapi.Local(m, openPreview), nil
+		return m, videoapi.Local(m), nil
 	}
 	opts, err := redis.ParseURL(cfg.RedisURL)
 	if err != nil {
@@ -74,7 +74,7 @@ func (s *Server) openVideoJobs(cfg Config, engine *pipeline.Engine) (videoJobs, 
 	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.MaxRetries = time.Second, 2*time.Second, 2*time.Second, 1
 	rdb := redis.NewClient(opts)
 	q, err := jobqueue.New(jobqueue.Config{Redis: rdb, Node: cfg.NodeID, Store: jobqueue.DirStore{Root: jc.Dir},
-		Jobs: jc, Lease: cfg.VideoLease, OpenPreview: openPreview}, engine)
+		Jobs: jc, Lease: cfg.VideoLease, OpenPreview: func() jobs.Preview { return s.watch.Open() }}, engine)
 	if err != nil {
 		rdb.Close()
 		return nil, nil, err
@@ -88,7 +88,8 @@ type clusterJobs struct {
 	rdb *redis.Client
 }
 
-func (c clusterJobs) Close() {
-	c.Queue.Close()
+func (c clusterJobs) Close(ctx context.Context) error {
+	err := c.Queue.Close(ctx)
 	c.rdb.Close()
+	return err
 }

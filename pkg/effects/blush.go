@@ -29,12 +29,9 @@ func (b Blush) Apply(img *gocv.Mat, faces []landmarks.Face) {
 	if !ok || b.Strength <= 0 {
 		return
 	}
+	tint := b.tintTable()
 	for i := range faces {
-		s := &faces[i].Points
-		g := geomOf(s)
-		for _, right := range []bool{true, false} {
-			b.applyCheek(img, px, stride, s, g, right)
-		}
+		b.applyFace(img, px, stride, &faces[i].Points, &tint)
 	}
 }
 
@@ -48,72 +45,123 @@ func cheekCentre(s *landmarks.Shape, g faceGeom, right bool) (fpoint, float64) {
 	return c, g.iod * 0.42
 }
 
-func (b Blush) applyCheek(img *gocv.Mat, px []uint8, stride int, s *landmarks.Shape, g faceGeom, right bool) {
-	c, r := cheekCentre(s, g, right)
-	// The glow's radii across and down the face; it reaches zero at
-	// sqrt(glowReach) of them.
-	rx, ry := r*1.15, r*0.9
-	const glowReach = 2.2
-	ext := math.Sqrt(glowReach) * math.Max(rx, ry)
-	roi := clampRect(boundsOf([]fpoint{c.sub(fpoint{ext, ext}), c.add(fpoint{ext, ext})}), img)
-	if roi.Dx() < 2 || roi.Dy() < 2 {
+// blushTint is the blush's target colour as a function of the pixel:
+// target[ch] = byChannel[ch][pixel[ch]] + perLuma*luma, in levels. The
+// soft light of the colour over a channel depends on that channel alone,
+// so it is a table of 256 made once per frame, not a square root per
+// pixel.
+type blushTint struct {
+	byChannel [3][256]float32
+	perLuma   float32
+}
+
+func (b Blush) tintTable() blushTint {
+	col := rgbOf(b.Color)
+	cy := col.luma()
+	var t blushTint
+	// The blush's hue at the skin's own light, 0.7 of it (kept in gamut by
+	// the clamping), over 0.3 of soft light for depth.
+	const tintShare = 0.7
+	t.perLuma = tintShare * 1.02
+	for ch, c := range [3]float64{col.B, col.G, col.R} {
+		for v := range 256 {
+			t.byChannel[ch][v] = float32(255 * ((1-tintShare)*softLight(float64(v)/255, c) + tintShare*(c-cy)))
+		}
+	}
+	return t
+}
+
+// glowReach is where the glow ends, in its radii squared.
+const glowReach = 2.2
+
+func (b Blush) applyFace(img *gocv.Mat, px []uint8, stride int, s *landmarks.Shape, tint *blushTint) {
+	g := geomOf(s)
+	// Both cheeks read one mask of the face: the jaw line closed over the
+	// eyes, feathered so the glow fades before the face's edge.
+	var centres [2]fpoint
+	var rois [2]image.Rectangle
+	var r float64
+	var all image.Rectangle
+	for i, right := range []bool{true, false} {
+		centres[i], r = cheekCentre(s, g, right)
+		// The glow's radii across and down the face are 1.15 r and 0.9 r;
+		// it reaches zero at sqrt(glowReach) of them.
+		ext := math.Sqrt(glowReach) * r * 1.15
+		c := centres[i]
+		rois[i] = clampRect(boundsOf([]fpoint{c.sub(fpoint{ext, ext}), c.add(fpoint{ext, ext})}), img)
+		all = all.Union(rois[i])
+	}
+	if all.Dx() < 2 || all.Dy() < 2 {
 		return
 	}
 	// The face's mask is smooth, so it is drawn at half resolution (a
 	// quarter of the pixels to feather) and read back per 2x2 block.
-	half := func(pts []fpoint) []fpoint {
-		out := make([]fpoint, len(pts))
-		for i, p := range pts {
-			out[i] = fpoint{p.X / 2, p.Y / 2}
-		}
-		return out
-	}
-	hroi := image.Rect(roi.Min.X/2, roi.Min.Y/2, (roi.Max.X+1)/2, (roi.Max.Y+1)/2)
+	hroi := image.Rect(all.Min.X/2, all.Min.Y/2, (all.Max.X+1)/2, (all.Max.Y+1)/2)
 	m := newMask(hroi)
 	defer m.release()
-	// Inside the face: the jaw line closed over the eyes, feathered so the
-	// glow fades before the face's edge.
-	m.fill(half(jawPolygon(s)), 255)
+	var half [27]fpoint
+	jaw := jawPolygon(s)
+	for i, p := range jaw {
+		half[i] = fpoint{p.X / 2, p.Y / 2}
+	}
+	m.fill(half[:len(jaw)], 255)
 	m.feather(max(1, int(math.Round(r*0.125))))
 	// The eyes never take colour, however small the face: every half pixel
 	// that touches one is cleared, and a frame pixel reads its own.
-	m.cut(half(eyePolygon(s, true)))
-	m.cut(half(eyePolygon(s, false)))
-	col := rgbOf(b.Color)
-	cy := col.luma()
-	strength := math.Min(b.Strength, 1) / 255
-	// The glow: round, a little wider than tall, turned with the face, with
-	// a falloff close to a Gaussian's, exp(-2.2 d²), that reaches zero,
-	// (1-d²/2.2)^4: no edge at the region's border, and pixels past it
-	// cost nothing.
+	for _, right := range []bool{true, false} {
+		eye := eyePolygon(s, right)
+		for i, p := range eye {
+			half[i] = fpoint{p.X / 2, p.Y / 2}
+		}
+		m.cut(half[:len(eye)])
+	}
+	for i := range centres {
+		b.glow(px, stride, m, rois[i], centres[i], r, g, tint)
+	}
+}
+
+// glow tints one cheek through the face's mask m: round, a little wider
+// than tall, turned with the face, with a falloff close to a Gaussian's,
+// exp(-2.2 d²), that reaches zero, (1-d²/2.2)^4: no edge at the region's
+// border, and pixels past it cost nothing.
+func (b Blush) glow(px []uint8, stride int, m *mask, roi image.Rectangle, c fpoint, r float64, g faceGeom, tint *blushTint) {
+	rx, ry := r*1.15, r*0.9
+	// u and v, the pixel's offsets across and down the face in radii, step
+	// by these along a row.
+	dux, dvx := float32(g.across.X/rx), float32(g.down.X/ry)
+	strength := float32(math.Min(b.Strength, 1) / 255)
 	for y := roi.Min.Y; y < roi.Max.Y; y++ {
 		dy := float64(y) + 0.5 - c.Y
-		mrow := m.pix[(y/2-hroi.Min.Y)*m.w:]
-		row := px[y*stride:]
-		for x := roi.Min.X; x < roi.Max.X; x++ {
-			mv := mrow[x/2-hroi.Min.X]
-			if mv == 0 {
-				continue
-			}
-			dx := float64(x) + 0.5 - c.X
-			u := (dx*g.across.X + dy*g.across.Y) / rx
-			v := (dx*g.down.X + dy*g.down.Y) / ry
+		dx := float64(roi.Min.X) + 0.5 - c.X
+		u := float32((dx*g.across.X + dy*g.across.Y) / rx)
+		v := float32((dx*g.down.X + dy*g.down.Y) / ry)
+		mrow := m.pix[(y/2-m.rect.Min.Y)*m.w:][:m.w]
+		row := px[y*stride:][:stride]
+		for x := roi.Min.X; x < roi.Max.X; x, u, v = x+1, u+dux, v+dvx {
 			d2 := u*u + v*v
 			if d2 >= glowReach {
 				continue
 			}
-			w := 1 - d2/glowReach
+			mv := mrow[x/2-m.rect.Min.X]
+			if mv == 0 {
+				continue
+			}
+			w := 1 - d2*(1/glowReach)
 			w *= w
+			a := float32(mv) * w * w * strength
 			p := row[3*x : 3*x+3 : 3*x+3]
-			base := pixel(p)
-			// The blush's hue at the skin's own light (kept in gamut by
-			// put's clamping), with some soft light for depth.
-			d := base.luma()*1.02 - cy
-			tint := rgb{col.B + d, col.G + d, col.R + d}
-			target := mixRGB(softLightRGB(base, col), tint, 0.7)
-			put(p, base, target, float64(mv)*w*w*strength)
+			pb, pg, pr := float32(p[0]), float32(p[1]), float32(p[2])
+			l := tint.perLuma * (0.114*pb + 0.587*pg + 0.299*pr)
+			p[0] = clampLevel(pb + a*(tint.byChannel[0][p[0]]+l-pb))
+			p[1] = clampLevel(pg + a*(tint.byChannel[1][p[1]]+l-pg))
+			p[2] = clampLevel(pr + a*(tint.byChannel[2][p[2]]+l-pr))
 		}
 	}
+}
+
+// clampLevel rounds a level to a byte, clamped.
+func clampLevel(v float32) uint8 {
+	return uint8(max(0, min(255, int32(v+0.5))))
 }
 
 // jawPolygon is the face inside the jaw line (0-16), closed across the

@@ -27,16 +27,27 @@ func (b Brows) Apply(img *gocv.Mat, faces []landmarks.Face) {
 	if !ok || b.Strength <= 0 {
 		return
 	}
+	// The brow colour at the pixel's own light; skin lighter than the
+	// colour takes more of it than hair, which is already dark. Hair is
+	// darkened a little too, so the brow reads as one shape.
+	var lb lumaBlend
+	c := rgbOf(b.Color)
+	cy := c.luma()
+	for i := range lb.byLuma {
+		y := lumaLevel(i)
+		t := withLuma(c, math.Min(0.85*y, cy+0.3*(y-cy)))
+		lb.byLuma[i] = [4]float32{float32(255 * t.B), float32(255 * t.G), float32(255 * t.R), float32(0.45 + 0.55*smoothstep(cy, cy+0.35, y))}
+	}
 	for i := range faces {
 		s := &faces[i].Points
 		g := geomOf(s)
 		for _, right := range []bool{true, false} {
-			b.applyBrow(img, px, stride, s, g, right)
+			b.applyBrow(img, px, stride, s, g, right, &lb)
 		}
 	}
 }
 
-func (b Brows) applyBrow(img *gocv.Mat, px []uint8, stride int, s *landmarks.Shape, g faceGeom, right bool) {
+func (b Brows) applyBrow(img *gocv.Mat, px []uint8, stride int, s *landmarks.Shape, g faceGeom, right bool, lb *lumaBlend) {
 	shape := browShape(s, g, right, 1)
 	feather := max(1, int(math.Round(g.iod*0.025)))
 	roi := clampRect(boundsOf(shape).Inset(-3*feather), img)
@@ -47,19 +58,7 @@ func (b Brows) applyBrow(img *gocv.Mat, px []uint8, stride int, s *landmarks.Sha
 	defer m.release()
 	m.fill(shape, 255)
 	m.feather(feather)
-	c := rgbOf(b.Color)
-	cy := c.luma()
-	strength := math.Min(b.Strength, 1)
-	m.each(px, stride, func(p []uint8, a float64) {
-		base := pixel(p)
-		y := base.luma()
-		// The brow colour at the pixel's own light; skin lighter than the
-		// colour takes more of it than hair, which is already dark.
-		// Hair is darkened a little too, so the brow reads as one shape.
-		target := withLuma(c, math.Min(0.85*y, cy+0.3*(y-cy)))
-		w := 0.45 + 0.55*smoothstep(cy, cy+0.35, y)
-		put(p, base, target, a*strength*w)
-	})
+	lb.apply(m, px, stride, float32(math.Min(b.Strength, 1)/255))
 }
 
 // browShape is a brow's outline: its points run along the brow's upper

@@ -33,16 +33,27 @@ func (e Eyeliner) Apply(img *gocv.Mat, faces []landmarks.Face) {
 	if !ok || e.Strength <= 0 {
 		return
 	}
+	// A little of the skin's shading stays, so the line looks drawn on the
+	// lid rather than pasted over it: the target is 0.7 of the colour and
+	// 0.3 of the colour multiplied by the skin.
+	var lb lumaBlend
+	c := [3]float64{float64(e.Color.B), float64(e.Color.G), float64(e.Color.R)}
+	for ch := range 3 {
+		lb.scale[ch] = float32(0.3 * c[ch] / 255)
+	}
+	for i := range lb.byLuma {
+		lb.byLuma[i] = [4]float32{float32(0.7 * c[0]), float32(0.7 * c[1]), float32(0.7 * c[2]), 1}
+	}
 	for i := range faces {
 		s := &faces[i].Points
 		g := geomOf(s)
 		for _, right := range []bool{true, false} {
-			e.applyEye(img, px, stride, s, g, right)
+			e.applyEye(img, px, stride, s, g, right, &lb)
 		}
 	}
 }
 
-func (e Eyeliner) applyEye(img *gocv.Mat, px []uint8, stride int, s *landmarks.Shape, g faceGeom, right bool) {
+func (e Eyeliner) applyEye(img *gocv.Mat, px []uint8, stride int, s *landmarks.Shape, g faceGeom, right bool, lb *lumaBlend) {
 	shape := e.shape(s, g, right)
 	feather := max(1, int(math.Round(g.iod*0.008)))
 	roi := clampRect(boundsOf(shape, eyePolygon(s, right)).Inset(-3*feather-int(math.Ceil(g.iod*0.05))), img)
@@ -57,15 +68,7 @@ func (e Eyeliner) applyEye(img *gocv.Mat, px []uint8, stride int, s *landmarks.S
 	}
 	m.feather(feather)
 	m.cut(eyePolygon(s, right))
-	c := rgbOf(e.Color)
-	strength := math.Min(e.Strength, 1)
-	m.each(px, stride, func(p []uint8, a float64) {
-		base := pixel(p)
-		// A little of the skin's shading stays, so the line looks drawn on
-		// the lid rather than pasted over it.
-		target := mixRGB(c, multiplyRGB(base, c), 0.3)
-		put(p, base, target, a*strength)
-	})
+	lb.apply(m, px, stride, float32(math.Min(e.Strength, 1)/255))
 }
 
 // shape is the liner's outline: its lower edge follows the lid contour

@@ -28,16 +28,25 @@ func (e Eyeshadow) Apply(img *gocv.Mat, faces []landmarks.Face) {
 	if !ok || e.Strength <= 0 {
 		return
 	}
+	// Half multiply (depth), half the colour at the skin's own light.
+	var lb lumaBlend
+	c := rgbOf(e.Color)
+	light := mixRGB(c, rgb{1, 1, 1}, 0.3)
+	lb.scale = [3]float32{float32(0.45 * light.B), float32(0.45 * light.G), float32(0.45 * light.R)}
+	for i := range lb.byLuma {
+		t := withLuma(c, lumaLevel(i)*0.95)
+		lb.byLuma[i] = [4]float32{float32(0.55 * 255 * t.B), float32(0.55 * 255 * t.G), float32(0.55 * 255 * t.R), 1}
+	}
 	for i := range faces {
 		s := &faces[i].Points
 		g := geomOf(s)
 		for _, right := range []bool{true, false} {
-			e.applyEye(img, px, stride, s, g, right)
+			e.applyEye(img, px, stride, s, g, right, &lb)
 		}
 	}
 }
 
-func (e Eyeshadow) applyEye(img *gocv.Mat, px []uint8, stride int, s *landmarks.Shape, g faceGeom, right bool) {
+func (e Eyeshadow) applyEye(img *gocv.Mat, px []uint8, stride int, s *landmarks.Shape, g faceGeom, right bool, lb *lumaBlend) {
 	deep, wide := lidBands(s, g, right)
 	feather := max(1, int(math.Round(g.iod*0.06)))
 	roi := clampRect(boundsOf(wide).Inset(-3*feather), img)
@@ -52,14 +61,7 @@ func (e Eyeshadow) applyEye(img *gocv.Mat, px []uint8, stride int, s *landmarks.
 	m.fill(deep, 255)
 	m.feather(feather)
 	m.cut(eyePolygon(s, right))
-	c := rgbOf(e.Color)
-	strength := math.Min(e.Strength, 1)
-	m.each(px, stride, func(p []uint8, a float64) {
-		base := pixel(p)
-		// Half multiply (depth), half the colour at the skin's own light.
-		target := mixRGB(multiplyRGB(base, mixRGB(c, rgb{1, 1, 1}, 0.3)), withLuma(c, base.luma()*0.95), 0.55)
-		put(p, base, target, math.Min(1, a*strength*1.5))
-	})
+	lb.apply(m, px, stride, float32(math.Min(e.Strength, 1)*1.5/255))
 }
 
 // lidBands are two outlines over the lid: deep reaches a third of the way

@@ -46,7 +46,26 @@ func skinPolygon(s *landmarks.Shape, g faceGeom) []fpoint {
 	return out
 }
 
-type guidedBufs struct{ y, meanY, corr, a, b, tmp, row, sums []float32 }
+type guidedBufs struct {
+	y, meanY, corr, a, b, tmp, row []float32
+	qa, qb                         []int32 // shiftLuma's fixed-point coefficients
+	qrow                           []int64
+}
+
+func (gb *guidedBufs) fixed(n int) {
+	if cap(gb.qa) < n {
+		gb.qa, gb.qb = make([]int32, n), make([]int32, n)
+	}
+	gb.qa, gb.qb = gb.qa[:n], gb.qb[:n]
+}
+
+// qrows are two rows of w fixed-point coefficients, blended vertically.
+func (gb *guidedBufs) qrows(w int) (a, b []int64) {
+	if cap(gb.qrow) < 2*w {
+		gb.qrow = make([]int64, 2*w)
+	}
+	return gb.qrow[:w], gb.qrow[w : 2*w]
+}
 
 // rows are three rows of w floats, for the bilinear sampling.
 func (gb *guidedBufs) rows(w int) (a, b, m []float32) {
@@ -60,9 +79,6 @@ func (gb *guidedBufs) rows(w int) (a, b, m []float32) {
 var guidedPool = sync.Pool{New: func() any { return new(guidedBufs) }}
 
 func (gb *guidedBufs) size(n int) {
-	if cap(gb.sums) < n {
-		gb.sums = make([]float32, n)
-	}
 	for _, p := range []*[]float32{&gb.y, &gb.meanY, &gb.corr, &gb.a, &gb.b, &gb.tmp} {
 		if cap(*p) < n {
 			*p = make([]float32, n)
@@ -122,10 +138,19 @@ func (f Foundation) applyFace(img *gocv.Mat, px []uint8, stride int, s *landmark
 	defer guidedPool.Put(gb)
 	gb.size(w * h)
 	for y := 0; y < h; y++ {
-		r0 := px[(roi.Min.Y+2*y)*stride+roi.Min.X*3:]
-		r1 := px[(roi.Min.Y+2*y+1)*stride+roi.Min.X*3:]
-		for x := 0; x < w; x++ {
-			gb.y[y*w+x] = float32(luma8(r0[6*x:])+luma8(r0[6*x+3:])+luma8(r1[6*x:])+luma8(r1[6*x+3:])) * (1.0 / (4 * 255 * 256))
+		r0 := px[(roi.Min.Y+2*y)*stride+roi.Min.X*3:][:6*w]
+		r1 := px[(roi.Min.Y+2*y+1)*stride+roi.Min.X*3:][:6*w]
+		out := gb.y[y*w : (y+1)*w]
+		for x := range out {
+			p, q := r0[6*x:6*x+6:6*x+6], r1[6*x:6*x+6:6*x+6]
+			// The 2x2 block's luma8 at once: each channel's four values
+			// summed, then weighted.
+			b := int(p[0]) + int(p[3]) + int(q[0]) + int(q[3])
+			g := int(p[1]) + int(p[4]) + int(q[1]) + int(q[4])
+			r := int(p[2]) + int(p[5]) + int(q[2]) + int(q[5])
+			v := float32(29*b+150*g+77*r) * (1.0 / (4 * 255 * 256))
+			out[x] = v
+			gb.corr[y*w+x] = v * v
 		}
 	}
 	// A guided filter with the luminance as its own guide (He et al.): over
@@ -135,28 +160,38 @@ func (f Foundation) applyFace(img *gocv.Mat, px []uint8, stride int, s *landmark
 	// and blemishes, not the nose's shading.
 	r := max(1, int(math.Round(g.iod*0.04)))
 	const eps = (14.0 / 255) * (14.0 / 255)
-	for i, v := range gb.y {
-		gb.corr[i] = v * v
-	}
-	boxMean(gb.y, gb.meanY, w, h, r, gb.tmp, gb.sums)
-	boxMean(gb.corr, gb.corr, w, h, r, gb.tmp, gb.sums)
+	// The four box means are OpenCV's (vectorised) over the buffers' own
+	// memory: as Go loops they were a third of the effect's cost. The
+	// windows reflect at the region's border, where the mask is nearly 0.
+	my, mc, mm, mt := matF32(gb.y, w, h), matF32(gb.corr, w, h), matF32(gb.meanY, w, h), matF32(gb.tmp, w, h)
+	defer my.Close()
+	defer mc.Close()
+	defer mm.Close()
+	defer mt.Close()
+	k := image.Pt(2*r+1, 2*r+1)
+	gocv.Blur(my, &mm, k)
+	gocv.Blur(mc, &mt, k)
 	for i, mean := range gb.meanY {
-		v := max(0, gb.corr[i]-mean*mean)
+		v := max(0, gb.tmp[i]-mean*mean)
 		a := v / (v + eps)
-		gb.a[i], gb.b[i] = a, mean-a*mean
+		gb.y[i], gb.corr[i] = a, mean-a*mean
 	}
-	boxMean(gb.a, gb.a, w, h, r, gb.tmp, gb.sums)
-	boxMean(gb.b, gb.b, w, h, r, gb.tmp, gb.sums)
+	// a and b, smoothed, into a and b (y and corr are free now).
+	ma, mb := matF32(gb.a, w, h), matF32(gb.b, w, h)
+	defer ma.Close()
+	defer mb.Close()
+	gocv.Blur(my, &ma, k)
+	gocv.Blur(mc, &mb, k)
 
 	strength := float32(math.Min(f.Strength, 1)) / 255
 	tone := f.Color.A != 0
 	tone8 := [3]float32{float32(f.Color.B), float32(f.Color.G), float32(f.Color.R)}
 	cy := float32(rgbOf(f.Color).luma())
-	rowA, rowB, rowM := gb.rows(w)
 	if !tone {
-		f.shiftLuma(px, stride, roi, m, gb, strength, rowA, rowB)
+		f.shiftLuma(px, stride, roi, m, gb, strength)
 		return
 	}
+	rowA, rowB, rowM := gb.rows(w)
 	for y := 0; y < roi.Dy(); y++ {
 		row := px[(roi.Min.Y+y)*stride+roi.Min.X*3:]
 		// Bilinear sampling of the half-resolution maps: frame pixel x sits
@@ -215,46 +250,58 @@ func (f Foundation) applyFace(img *gocv.Mat, px []uint8, stride int, s *landmark
 // shiftLuma applies the filter without a tone, the common case, at its
 // cheapest: the mask and the strength are folded into the coefficients at
 // half resolution, so that a frame pixel's change is A*luma + B, with A
-// and B sampled bilinearly, the same on every channel.
-func (f Foundation) shiftLuma(px []uint8, stride int, roi image.Rectangle, m *mask, gb *guidedBufs, strength float32, rowA, rowB []float32) {
+// and B sampled bilinearly, the same on every channel. A and B are fixed
+// point (2^-24 of a level per unit of luma8), and the bilinear weights
+// (3/4 and 1/4 each way) are folded in as integers: the pass over the
+// frame's pixels is integer multiply-adds, with no conversions.
+func (f Foundation) shiftLuma(px []uint8, stride int, roi image.Rectangle, m *mask, gb *guidedBufs, strength float32) {
 	w, h := m.w, m.h
+	gb.fixed(w * h)
+	const one = 1 << 24
 	for i, mv := range m.pix {
-		alpha := float32(mv) * strength
 		// luma8 is luminance*256 in 0..255*256; the change is in levels.
-		gb.a[i] = alpha * (gb.a[i] - 1) / 256
-		gb.b[i] = alpha * gb.b[i] * 255
+		// Truncating to 2^-24 of a level is exact enough.
+		alpha := float32(mv) * strength * one
+		gb.qa[i] = int32(alpha * (gb.a[i] - 1) * (1.0 / 256))
+		gb.qb[i] = int32(alpha * gb.b[i] * 255)
 	}
+	rowA, rowB := gb.qrows(w)
+	// The result is scaled by 16 (4 for each direction's weights) and by
+	// 2^24; adding half and shifting rounds it.
+	const shift, half = 24 + 4, 1 << (24 + 4 - 1)
 	for y := 0; y < roi.Dy(); y++ {
 		row := px[(roi.Min.Y+y)*stride+roi.Min.X*3:]
+		// Frame row y sits a quarter of a half row from its half row's
+		// centre: 3/4 of that row and 1/4 of the next one on its side.
 		hy := min(h-1, y/2)
-		fy := float32(y%2)*0.5 - 0.25
 		y1 := hy + 1
-		if fy < 0 {
-			y1, fy = hy-1, -fy
+		if y%2 == 0 {
+			y1 = hy - 1
 		}
 		y1 = max(0, min(h-1, y1))
-		mrow := m.pix[hy*w : (hy+1)*w]
+		qa, qb := gb.qa[hy*w:(hy+1)*w], gb.qb[hy*w:(hy+1)*w]
+		na, nb := gb.qa[y1*w:(y1+1)*w], gb.qb[y1*w:(y1+1)*w]
 		for i := range w {
-			j, k := hy*w+i, y1*w+i
-			rowA[i] = gb.a[j] + fy*(gb.a[k]-gb.a[j])
-			rowB[i] = gb.b[j] + fy*(gb.b[k]-gb.b[j])
+			rowA[i] = 3*int64(qa[i]) + int64(na[i])
+			rowB[i] = 3*int64(qb[i]) + int64(nb[i])
 		}
+		mrow := m.pix[hy*w : (hy+1)*w]
 		// The two frame pixels of half pixel hx sit a quarter of a half
 		// pixel left and right of its centre: each takes 3/4 of it and 1/4
 		// of its neighbour on that side.
-		for hx := 0; hx < w; hx++ {
-			if mrow[hx] == 0 { // this keeps the eyes exact: see applyFace
+		for hx, mv := range mrow {
+			if mv == 0 { // this keeps the eyes exact: see applyFace
 				continue
 			}
 			l, r := max(0, hx-1), min(w-1, hx+1)
 			p := row[6*hx : 6*hx+6 : 6*hx+6]
-			a := 0.75*rowA[hx] + 0.25*rowA[l]
-			b := 0.75*rowB[hx] + 0.25*rowB[l]
-			dv := int(a*float32(luma8(p[0:3]))+b+256.5) - 256 // rounded
+			a := 3*rowA[hx] + rowA[l]
+			b := 3*rowB[hx] + rowB[l]
+			dv := int((a*int64(luma8(p[0:3])) + b + half) >> shift)
 			p[0], p[1], p[2] = add8(p[0], dv), add8(p[1], dv), add8(p[2], dv)
-			a = 0.75*rowA[hx] + 0.25*rowA[r]
-			b = 0.75*rowB[hx] + 0.25*rowB[r]
-			dv = int(a*float32(luma8(p[3:6]))+b+256.5) - 256
+			a = 3*rowA[hx] + rowA[r]
+			b = 3*rowB[hx] + rowB[r]
+			dv = int((a*int64(luma8(p[3:6])) + b + half) >> shift)
 			p[3], p[4], p[5] = add8(p[3], dv), add8(p[4], dv), add8(p[5], dv)
 		}
 	}
@@ -268,59 +315,6 @@ func luma8(p []uint8) int {
 // add8 is v+d clamped to a byte.
 func add8(v uint8, d int) uint8 {
 	return uint8(max(0, min(255, int(v)+d)))
-}
-
-// boxMean writes the mean of src over (2r+1)² windows into dst (which may
-// be src), windows clipped at the borders. Both passes walk row by row.
-func boxMean(src, dst []float32, w, h, r int, tmp, sums []float32) {
-	inv := 1 / float32(2*r+1) // inside the borders: a multiplication, not a division
-	for y := 0; y < h; y++ {
-		line := src[y*w : (y+1)*w]
-		out := tmp[y*w : (y+1)*w]
-		var sum float32
-		for x := 0; x < min(r, w); x++ {
-			sum += line[x]
-		}
-		for x := 0; x < w; x++ {
-			if j := x + r; j < w {
-				sum += line[j]
-			}
-			if j := x - r - 1; j >= 0 {
-				sum -= line[j]
-			}
-			if x >= r && x+r < w {
-				out[x] = sum * inv
-			} else {
-				out[x] = sum / float32(min(w-1, x+r)-max(0, x-r)+1)
-			}
-		}
-	}
-	// The vertical pass reads tmp and keeps a running sum per column, so
-	// dst may be src.
-	sums = sums[:w]
-	clear(sums)
-	for y := 0; y < min(r, h); y++ {
-		for x, v := range tmp[y*w : (y+1)*w] {
-			sums[x] += v
-		}
-	}
-	for y := 0; y < h; y++ {
-		if j := y + r; j < h {
-			for x, v := range tmp[j*w : (j+1)*w] {
-				sums[x] += v
-			}
-		}
-		if j := y - r - 1; j >= 0 {
-			for x, v := range tmp[j*w : (j+1)*w] {
-				sums[x] -= v
-			}
-		}
-		inv := 1 / float32(min(h-1, y+r)-max(0, y-r)+1)
-		out := dst[y*w : (y+1)*w]
-		for x, s := range sums {
-			out[x] = s * inv
-		}
-	}
 }
 
 // Spec describes the foundation as a client would ask for it.

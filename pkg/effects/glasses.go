@@ -229,14 +229,52 @@ func (g Glasses) applyFace(img *gocv.Mat, face *landmarks.Face, s *glassesScratc
 		pc := headpose.Vec3{X: x0, Y: -p.v0 * p.mm, Z: p.k*frontDepth + sign*wrapTan*x0}
 		ra, rb, rc := p.r.Apply(a), p.r.Apply(b), p.r.Apply(pc).Add(p.t)
 		cols := [3]headpose.Vec3{ra, rb, rc}
+		// K, then the ROI's offset: H maps the half's pixel (c, r, 1) to
+		// the ROI's (x*w, y*w, w).
+		var hm [3][3]float64
 		for j, c := range cols {
-			// K, then the ROI's offset.
-			s.h.SetDoubleAt(0, j, p.cam.F*c.X+(p.cam.CX-float64(roi.Min.X))*c.Z)
-			s.h.SetDoubleAt(1, j, p.cam.F*c.Y+(p.cam.CY-float64(roi.Min.Y))*c.Z)
-			s.h.SetDoubleAt(2, j, c.Z)
+			hm[0][j] = p.cam.F*c.X + (p.cam.CX-float64(roi.Min.X))*c.Z
+			hm[1][j] = p.cam.F*c.Y + (p.cam.CY-float64(roi.Min.Y))*c.Z
+			hm[2][j] = c.Z
+		}
+		// The warp writes only where the half lands: its corners' bounds
+		// (a plane's projection is convex), 2 px more for the bilinear
+		// edge. OpenCV's warp visits every destination pixel it is given,
+		// so the whole ROI, temples and all, would cost twice as much.
+		dst := image.Rectangle{Max: roi.Size()}
+		var quad []point
+		for _, c := range [][2]float64{{0, 0}, {float64(c1 - c0), 0}, {float64(c1 - c0), float64(src.Rows())}, {0, float64(src.Rows())}} {
+			w := hm[2][0]*c[0] + hm[2][1]*c[1] + hm[2][2]
+			if !(w > 0) {
+				quad = nil // behind the camera: warp the whole ROI
+				break
+			}
+			quad = append(quad, point{(hm[0][0]*c[0] + hm[0][1]*c[1] + hm[0][2]) / w, (hm[1][0]*c[0] + hm[1][1]*c[1] + hm[1][2]) / w})
+		}
+		if quad != nil {
+			dst = boundsF(quad).Inset(-2).Intersect(dst)
+		}
+		if dst.Dx() < 1 || dst.Dy() < 1 {
+			continue
+		}
+		for i := range 3 {
+			for j := range 3 {
+				v := hm[i][j]
+				// Moving the origin to dst's corner: x' = x - dx, so row i
+				// loses d times the last row.
+				switch i {
+				case 0:
+					v -= float64(dst.Min.X) * hm[2][j]
+				case 1:
+					v -= float64(dst.Min.Y) * hm[2][j]
+				}
+				s.h.SetDoubleAt(i, j, v)
+			}
 		}
 		half := src.Region(image.Rect(c0, 0, c1, src.Rows()))
-		gocv.WarpPerspectiveWithParams(half, &frontV, s.h, roi.Size(), gocv.InterpolationLinear, gocv.BorderTransparent, color.RGBA{})
+		out := frontV.Region(dst)
+		gocv.WarpPerspectiveWithParams(half, &out, s.h, dst.Size(), gocv.InterpolationLinear, gocv.BorderTransparent, color.RGBA{})
+		out.Close()
 		half.Close()
 	}
 
@@ -314,7 +352,9 @@ const shadowStrength = 0.38
 
 // blendGlasses composites into img's roi, in order: the shadow (on the
 // face only), the temples (off the face only) and the front, the last two
-// premultiplied.
+// premultiplied. It works in integers, a pixel's value in 1/256 of a
+// level: the float version's conversions and rounding branches were most
+// of its cost.
 func blendGlasses(img *gocv.Mat, roi image.Rectangle, s *glassesScratch) {
 	px, err := img.DataPtrUint8()
 	if err != nil {
@@ -325,48 +365,55 @@ func blendGlasses(img *gocv.Mat, roi image.Rectangle, s *glassesScratch) {
 	mp, _ := s.mask.DataPtrUint8()
 	sp, _ := s.shadow.DataPtrUint8()
 	stride, cstride := img.Cols()*3, s.capacity.X
-	const inv = 1.0 / 255
+	// shadowQ is shadowStrength/255² in 2^-32: a pixel is scaled by
+	// 1 - sh*m*shadowQ/2^32.
+	shadowQ := uint64(math.Round(shadowStrength * (1 << 32) / (255 * 255)))
+	w := roi.Dx()
 	for y := 0; y < roi.Dy(); y++ {
-		row := px[(roi.Min.Y+y)*stride+roi.Min.X*3:]
-		for x := 0; x < roi.Dx(); x++ {
-			i := y*cstride + x
-			fa, ta, m, sh := fp[4*i+3], tp[4*i+3], mp[i], sp[i]
+		row := px[(roi.Min.Y+y)*stride+roi.Min.X*3:][:3*w]
+		base := y * cstride
+		frow, trow := fp[4*base:][:4*w], tp[4*base:][:4*w]
+		mrow, srow := mp[base:][:w], sp[base:][:w]
+		for x := range w {
+			fa, ta, m, sh := frow[4*x+3], trow[4*x+3], mrow[x], srow[x]
 			if fa == 0 && ta == 0 && (sh == 0 || m == 0) {
 				continue
 			}
 			q := row[3*x : 3*x+3 : 3*x+3]
-			b, g, r := float64(q[0]), float64(q[1]), float64(q[2])
+			v := [3]uint64{uint64(q[0]) << 8, uint64(q[1]) << 8, uint64(q[2]) << 8}
 			if sh > 0 && m > 0 {
-				k := 1 - shadowStrength*float64(sh)*float64(m)*inv*inv
-				b, g, r = b*k, g*k, r*k
+				k := 1<<32 - uint64(sh)*uint64(m)*shadowQ
+				for c := range v {
+					v[c] = v[c] * k >> 32
+				}
 			}
 			if ta > 0 && m < 255 {
-				off := float64(255-m) * inv
-				a := float64(ta) * inv * off
-				b = b*(1-a) + float64(tp[4*i])*off
-				g = g*(1-a) + float64(tp[4*i+1])*off
-				r = r*(1-a) + float64(tp[4*i+2])*off
+				// Off the face only: the temple's alpha times 1 - m.
+				off := uint64(255 - m)
+				keep := 255*255 - uint64(ta)*off
+				t := trow[4*x : 4*x+3 : 4*x+3]
+				for c := range v {
+					v[c] = div255(div255(v[c]*keep)) + div255(uint64(t[c])*off<<8)
+				}
 			}
 			if fa > 0 {
-				a := 1 - float64(fa)*inv
-				b = b*a + float64(fp[4*i])
-				g = g*a + float64(fp[4*i+1])
-				r = r*a + float64(fp[4*i+2])
+				keep := 255 - uint64(fa)
+				f := frow[4*x : 4*x+3 : 4*x+3]
+				for c := range v {
+					v[c] = div255(v[c]*keep) + uint64(f[c])<<8
+				}
 			}
-			q[0], q[1], q[2] = clamp8(b), clamp8(g), clamp8(r)
+			q[0], q[1], q[2] = level8(v[0]), level8(v[1]), level8(v[2])
 		}
 	}
 }
 
-func clamp8(v float64) uint8 {
-	if v <= 0 {
-		return 0
-	}
-	if v >= 255 {
-		return 255
-	}
-	return uint8(v + 0.5)
-}
+// div255 is x/255 for x below 2^32, by a multiplication with its
+// reciprocal (exact for every 32-bit x).
+func div255(x uint64) uint64 { return (x * 0x80808081) >> 39 }
+
+// level8 is a value in 1/256 of a level as a byte, rounded and clamped.
+func level8(v uint64) uint8 { return uint8(min(255, (v+128)>>8)) }
 
 // temple is a bar from `from` to `to`, wa wide at the start, wb at the end.
 func temple(from, to point, wa, wb float64) []point {

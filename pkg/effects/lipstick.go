@@ -67,7 +67,11 @@ func (l Lipstick) applyFace(img *gocv.Mat, pts *landmarks.Shape) {
 		return
 	}
 
-	mask := gocv.NewMatWithSize(roi.Dy(), roi.Dx(), gocv.MatTypeCV8UC1)
+	// The mask is pooled Go memory (cleared), drawn and blurred by OpenCV
+	// in place: no C allocation per frame.
+	buf := newMask(roi)
+	defer buf.release()
+	mask := matU8(buf.pix, roi.Dx(), roi.Dy())
 	defer mask.Close()
 	poly := gocv.NewPointsVectorFromPoints([][]image.Point{offset(outer, roi.Min)})
 	defer poly.Close()
@@ -78,10 +82,7 @@ func (l Lipstick) applyFace(img *gocv.Mat, pts *landmarks.Shape) {
 	k := 2*feather + 1
 	gocv.GaussianBlur(mask, &mask, image.Pt(k, k), 0, 0, gocv.BorderConstant)
 
-	m, err := mask.DataPtrUint8()
-	if err != nil {
-		return
-	}
+	m := buf.pix
 	px, err := img.DataPtrUint8()
 	if err != nil {
 		return
@@ -92,31 +93,26 @@ func (l Lipstick) applyFace(img *gocv.Mat, pts *landmarks.Shape) {
 		l.finish(px, stride, m, roi, pts)
 		return
 	}
-	cb, cg, cr := float64(l.Color.B), float64(l.Color.G), float64(l.Color.R)
-	strength := math.Min(l.Strength, 1) / 255
+	cb, cg, cr := float32(l.Color.B), float32(l.Color.G), float32(l.Color.R)
+	strength := float32(math.Min(l.Strength, 1) / 255)
 	for y := 0; y < roi.Dy(); y++ {
-		row := px[(roi.Min.Y+y)*stride+roi.Min.X*3:]
+		row := px[(roi.Min.Y+y)*stride+roi.Min.X*3:][:3*roi.Dx()]
 		mrow := m[y*roi.Dx() : (y+1)*roi.Dx()]
 		for x, mv := range mrow {
 			if mv == 0 {
 				continue
 			}
 			p := row[3*x : 3*x+3 : 3*x+3]
-			b, g, r := float64(p[0]), float64(p[1]), float64(p[2])
+			b, g, r := float32(p[0]), float32(p[1]), float32(p[2])
 			// Keep the lips' own shading: the colour is scaled by the pixel's
 			// luminance, so creases stay dark and highlights stay bright.
 			shade := 0.35 + 0.9*(0.114*b+0.587*g+0.299*r)/255
-			a := strength * float64(mv)
-			p[0] = blend(b, cb*shade, a)
-			p[1] = blend(g, cg*shade, a)
-			p[2] = blend(r, cr*shade, a)
+			a := strength * float32(mv)
+			p[0] = clampLevel(b + a*(cb*shade-b))
+			p[1] = clampLevel(g + a*(cg*shade-g))
+			p[2] = clampLevel(r + a*(cr*shade-r))
 		}
 	}
-}
-
-func blend(from, to, a float64) uint8 {
-	v := from + a*(to-from)
-	return uint8(math.Round(math.Max(0, math.Min(255, v))))
 }
 
 func bounds(pts []image.Point) image.Rectangle {

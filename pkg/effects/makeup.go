@@ -6,6 +6,7 @@ import (
 	"math"
 	"sort"
 	"sync"
+	"unsafe"
 
 	"gocv.io/x/gocv"
 
@@ -124,9 +125,7 @@ type mask struct {
 	rect image.Rectangle
 	w, h int
 	pix  []uint8
-	row  []uint16  // blur scratch, one row
-	sums []int32   // blur scratch, a running sum per column
-	src  []uint8   // blur scratch, the mask before a vertical pass
+	src  []uint8   // blur scratch, the mask between passes
 	xs   []float64 // polygon crossings, one row
 }
 
@@ -227,78 +226,47 @@ func (m *mask) cut(poly []fpoint) {
 // feather blurs the mask with two box passes each way (a tent of width
 // 4r+1, smooth enough for a mask's edge and a third cheaper than the
 // three passes that approach a Gaussian), so edges fade over about 2r
-// pixels. Both passes
-// walk the mask row by row: the vertical one keeps a running sum per
-// column, which is what keeps a face-sized mask cheap.
+// pixels. The passes are OpenCV's box filter (vectorised; the Go loops it
+// replaced were a fifth of a full look's cost) run on the mask's own Go
+// memory. Its border reflects the mask; callers leave a margin of 2r or
+// more round what they fill, so nothing reaches the border to reflect,
+// except where the frame's edge cuts a region, which then runs to the edge
+// rather than fading before it.
 func (m *mask) feather(r int) {
-	if r < 1 || m.w == 0 || m.h == 0 {
+	if r < 1 || m.w < 2 || m.h < 2 {
 		return
-	}
-	if cap(m.row) < m.w {
-		m.row = make([]uint16, m.w)
-	}
-	if cap(m.sums) < m.w {
-		m.sums = make([]int32, m.w)
 	}
 	if cap(m.src) < len(m.pix) {
 		m.src = make([]uint8, len(m.pix))
 	}
-	src, sums := m.src[:len(m.pix)], m.sums[:m.w]
-	// Dividing by the window is a multiplication by its reciprocal in
-	// 16.16 fixed point: an integer division per pixel would cost more
-	// than the rest of the blur.
-	inv := int32((1 << 16) / (2*r + 1))
-	for pass := 0; pass < 2; pass++ {
-		for y := 0; y < m.h; y++ {
-			boxLine(m.pix[y*m.w:(y+1)*m.w], r, m.row)
-		}
-		copy(src, m.pix)
-		clear(sums)
-		for y := 0; y < min(r, m.h); y++ {
-			for x, v := range src[y*m.w : (y+1)*m.w] {
-				sums[x] += int32(v)
-			}
-		}
-		for y := 0; y < m.h; y++ {
-			if j := y + r; j < m.h {
-				for x, v := range src[j*m.w : (j+1)*m.w] {
-					sums[x] += int32(v)
-				}
-			}
-			if j := y - r - 1; j >= 0 {
-				for x, v := range src[j*m.w : (j+1)*m.w] {
-					sums[x] -= int32(v)
-				}
-			}
-			out := m.pix[y*m.w : (y+1)*m.w]
-			for x, s := range sums {
-				out[x] = uint8(min(255, (s*inv+1<<15)>>16))
-			}
-		}
-	}
+	m.src = m.src[:len(m.pix)]
+	a, b := matU8(m.pix, m.w, m.h), matU8(m.src, m.w, m.h)
+	defer a.Close()
+	defer b.Close()
+	k := image.Pt(2*r+1, 2*r+1)
+	gocv.Blur(a, &b, k)
+	gocv.Blur(b, &a, k)
 }
 
-// boxLine replaces a row with its mean over a window of 2r+1, the outside
-// counting as 0, so a region fades out at the mask's edge.
-func boxLine(p []uint8, r int, tmp []uint16) {
-	n := len(p)
-	tmp = tmp[:n]
-	for i, v := range p {
-		tmp[i] = uint16(v)
+// matU8 and matF32 are Mat headers over Go memory (w x h, one channel, no
+// copy), for running OpenCV's filters on pooled buffers: nothing is
+// allocated in C but the header, which the caller closes. Go's collector
+// does not move heap memory, and the caller keeps the slice alive.
+func matU8(p []uint8, w, h int) gocv.Mat {
+	m, err := gocv.NewMatFromBytes(h, w, gocv.MatTypeCV8UC1, p[:w*h])
+	if err != nil {
+		panic(err) // only for an empty slice, which callers rule out
 	}
-	sum, inv := 0, (1<<16)/(2*r+1)
-	for i := 0; i < min(r, n); i++ {
-		sum += int(tmp[i])
+	return m
+}
+
+func matF32(p []float32, w, h int) gocv.Mat {
+	b := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(p))), 4*w*h)
+	m, err := gocv.NewMatFromBytes(h, w, gocv.MatTypeCV32FC1, b)
+	if err != nil {
+		panic(err)
 	}
-	for i := range n {
-		if j := i + r; j < n {
-			sum += int(tmp[j])
-		}
-		if j := i - r - 1; j >= 0 {
-			sum -= int(tmp[j])
-		}
-		p[i] = uint8(min(255, (sum*inv+1<<15)>>16))
-	}
+	return m
 }
 
 // frameBytes is img's BGR bytes and row stride, or false if img is not a
@@ -333,6 +301,41 @@ func (m *mask) each(px []uint8, stride int, f func(p []uint8, a float64)) {
 		}
 	}
 }
+
+// lumaBlend is how eyeliner, eyeshadow and brows colour a pixel: toward
+// target[ch] = scale[ch]*pixel[ch] + byLuma[y][ch] (levels), by the mask's
+// coverage times byLuma[y][3], where y is the pixel's luminance. Each
+// effect's colour math depends on the pixel only through its channels
+// linearly and its luminance otherwise, so it is a table of 256 made once
+// a frame, and the pass over the pixels is a few multiply-adds, not the
+// float64 colour functions per pixel it replaced.
+type lumaBlend struct {
+	scale  [3]float32
+	byLuma [256][4]float32
+}
+
+// apply blends the pixels m covers, at gain times its coverage (0..255),
+// at most fully.
+func (lb *lumaBlend) apply(m *mask, px []uint8, stride int, gain float32) {
+	for y := 0; y < m.h; y++ {
+		row := px[(m.rect.Min.Y+y)*stride+m.rect.Min.X*3:][:3*m.w]
+		for x, mv := range m.pix[y*m.w : (y+1)*m.w] {
+			if mv == 0 {
+				continue
+			}
+			p := row[3*x : 3*x+3 : 3*x+3]
+			e := &lb.byLuma[(luma8(p)+128)>>8]
+			a := min(1, float32(mv)*gain*e[3])
+			for c := range 3 {
+				v := float32(p[c])
+				p[c] = clampLevel(v + a*(lb.scale[c]*v+e[c]-v))
+			}
+		}
+	}
+}
+
+// lumaLevel is table entry i's luminance, 0..1.
+func lumaLevel(i int) float64 { return float64(i) / 255 }
 
 // rgb is a colour with channels 0..1.
 type rgb struct{ B, G, R float64 }

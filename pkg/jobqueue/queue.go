@@ -146,26 +146,8 @@ func New(cfg Config, engine *pipeline.Engine) (*Queue, error) {
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 3
 	}
+	cfg.Jobs = withDefaults(cfg.Jobs)
 	j := &cfg.Jobs
-	if j.Concurrent <= 0 {
-		j.Concurrent = 1
-	}
-	if j.MaxQueued <= 0 {
-		j.MaxQueued = 16
-	}
-	if j.Retention <= 0 {
-		j.Retention = time.Hour
-	}
-	if j.PreviewFPS <= 0 {
-		j.PreviewFPS = 15
-	}
-	j.Limits = j.Limits.WithDefaults()
-	if j.MaxProbes <= 0 {
-		j.MaxProbes = 2
-	}
-	if j.ProbeWait <= 0 {
-		j.ProbeWait = 2 * time.Second
-	}
 	q := &Queue{cfg: cfg, rdb: cfg.Redis, log: j.Logger.With().Str("node", cfg.Node).Logger(), engine: engine,
 		probes: make(chan struct{}, j.MaxProbes), waiters: map[string]chan struct{}{}, relays: map[string]jobs.Preview{}}
 	q.run, q.stopJobs = context.WithCancelCause(context.Background())
@@ -240,7 +222,10 @@ func (q *Queue) Admit(ctx context.Context) error {
 // Add probes upload id and queues it as a job of the cluster. A file that
 // is not an acceptable video gets a *video.Error; the upload is removed on
 // any error.
-func (q *Queue) Add(ctx context.Context, id, name string, fx []pipeline.Effect) (jobs.Status, error) {
+func (q *Queue) Add(ctx context.Context, id, name string, fx []effects.Effect, preview jobs.Preview) (jobs.Status, error) {
+	if preview != nil {
+		preview.Close() // the job's watchers, on any node, get Preview's relay
+	}
 	fail := func(err error) (jobs.Status, error) {
 		q.Discard(id)
 		return jobs.Status{}, err
@@ -1000,21 +985,59 @@ func (q *Queue) Stats() jobs.Stats {
 }
 
 // Close stops this node's worker: the jobs it runs go back to the queue
-// for other nodes, at once.
-func (q *Queue) Close() {
+// for other nodes, at once. It returns ctx's error if ctx ends first.
+func (q *Queue) Close(ctx context.Context) error {
 	q.mu.Lock()
 	if q.closed {
 		q.mu.Unlock()
-		return
+		return nil
 	}
 	q.closed = true
 	q.mu.Unlock()
-	q.server.Stop() // no new task
-	q.stopJobs(errStopping)
-	q.server.Shutdown()
-	q.stopBG()
-	q.wg.Wait()
-	q.client.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		q.server.Stop() // no new task
+		q.stopJobs(errStopping)
+		q.server.Shutdown()
+		q.stopBG()
+		q.wg.Wait()
+		q.client.Close()
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("jobqueue: close: %w", ctx.Err())
+	}
+}
+
+// withDefaults fills c's zero fields from jobs.DefaultConfig.
+func withDefaults(c jobs.Config) jobs.Config {
+	d := jobs.DefaultConfig()
+	if c.Concurrent <= 0 {
+		c.Concurrent = d.Concurrent
+	}
+	if c.MaxQueued <= 0 {
+		c.MaxQueued = d.MaxQueued
+	}
+	if c.Retention <= 0 {
+		c.Retention = d.Retention
+	}
+	if c.BufferBytes <= 0 {
+		c.BufferBytes = d.BufferBytes
+	}
+	if c.PreviewFPS <= 0 {
+		c.PreviewFPS = d.PreviewFPS
+	}
+	if c.MaxProbes <= 0 {
+		c.MaxProbes = d.MaxProbes
+	}
+	if c.ProbeWait <= 0 {
+		c.ProbeWait = d.ProbeWait
+	}
+	c.Limits = c.Limits.WithDefaults()
+	return c
 }
 
 // asynqLogger writes asynq's lines as zerolog's.

@@ -79,7 +79,7 @@ func TestFinishedJobsExpire(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.Close()
+	defer m.Close(context.Background())
 	id := upload(t, m, makeClip(t, 15))
 	if _, err := m.Add(context.Background(), id, "clip.mp4", nil, nil); err != nil {
 		t.Fatal(err)
@@ -114,7 +114,7 @@ func TestQueueIsBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.Close()
+	defer m.Close(context.Background())
 	long, short := makeClip(t, 150), makeClip(t, 5)
 	first := upload(t, m, long)
 	if _, err := m.Add(context.Background(), first, "", nil, nil); err != nil {

@@ -389,8 +389,13 @@ func (h *Hub) serveStream(w http.ResponseWriter, r *http.Request) {
 	h.ServeStream(w, r, s)
 }
 
+// ServeHTTP serves the stream as MJPEG, as GET /watch/{id} does, within
+// its hub's viewer limits: for routes of their own (a video job's
+// preview, pkg/jobs' Preview).
+func (s *Stream) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.hub.ServeStream(w, r, s) }
+
 // ServeStream serves s as MJPEG, as GET /watch/{id} does, for routes of
-// their own (a video job's preview), within the hub's viewer limits.
+// their own, within the hub's viewer limits.
 func (h *Hub) ServeStream(w http.ResponseWriter, r *http.Request, s *Stream) {
 	if why := h.join(s); why != "" {
 		client.WriteHTTPError(w, client.CodeTooManyViewers, why)

@@ -4,44 +4,25 @@ import (
 	"context"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/livetryon/server/pkg/apierr"
 	"github.com/livetryon/server/pkg/client"
+	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/jobs"
-	"github.com/livetryon/server/pkg/pipeline"
 )
 
-// Jobs is the job backend the adapter serves: pkg/jobs' Manager on one
-// node (through Local), pkg/jobqueue's Queue across several. Errors a
-// client sees are *apierr.Error values: unknown_job, and with Redis
-// unavailable.
-type Jobs interface {
-	// Admit says, before a byte of an upload is read, whether it may start.
-	Admit(ctx context.Context) error
-	Dir() string // on the disk uploads land on
-	NewUpload() (id, path string, err error)
-	Discard(id string)
-	Add(ctx context.Context, id, name string, fx []pipeline.Effect) (jobs.Status, error)
-	Get(ctx context.Context, id string) (jobs.Status, <-chan struct{}, error)
-	// Result opens a done job's MP4, with its modification time; nil
-	// unless the job is done.
-	Result(ctx context.Context, id string) (jobs.Status, io.ReadSeekCloser, time.Time, error)
-	Preview(ctx context.Context, id string) (jobs.Preview, bool)
-	Remove(ctx context.Context, id string) error
+// Local is the backend of a node alone: m, whose calls cannot fail but
+// for an unknown job.
+func Local(m *jobs.Manager) Jobs { return local{m} }
+
+type local struct{ m *jobs.Manager }
+
+var _ Jobs = local{}
+
+func unknownJob() *apierr.Error {
+	return apierr.New(client.CodeUnknownJob, "no such video job: it expired, was removed, or never was")
 }
-
-// Local is the backend of a node alone: a Manager, its previews opened by
-// open.
-func Local(m *jobs.Manager, open func() jobs.Preview) Jobs { return local{m, open} }
-
-type local struct {
-	m    *jobs.Manager
-	open func() jobs.Preview
-}
-
-var errUnknownJob = apierr.New(client.CodeUnknownJob, "no such video job: it expired, was removed, or never was")
 
 func (l local) Admit(context.Context) error {
 	if l.m.QueueFull() {
@@ -55,14 +36,14 @@ func (l local) Dir() string                             { return l.m.Dir() }
 func (l local) NewUpload() (id, path string, err error) { return l.m.NewUpload() }
 func (l local) Discard(id string)                       { l.m.Discard(id) }
 
-func (l local) Add(ctx context.Context, id, name string, fx []pipeline.Effect) (jobs.Status, error) {
-	return l.m.Add(ctx, id, name, fx, l.open())
+func (l local) Add(ctx context.Context, id, name string, fx []effects.Effect, preview jobs.Preview) (jobs.Status, error) {
+	return l.m.Add(ctx, id, name, fx, preview)
 }
 
 func (l local) Get(_ context.Context, id string) (jobs.Status, <-chan struct{}, error) {
 	st, changed, ok := l.m.Get(id)
 	if !ok {
-		return st, nil, errUnknownJob
+		return st, nil, unknownJob()
 	}
 	return st, changed, nil
 }
@@ -70,12 +51,12 @@ func (l local) Get(_ context.Context, id string) (jobs.Status, <-chan struct{}, 
 func (l local) Result(_ context.Context, id string) (jobs.Status, io.ReadSeekCloser, time.Time, error) {
 	path, st, ok := l.m.Result(id)
 	if !ok {
-		return st, nil, time.Time{}, errUnknownJob
+		return st, nil, time.Time{}, unknownJob()
 	}
 	if st.State != jobs.Done {
 		return st, nil, time.Time{}, nil
 	}
-	f, err := os.Open(filepath.Clean(path))
+	f, err := os.Open(path)
 	if err != nil {
 		return st, nil, time.Time{}, apierr.New(client.CodeUnknownJob, "the result has expired")
 	}
@@ -91,7 +72,7 @@ func (l local) Preview(_ context.Context, id string) (jobs.Preview, bool) { retu
 
 func (l local) Remove(_ context.Context, id string) error {
 	if !l.m.Remove(id) {
-		return errUnknownJob
+		return unknownJob()
 	}
 	return nil
 }
