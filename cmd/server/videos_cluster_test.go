@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -393,4 +394,83 @@ func TestClusterVideoJobMovesOnSIGTERMAndExpires(t *testing.T) {
 		_, err := os.Stat(filepath.Join(shared, "videos", job.ID))
 		return code == 404 && os.IsNotExist(err)
 	})
+}
+
+// TestClusterVideoResumeTimes measures, TRYON_BENCH_RESUME times (it is
+// skipped without it), the time from the SIGKILL of the node processing a
+// video job to another node processing it (the status names the new
+// node), and to that node's first finished frame, with --video-lease 2s.
+// A timing, not an assertion: the figures go in docs/BENCHMARKS.md. A new
+// node takes each dead one's place, so there are always three.
+//
+//	TRYON_BENCH_RESUME=5 flock /work/notes/bench.lock go test ./cmd/server -run TestClusterVideoResumeTimes -v
+func TestClusterVideoResumeTimes(t *testing.T) {
+	runs, _ := strconv.Atoi(os.Getenv("TRYON_BENCH_RESUME"))
+	if runs <= 0 {
+		t.Skip("a measurement: set TRYON_BENCH_RESUME to the number of runs")
+	}
+	r := startRedis(t)
+	shared := t.TempDir()
+	nodes := map[string]*process{}
+	next := 0
+	add := func() {
+		next++
+		id := fmt.Sprintf("n%d", next)
+		nodes[id] = startNode(t, r, shared, id, "--debug-delay", "15ms")
+	}
+	for len(nodes) < 3 {
+		add()
+	}
+	c := testvideo.VideoClip{Width: 320, Height: 240, Frames: 300, FPS: 30}
+	clip := clipFile(t, c)
+	var toNode, toFrame []time.Duration
+	for i := 0; i < runs; i++ {
+		var any *process
+		for _, p := range nodes {
+			any = p
+			break
+		}
+		job := uploadJob(t, any.base, clip, nil)
+		running := waitJob(t, any.base, job.ID, 60*time.Second, "the job did not start",
+			func(j videoJob) bool { return j.State == "processing" && j.FramesDone >= 30 })
+		victim := nodes[running.Node]
+		victim.cmd.Process.Kill()
+		<-victim.exited
+		killed := time.Now()
+		delete(nodes, running.Node)
+		for _, p := range nodes {
+			any = p
+			break
+		}
+		var moved time.Duration
+		for {
+			_, j := getJob(t, any.base, job.ID)
+			if j.State == "processing" && j.Node != running.Node && j.Node != "" && moved == 0 {
+				moved = time.Since(killed)
+			}
+			if moved > 0 && j.FramesDone > 0 {
+				break
+			}
+			if time.Since(killed) > time.Minute {
+				t.Fatalf("the job was not resumed: %+v", j)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		toNode, toFrame = append(toNode, moved), append(toFrame, time.Since(killed))
+		t.Logf("run %d: another node took the job %v after the kill, its first frame at %v", i+1,
+			moved.Round(10*time.Millisecond), toFrame[i].Round(10*time.Millisecond))
+		req, _ := http.NewRequest("DELETE", any.base+"/api/v1/videos/"+job.ID, nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+		add()
+	}
+	t.Logf("median of %d: to another node %v, to its first frame %v", runs,
+		medianDuration(toNode).Round(10*time.Millisecond), medianDuration(toFrame).Round(10*time.Millisecond))
+}
+
+func medianDuration(d []time.Duration) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
