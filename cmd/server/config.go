@@ -75,10 +75,8 @@ type Config struct {
 	VideoUploadsPerIP int
 	VideoEventsPerJob int
 
-	// A node of several (videojobs.go).
-	RedisURL   string // --redis; empty: alone
-	NodeID     string
-	VideoLease time.Duration
+	ClusterConfig               // --node-id, --redis: one node of several (cluster.go)
+	VideoLease    time.Duration // with --redis: a video job's lease (videojobs.go)
 }
 
 func parseFlags(args []string) (Config, error) {
@@ -149,7 +147,8 @@ func parseFlags(args []string) (Config, error) {
 	fs.IntVar(&c.VideoEventsPerJob, "video-events-per-job", videosDef.MaxEventsPerJob, "Server-Sent Events listeners one video job may have at once")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 5*time.Second, "on SIGTERM or Ctrl-C, exit after this long at most; a second signal exits at once")
 	fs.DurationVar(&c.Pipeline.Delay, "debug-delay", 0, "add this delay to every frame, to try a slow server (testing only)")
-	clusterFlags(fs, &c)
+	clusterFlags(fs, &c.ClusterConfig)
+	videoJobFlags(fs, &c)
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -160,11 +159,9 @@ func parseFlags(args []string) (Config, error) {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	c.NgrokAuthtoken = os.Getenv("NGROK_AUTHTOKEN")
+	c.ClusterConfig = c.ClusterConfig.withDefaults(c.Addr)
 	if c.Ngrok && !c.Public && c.AccessKey == "" {
 		c.AccessKey = publish.NewKey()
-	}
-	if err := c.validateCluster(); err != nil {
-		return c, err
 	}
 	return c, c.Validate()
 }
@@ -287,6 +284,12 @@ func (c Config) Validate() error {
 	}
 	if _, _, err := portRange(c.WebRTCPorts); err != nil {
 		return err
+	}
+	if err := c.ClusterConfig.validate(); err != nil {
+		return err
+	}
+	if c.VideoLease < time.Second {
+		return fmt.Errorf("--video-lease %v: want at least 1s", c.VideoLease)
 	}
 	_, err := iceServers(c.ICEServers)
 	return err

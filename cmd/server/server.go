@@ -63,8 +63,9 @@ type Server struct {
 	metrics   *metrics.Metrics
 	tls       *tls.Config // nil: plain http
 	// selfSigned is the certificate made by --tls-self-signed, for tests.
-	selfSigned *x509.Certificate
-	handler    http.Handler
+	selfSigned   *x509.Certificate
+	handler      http.Handler
+	clusterState // the node's membership of a cluster (cluster.go)
 }
 
 // defaultEffects are what a client gets until it says otherwise.
@@ -72,13 +73,24 @@ func defaultEffects() []effects.Effect { return []effects.Effect{effects.Default
 
 // NewServer loads the model and starts the workers.
 func NewServer(cfg Config) (*Server, error) {
-	log := cfg.logger()
+	cfg.ClusterConfig = cfg.ClusterConfig.withDefaults(cfg.Addr)
+	log := cfg.logger().With().Str("node", cfg.NodeID).Logger()
 	cfg.Pipeline.Logger = log
 	engine, err := pipeline.New(cfg.Pipeline)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, engine: engine, watch: watch.NewHub(cfg.Watch, log), metrics: metrics.New()}
+	s := &Server{cfg: cfg, log: log, engine: engine, watch: watch.NewHub(cfg.Watch, log), metrics: metrics.NewForNode(cfg.NodeID)}
+	if err := s.openCluster(); err != nil {
+		engine.Close()
+		return nil, err
+	}
+	started := false
+	defer func() {
+		if !started {
+			s.closeCluster() // a later step failed
+		}
+	}()
 	s.loadGlasses()
 	s.access = &publish.Access{Key: cfg.AccessKey, TrustedProxies: cfg.TrustedProxies, Origins: cfg.CORSOrigins, Hosts: cfg.AllowedHosts,
 		Refused: s.metrics.HandshakeRefused}
@@ -91,8 +103,9 @@ func NewServer(cfg Config) (*Server, error) {
 		Observer:     s.metrics,
 		Admit:        s.admit,
 		Logger:       log,
+		Node:         cfg.NodeID,
 	}
-	s.socketIO = socketio.New(engine, socketio.Options{CORS: true, Allow: s.access.SocketIOAllowed, Common: clients})
+	s.socketIO = socketio.New(engine, socketio.Options{CORS: true, Allow: s.access.SocketIOAllowed, Common: clients, Adapter: s.socketIOAdapter()})
 	s.websocket = websocket.New(engine, websocket.Options{Allow: s.access.RequestAllowed, CheckOrigin: s.access.OriginAllowed, Common: clients})
 	s.frames = httpframe.New(engine, httpframe.Options{Idle: cfg.HTTPSessionIdle, MaxSessions: cfg.HTTPMaxSessions, Common: clients})
 	ice, err := iceServers(cfg.ICEServers)
@@ -119,7 +132,8 @@ func NewServer(cfg Config) (*Server, error) {
 		engine.Close()
 		return nil, err
 	}
-	s.handler = limitRequests(s.routes(), cfg.BodyTimeout)
+	s.handler = limitRequests(s.clusterRoutes(s.routes()), cfg.BodyTimeout)
+	started = true
 	return s, nil
 }
 
@@ -260,10 +274,13 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 	select {
 	case err := <-errc:
 		s.shutdown(servers)
+		s.closeCluster()
 		return err
 	case <-ctx.Done():
 	}
+	s.drain()
 	s.shutdown(servers)
+	s.closeCluster()
 	return nil
 }
 
@@ -304,11 +321,13 @@ func (s *Server) shutdown(servers []*http.Server) {
 // hijacked connections (WebSocket) and streaming responses (MJPEG) are not
 // ended by http.Server.Shutdown.
 func (s *Server) closeTransports() {
-	s.socketIO.Close()
-	s.websocket.Close()
-	s.frames.Close()
-	s.webrtc.Close()
-	s.watch.Close()
+	s.closeOnce.Do(func() {
+		s.socketIO.Close()
+		s.websocket.Close()
+		s.frames.Close()
+		s.webrtc.Close()
+		s.watch.Close()
+	})
 }
 
 // Close stops the transports and the workers.
@@ -316,6 +335,7 @@ func (s *Server) Close() {
 	s.closeTransports()
 	s.jobs.Close(context.Background())
 	s.engine.Close()
+	s.closeCluster()
 }
 
 // publicServer is the server for a listener whose connections come from

@@ -20,6 +20,7 @@ import (
 	"github.com/rs/zerolog"
 	"gocv.io/x/gocv"
 
+	"github.com/livetryon/server/internal/cvjpeg"
 	"github.com/livetryon/server/pkg/apierr"
 	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/frame"
@@ -86,6 +87,9 @@ type Common struct {
 	// leave is called once when its session ends.
 	Admit  func(r *http.Request) (leave func(), refused *Refusal)
 	Logger zerolog.Logger
+	// Node is the id of the node serving the client (--node-id), for the
+	// session message.
+	Node string
 }
 
 // Refusal is why a request may not open a session, and when to try again
@@ -107,7 +111,8 @@ type Options struct {
 	Transport string // "socketio", "ws", "http": for logs and SessionInfo
 	Limits    frame.Limits
 	// Encoder, if set, encodes the client's answers instead of JPEG, into
-	// Message.Video: a video track's codec.
+	// Message.Video: a video track's codec. The watch stream's JPEGs are
+	// made here, before it, at the engine's JPEG quality.
 	Encoder pipeline.Encoder
 	Common
 }
@@ -129,6 +134,7 @@ func (nopObserver) OutboxBytes(int)                                 {}
 // Client is one connected client, whatever its transport.
 type Client struct {
 	id, transport string
+	node          string
 	session       *pipeline.Session
 	stream        atomic.Pointer[streamRef] // nil: not watchable; swapped by a resume
 	resumeStream  func(key string) (Stream, bool)
@@ -154,7 +160,7 @@ func New(engine *pipeline.Engine, send Sender, opts Options) *Client {
 		fx = opts.Effects()
 	}
 	c := &Client{
-		id: opts.ID, transport: opts.Transport, limits: opts.Limits, observer: opts.Observer,
+		id: opts.ID, transport: opts.Transport, node: opts.Node, limits: opts.Limits, observer: opts.Observer,
 		log:      opts.Logger.With().Str("client", opts.ID).Str("transport", opts.Transport).Logger(),
 		settings: NewSettings(fx),
 	}
@@ -174,7 +180,11 @@ func New(engine *pipeline.Engine, send Sender, opts Options) *Client {
 		skipped: func() { c.observer.Frame(c.transport, OutcomeSkipped, "", nil) },
 		slow:    func(held int) { c.tooSlow(send, held) },
 	})
-	c.session = engine.NewSession(pipeline.SessionOptions{ID: opts.ID, Effects: fx, Encoder: opts.Encoder}, receiver{c})
+	enc := opts.Encoder
+	if enc != nil && opts.OpenStream != nil {
+		enc = watchTap{c: c, next: enc, jpeg: cvjpeg.Options{Quality: engine.Config().JPEGQuality}}
+	}
+	c.session = engine.NewSession(pipeline.SessionOptions{ID: opts.ID, Effects: fx, Encoder: enc}, receiver{c})
 	c.observer.Opened(c.transport)
 	return c
 }
@@ -220,7 +230,7 @@ func (c *Client) watchStream() Stream {
 
 // Info is what the client is told on connect.
 func (c *Client) Info() SessionInfo {
-	info := SessionInfo{ID: c.id, Transport: c.transport}
+	info := SessionInfo{ID: c.id, Transport: c.transport, Node: c.node}
 	if st := c.watchStream(); st != nil {
 		info.Watch = "/watch/" + st.ID()
 		if k, ok := st.(interface{ Key() string }); ok {

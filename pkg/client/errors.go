@@ -23,6 +23,7 @@ const (
 	CodeUnknownHost     = apierr.CodeUnknownHost
 	CodeTimeout         = apierr.CodeTimeout
 	CodeShuttingDown    = apierr.CodeShuttingDown
+	CodeUnavailable     = apierr.CodeUnavailable
 	CodeSlowReader      = apierr.CodeSlowReader
 	CodeTooManyRequests = apierr.CodeTooManyRequests
 	CodeBusy            = apierr.CodeBusy

@@ -25,6 +25,7 @@ const namespace = "tryon"
 // run servers side by side.
 type Metrics struct {
 	registry *prometheus.Registry
+	reg      prometheus.Registerer // registry, with the node's label when it has one (node.go)
 
 	sessions     *prometheus.GaugeVec
 	frames       *prometheus.CounterVec
@@ -40,8 +41,11 @@ type Metrics struct {
 }
 
 // New makes the registry, with Go's and the process's own metrics.
-func New() *Metrics {
+func New() *Metrics { return newMetrics(nil) }
+
+func newMetrics(labels prometheus.Labels) *Metrics {
 	m := &Metrics{registry: prometheus.NewRegistry()}
+	m.reg = prometheus.WrapRegistererWith(labels, m.registry)
 	m.sessions = prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: namespace, Name: "sessions",
 		Help: "Live sessions open now, by transport."}, []string{"transport"})
 	m.frames = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "frames_total",
@@ -57,7 +61,7 @@ func New() *Metrics {
 		Help: "Clients disconnected because they did not read their messages."}, []string{"transport"})
 	m.refused = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "handshakes_refused_total",
 		Help: "New sessions and requests refused before anything was allocated, by code."}, []string{"code"})
-	m.registry.MustRegister(m.sessions, m.frames, m.stages, m.outboxBytes, m.closedSlow, m.refused,
+	m.reg.MustRegister(m.sessions, m.frames, m.stages, m.outboxBytes, m.closedSlow, m.refused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for i, name := range stageNames {
 		m.stageObs[i] = m.stages.WithLabelValues(name)
@@ -71,7 +75,7 @@ func New() *Metrics {
 
 // Register adds collectors, such as GaugeFuncs over other packages'
 // counters.
-func (m *Metrics) Register(cs ...prometheus.Collector) { m.registry.MustRegister(cs...) }
+func (m *Metrics) Register(cs ...prometheus.Collector) { m.reg.MustRegister(cs...) }
 
 // Handler serves the registry in Prometheus' text format.
 func (m *Metrics) Handler() http.Handler {
