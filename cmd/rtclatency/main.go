@@ -20,6 +20,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -34,6 +35,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/chromedp/cdproto/runtime"
@@ -49,9 +52,10 @@ func main() {
 	transform := flag.String("transform", "", `sent as "video_transform" with the offer (aiortc's example: none, edges, cartoon, rotate)`)
 	duration := flag.Duration("duration", 20*time.Second, "how long to measure, after 3 s of warm-up")
 	source := flag.String("source", "testdata/obama-480p.jpg", "the picture the clip is made of")
+	config := flag.String("config", "", `sent as "config" with the offer: this server's settings, e.g. {"effects":[{"name":"glasses"},{"name":"lipstick"}]}`)
 	asJSON := flag.Bool("json", false, "print the result as JSON")
 	flag.Parse()
-	res, err := run(*url, *offerPath, *transform, *source, *duration)
+	res, err := run(*url, *offerPath, *transform, *config, *source, *duration)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "rtclatency:", err)
 		os.Exit(1)
@@ -64,6 +68,43 @@ func main() {
 	fmt.Printf("capture to display (%s): p50 %.1f ms, p95 %.1f ms, max %.1f ms\n", res.Clock, res.P50, res.P95, res.Max)
 	fmt.Printf("display to display: p50 %.1f ms, p95 %.1f ms\n", res.DisplayP50, res.DisplayP95)
 	fmt.Printf("bitrate: %.0f kbit/s up, %.0f kbit/s down; jitter buffer %.1f ms a frame\n", res.KbpsUp, res.KbpsDown, res.JitterBuffer)
+	b := res.Browser
+	fmt.Printf("camera: %d frames encoded, %d sent (%.1f fps at %d px wide, limited by %q)\n", b.FramesEncoded, b.FramesSent, b.SendFPS, b.SendWidth, b.SendLimitation)
+	fmt.Printf("processed video: %d frames presented (%.1f fps)\n", b.Presented, float64(b.Presented)/(*duration).Seconds())
+	fmt.Printf("processed video: %d frames received, %d decoded, %d dropped; %.1f ms between decoded frames; %d NACKs, %d PLIs sent, %d packets lost\n",
+		b.FramesReceived, b.FramesDecoded, b.FramesDropped, b.InterFrameMs, b.NACKsSent, b.PLIsSent, b.PacketsLost)
+	if res.Server != nil {
+		fmt.Printf("server (tryon_frames_total, webrtc): %v\n", res.Server)
+	}
+}
+
+// BrowserStats are Chromium's getStats counters over the measurement: the
+// camera's outbound-rtp and the processed video's inbound-rtp.
+type BrowserStats struct {
+	FramesEncoded  int     `json:"frames_encoded"` // the camera's frames Chromium encoded
+	FramesSent     int     `json:"frames_sent"`
+	SendLimitation string  `json:"send_limitation"` // qualityLimitationReason at the end: none, cpu, bandwidth
+	SendFPS        float64 `json:"send_fps"`        // the camera's framesPerSecond at the end
+	SendWidth      int     `json:"send_width"`
+	FramesReceived int     `json:"frames_received"` // the processed video's frames
+	FramesDecoded  int     `json:"frames_decoded"`
+	FramesDropped  int     `json:"frames_dropped"`
+	InterFrameMs   float64 `json:"inter_frame_ms"` // mean totalInterFrameDelay a decoded frame
+	NACKsSent      int     `json:"nacks_sent"`
+	PLIsSent       int     `json:"plis_sent"`
+	NACKsReceived  int     `json:"nacks_received"`
+	PacketsLost    int     `json:"packets_lost"`
+	// The <video> elements: the camera's preview frames displayed, and
+	// the processed video's getVideoPlaybackQuality, whose dropped frames
+	// were decoded but never painted.
+	LocalDisplayed int `json:"local_displayed"`
+	// Presented is the processed video's frames given to the compositor
+	// (requestVideoFrameCallback's presentedFrames, last minus first):
+	// Displayed counts callbacks, which miss frames when the page's main
+	// thread is late.
+	Presented          int `json:"presented"`
+	VideoFrames        int `json:"video_frames"`
+	VideoFramesDropped int `json:"video_frames_dropped"`
 }
 
 // Result is one measurement.
@@ -82,9 +123,13 @@ type Result struct {
 	DisplayP95 float64 `json:"display_p95_ms"`
 	// The camera's bitrate up and the processed video's down, and the
 	// mean time a processed frame spent in Chromium's jitter buffer.
-	KbpsUp       float64 `json:"kbps_up"`
-	KbpsDown     float64 `json:"kbps_down"`
-	JitterBuffer float64 `json:"jitter_buffer_ms"`
+	KbpsUp       float64      `json:"kbps_up"`
+	KbpsDown     float64      `json:"kbps_down"`
+	JitterBuffer float64      `json:"jitter_buffer_ms"`
+	Browser      BrowserStats `json:"browser"`
+	// Server is the change of this server's tryon_frames_total for
+	// webrtc over the measurement, by outcome (nil for another server).
+	Server map[string]float64 `json:"server,omitempty"`
 }
 
 func awaitPromise(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }
@@ -155,7 +200,7 @@ func stamp(img *gocv.Mat, n int) {
 	}
 }
 
-func run(url, offerPath, transform, source string, duration time.Duration) (Result, error) {
+func run(url, offerPath, transform, config, source string, duration time.Duration) (Result, error) {
 	dir, err := os.MkdirTemp("", "rtclatency-")
 	if err != nil {
 		return Result{}, err
@@ -197,9 +242,15 @@ func run(url, offerPath, transform, source string, duration time.Duration) (Resu
 		chromedp.Evaluate(`makeOffer()`, &offer, awaitPromise)); err != nil {
 		return Result{}, fmt.Errorf("the page's offer: %w", err)
 	}
-	body := map[string]string{"sdp": offer, "type": "offer"}
+	body := map[string]any{"sdp": offer, "type": "offer"}
 	if transform != "" {
 		body["video_transform"] = transform
+	}
+	if config != "" {
+		if !json.Valid([]byte(config)) {
+			return Result{}, fmt.Errorf("--config is not JSON: %s", config)
+		}
+		body["config"] = json.RawMessage(config)
 	}
 	raw, _ := json.Marshal(body)
 	resp, err := http.Post(url+offerPath, "application/json", bytes.NewReader(raw))
@@ -220,21 +271,31 @@ func run(url, offerPath, transform, source string, duration time.Duration) (Resu
 	if err := chromedp.Run(ctx, chromedp.Evaluate(`startMeasuring()`, nil, awaitPromise)); err != nil {
 		return Result{}, err
 	}
+	before := serverFrames(url)
 	time.Sleep(duration)
+	after := serverFrames(url)
 	var m struct {
-		Latencies []float64 `json:"latencies"`
-		Display   []float64 `json:"displayLatencies"`
-		Displayed int       `json:"displayed"`
-		Clock     string    `json:"clock"`
-		Seconds   float64   `json:"seconds"`
-		KbpsUp    float64   `json:"kbpsUp"`
-		KbpsDown  float64   `json:"kbpsDown"`
-		Jitter    float64   `json:"jitterBufferMs"`
+		Latencies []float64    `json:"latencies"`
+		Display   []float64    `json:"displayLatencies"`
+		Displayed int          `json:"displayed"`
+		Clock     string       `json:"clock"`
+		Seconds   float64      `json:"seconds"`
+		KbpsUp    float64      `json:"kbpsUp"`
+		KbpsDown  float64      `json:"kbpsDown"`
+		Jitter    float64      `json:"jitterBufferMs"`
+		Browser   BrowserStats `json:"browser"`
 	}
 	if err := chromedp.Run(ctx, chromedp.Evaluate(`stopMeasuring()`, &m, awaitPromise)); err != nil {
 		return Result{}, err
 	}
 	res := Result{Displayed: m.Displayed, Matched: len(m.Latencies), Clock: m.Clock, KbpsUp: m.KbpsUp, KbpsDown: m.KbpsDown, JitterBuffer: m.Jitter}
+	res.Browser = m.Browser
+	if before != nil && after != nil {
+		res.Server = map[string]float64{}
+		for k, v := range after {
+			res.Server[k] = v - before[k]
+		}
+	}
 	if len(m.Display) > 0 {
 		sort.Float64s(m.Display)
 		res.DisplayP50, res.DisplayP95 = quantile(m.Display, 0.5), quantile(m.Display, 0.95)
@@ -248,6 +309,38 @@ func run(url, offerPath, transform, source string, duration time.Duration) (Resu
 	sort.Float64s(m.Latencies)
 	res.P50, res.P95, res.Max = quantile(m.Latencies, 0.5), quantile(m.Latencies, 0.95), m.Latencies[len(m.Latencies)-1]
 	return res, nil
+}
+
+// serverFrames reads this server's tryon_frames_total for webrtc by
+// outcome from /metrics; nil if it has none (aiortc).
+func serverFrames(base string) map[string]float64 {
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil
+	}
+	out := map[string]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "tryon_frames_total{") || !strings.Contains(line, `transport="webrtc"`) {
+			continue
+		}
+		i := strings.Index(line, `outcome="`)
+		j := strings.LastIndexByte(line, ' ')
+		if i < 0 || j < 0 {
+			continue
+		}
+		outcome := line[i+len(`outcome="`):]
+		outcome = outcome[:strings.IndexByte(outcome, '"')]
+		if v, err := strconv.ParseFloat(line[j+1:], 64); err == nil {
+			out[outcome] += v
+		}
+	}
+	return out
 }
 
 func quantile(sorted []float64, p float64) float64 {

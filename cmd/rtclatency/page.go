@@ -15,7 +15,10 @@ const page = `<!doctype html>
 const SQ = 32, BITS = 11;
 const strip = document.getElementById('strip').getContext('2d', { willReadFrequently: true });
 const local = document.getElementById('local'), remote = document.getElementById('remote');
-let pc, measuring = false, start = 0, displayed = 0, clock = 'capture';
+let pc, measuring = false, start = 0, displayed = 0, localDisplayed = 0, clock = 'capture';
+// presentedFrames of the processed video at the first and the last callback while measuring:
+// the frames the compositor was given, callbacks the page's own work made it miss included
+let firstPresented = null, lastPresented = null;
 const captured = new Map(); // frame number -> camera time of its latest capture
 const shown = new Map();    // frame number -> when the local preview displayed it (display to display)
 let latencies = [], displayLatencies = [];
@@ -42,6 +45,7 @@ function readNumber(video) {
 }
 
 function onLocal(now, meta) {
+  if (measuring) localDisplayed++;
   const n = readNumber(local);
   if (n >= 0) {
     let t = meta.captureTime;
@@ -55,6 +59,8 @@ function onLocal(now, meta) {
 function onRemote(now, meta) {
   if (measuring) {
     displayed++;
+    if (firstPresented === null) firstPresented = meta.presentedFrames;
+    lastPresented = meta.presentedFrames;
     const n = readNumber(remote);
     if (n >= 0 && captured.has(n)) {
       const l = meta.expectedDisplayTime - captured.get(n);
@@ -85,28 +91,46 @@ async function makeOffer() {
 }
 
 async function applyAnswer(sdp) { await pc.setRemoteDescription({ type: 'answer', sdp }); }
-async function bytes() {
-  let up = 0, down = 0, jitter = null;
+// stats are the counters of getStats this reads, at one moment:
+// stopMeasuring reports the change over the measurement.
+async function stats() {
+  const s = { up: 0, down: 0, jitterDelay: 0, jitterEmitted: 0, sent: 0, encoded: 0, received: 0, decoded: 0, dropped: 0,
+    interFrame: 0, limitation: '', sendFps: 0, sendWidth: 0, nacksUp: 0, nacksDown: 0, plisDown: 0, lost: 0 };
   (await pc.getStats()).forEach((r) => {
-    if (r.type === 'outbound-rtp' && r.kind === 'video') up = r.bytesSent;
+    if (r.type === 'outbound-rtp' && r.kind === 'video') {
+      s.up = r.bytesSent; s.sent = r.framesSent || 0; s.encoded = r.framesEncoded || 0;
+      s.limitation = r.qualityLimitationReason || ''; s.sendFps = r.framesPerSecond || 0; s.sendWidth = r.frameWidth || 0;
+      s.nacksUp = r.nackCount || 0;
+    }
     if (r.type === 'inbound-rtp' && r.kind === 'video') {
-      down = r.bytesReceived;
-      if (r.jitterBufferEmittedCount) jitter = (1000 * r.jitterBufferDelay) / r.jitterBufferEmittedCount;
+      s.down = r.bytesReceived; s.jitterDelay = r.jitterBufferDelay || 0; s.jitterEmitted = r.jitterBufferEmittedCount || 0;
+      s.received = r.framesReceived || 0; s.decoded = r.framesDecoded || 0; s.dropped = r.framesDropped || 0;
+      s.interFrame = r.totalInterFrameDelay || 0; s.nacksDown = r.nackCount || 0; s.plisDown = r.pliCount || 0;
+      s.lost = r.packetsLost || 0;
     }
   });
-  return { up, down, jitter };
+  return s;
 }
-let startBytes = null;
+let startStats = null, startQuality = null;
 async function startMeasuring() {
-  measuring = true; start = performance.now(); displayed = 0; latencies = []; displayLatencies = [];
-  startBytes = await bytes();
+  measuring = true; start = performance.now(); displayed = 0; localDisplayed = 0; firstPresented = lastPresented = null; latencies = []; displayLatencies = [];
+  startStats = await stats();
+  startQuality = remote.getVideoPlaybackQuality();
 }
 async function stopMeasuring() {
   measuring = false;
-  const seconds = (performance.now() - start) / 1000, b = await bytes();
+  const seconds = (performance.now() - start) / 1000, b = await stats(), a = startStats;
+  const d = (k) => b[k] - a[k];
+  const q = remote.getVideoPlaybackQuality();
   return { latencies, displayLatencies, displayed, clock, seconds,
-    kbpsUp: (8 * (b.up - startBytes.up)) / seconds / 1000, kbpsDown: (8 * (b.down - startBytes.down)) / seconds / 1000,
-    jitterBufferMs: b.jitter };
+    kbpsUp: (8 * d('up')) / seconds / 1000, kbpsDown: (8 * d('down')) / seconds / 1000,
+    jitterBufferMs: d('jitterEmitted') ? (1000 * d('jitterDelay')) / d('jitterEmitted') : null,
+    browser: { frames_encoded: d('encoded'), frames_sent: d('sent'), send_limitation: b.limitation, send_fps: b.sendFps,
+      send_width: b.sendWidth, frames_received: d('received'), frames_decoded: d('decoded'), frames_dropped: d('dropped'),
+      inter_frame_ms: d('decoded') > 1 ? (1000 * d('interFrame')) / d('decoded') : 0,
+      nacks_sent: d('nacksDown'), plis_sent: d('plisDown'), nacks_received: d('nacksUp'), packets_lost: d('lost'),
+      local_displayed: localDisplayed, presented: firstPresented === null ? 0 : lastPresented - firstPresented, video_frames: q.totalVideoFrames - startQuality.totalVideoFrames,
+      video_frames_dropped: q.droppedVideoFrames - startQuality.droppedVideoFrames } };
 }
 </script>
 </body></html>

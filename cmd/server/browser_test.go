@@ -506,6 +506,27 @@ func TestBrowserWebRTC(t *testing.T) {
 	if got.Shown < 30 || got.Faces < 10 || !got.ConfigOK || got.Lip == nil {
 		t.Fatalf("webrtc example: %+v; want 30 frames shown within 60 s, 10 answers with a face, the settings accepted, landmarks", got)
 	}
+	// Where frames go between the server and the screen, from Chromium's
+	// own counters: logged, never asserted (a rate depends on the machine).
+	var rtc struct {
+		Received, Decoded, Dropped   int
+		JitterBufferMs, InterFrameMs float64
+		Painted, NotPainted          int
+	}
+	b.run(t, chromedp.Evaluate(`(async () => {
+		const out = { received: 0, decoded: 0, dropped: 0, jitterBufferMs: 0, interFrameMs: 0 };
+		(await window.pc.getStats()).forEach((r) => {
+			if (r.type !== 'inbound-rtp' || r.kind !== 'video') return;
+			out.received = r.framesReceived; out.decoded = r.framesDecoded; out.dropped = r.framesDropped;
+			if (r.jitterBufferEmittedCount) out.jitterBufferMs = 1000 * r.jitterBufferDelay / r.jitterBufferEmittedCount;
+			if (r.framesDecoded > 1) out.interFrameMs = 1000 * r.totalInterFrameDelay / (r.framesDecoded - 1);
+		});
+		const q = document.getElementById('answer').getVideoPlaybackQuality();
+		out.painted = q.totalVideoFrames - q.droppedVideoFrames; out.notPainted = q.droppedVideoFrames;
+		return out;
+	})()`, &rtc, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }))
+	t.Logf("processed video in Chromium: framesReceived %d, framesDecoded %d, framesDropped %d; jitter buffer %.1f ms a frame, %.1f ms between decoded frames; the video element painted %d, dropped %d",
+		rtc.Received, rtc.Decoded, rtc.Dropped, rtc.JitterBufferMs, rtc.InterFrameMs, rtc.Painted, rtc.NotPainted)
 	// The camera shows a still portrait, so the lip point of any answer
 	// is on the lips in every frame, the camera's and the processed.
 	var px struct{ Answer, Camera []int }

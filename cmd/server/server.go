@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -57,7 +56,7 @@ type Server struct {
 	frames    *httpframe.Server
 	webrtc    *webrtc.Server
 	api       *httpapi.Server
-	jobs      *jobs.Manager
+	jobs      videoJobs
 	videos    *videoapi.Server
 	access    *publish.Access
 	gate      *admit.Gate
@@ -122,12 +121,12 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	s.registerMetrics()
 	s.api = httpapi.New(engine, defaultEffects, log)
-	if s.jobs, err = jobs.New(jobs.Config{Dir: filepath.Join(cfg.DataDir, "videos"), Concurrent: cfg.VideoJobs, MaxQueued: cfg.VideoQueue,
-		Retention: cfg.VideoRetention, Limits: cfg.VideoLimits, MaxProbes: cfg.VideoProbes, Logger: log}, engine); err != nil {
+	var videoBackend videoapi.Jobs
+	if s.jobs, videoBackend, err = s.openVideoJobs(cfg, engine); err != nil {
 		engine.Close()
 		return nil, err
 	}
-	s.videos = videoapi.New(s.jobs, func() jobs.Preview { return s.watch.Open() }, videoapi.Options{MaxUploadBytes: cfg.MaxUploadBytes, Effects: defaultEffects, AddrOf: s.clientAddr,
+	s.videos = videoapi.New(videoBackend, func() jobs.Preview { return s.watch.Open() }, videoapi.Options{MaxUploadBytes: cfg.MaxUploadBytes, Effects: defaultEffects, AddrOf: s.clientAddr,
 		MaxUploads: cfg.VideoUploads, MaxUploadsPerAddress: cfg.VideoUploadsPerIP, MaxEventsPerJob: cfg.VideoEventsPerJob, Logger: log})
 	if s.tls, err = s.tlsConfig(); err != nil {
 		engine.Close()
@@ -326,7 +325,11 @@ func (s *Server) closeTransports() {
 		s.socketIO.Close()
 		s.websocket.Close()
 		s.frames.Close()
-		s.webrtc.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+		defer cancel()
+		if err := s.webrtc.Close(ctx); err != nil {
+			s.log.Warn().Err(err).Msg("WebRTC sessions still closing")
+		}
 		s.watch.Close()
 	})
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/rs/zerolog"
 	"gocv.io/x/gocv"
 
+	"github.com/livetryon/server/internal/cvjpeg"
 	"github.com/livetryon/server/pkg/apierr"
 	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/frame"
@@ -110,7 +111,8 @@ type Options struct {
 	Transport string // "socketio", "ws", "http": for logs and SessionInfo
 	Limits    frame.Limits
 	// Encoder, if set, encodes the client's answers instead of JPEG, into
-	// Message.Video: a video track's codec.
+	// Message.Video: a video track's codec. The watch stream's JPEGs are
+	// made here, before it, at the engine's JPEG quality.
 	Encoder pipeline.Encoder
 	Common
 }
@@ -178,7 +180,11 @@ func New(engine *pipeline.Engine, send Sender, opts Options) *Client {
 		skipped: func() { c.observer.Frame(c.transport, OutcomeSkipped, "", nil) },
 		slow:    func(held int) { c.tooSlow(send, held) },
 	})
-	c.session = engine.NewSession(pipeline.SessionOptions{ID: opts.ID, Effects: fx, Encoder: opts.Encoder}, receiver{c})
+	enc := opts.Encoder
+	if enc != nil && opts.OpenStream != nil {
+		enc = watchTap{c: c, next: enc, jpeg: cvjpeg.Options{Quality: engine.Config().JPEGQuality}}
+	}
+	c.session = engine.NewSession(pipeline.SessionOptions{ID: opts.ID, Effects: fx, Encoder: enc}, receiver{c})
 	c.observer.Opened(c.transport)
 	return c
 }

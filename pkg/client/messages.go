@@ -12,6 +12,10 @@ import (
 // payloads, WebSocket as {event, data} text messages, HTTP as JSON bodies
 // and headers. docs/protocol.md shows each with examples.
 
+// EncodedFrame is an answer as a video transport's Encoder wrote it: its
+// number, whether it is a key frame, its bytes.
+type EncodedFrame = pipeline.EncodedFrame
+
 // ErrorBody is a refused frame or setting: the error event's payload, and
 // the error of an acknowledgement or an HTTP answer.
 type ErrorBody = apierr.Error
@@ -102,8 +106,8 @@ type Message struct {
 	// It is the client layer's copy and is never changed: send it as is.
 	Image []byte
 	// Video is the answer as the client's Encoder wrote it (a VP8 frame),
-	// in place of Image.
-	Video []byte
+	// in place of Image; its Data is nil otherwise.
+	Video EncodedFrame
 	// Reply describes an answered, dropped or refused frame.
 	Reply *FrameReply
 	// Landmarks are the faces of an answered frame. Transports send them as

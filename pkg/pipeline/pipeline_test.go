@@ -315,8 +315,9 @@ func TestRateMeter(t *testing.T) {
 // needs something that turns a picture into bytes.
 type jpegEncoder struct{}
 
-func (jpegEncoder) Encode(img gocv.Mat, _ time.Time) ([]byte, error) {
-	return cvjpeg.EncodeBytes(img, cvjpeg.Options{Quality: 80})
+func (jpegEncoder) Encode(img gocv.Mat, _ time.Time) (pipeline.EncodedFrame, error) {
+	b, err := cvjpeg.EncodeBytes(img, cvjpeg.Options{Quality: 80})
+	return pipeline.EncodedFrame{Key: true, Data: b}, err
 }
 
 // A client's drops are summed into one log line, not one a second: a

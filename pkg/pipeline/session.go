@@ -43,7 +43,21 @@ func (in *Input) release() {
 // called on a worker, for one frame at a time, in the order of the
 // answers, with the time the frame was captured (or submitted).
 type Encoder interface {
-	Encode(img gocv.Mat, captured time.Time) ([]byte, error)
+	Encode(img gocv.Mat, captured time.Time) (EncodedFrame, error)
+}
+
+// EncodedFrame is one answered picture as a session's Encoder wrote it.
+type EncodedFrame struct {
+	// Seq numbers the encoder's frames from 1. A video codec's frames are
+	// predicted from those before, so a gap (a frame the client layer's
+	// outbox replaced by a newer one) tells the transport its peer's
+	// decoder would predict from a frame it never got.
+	Seq uint64
+	// Key is set for a frame that decodes alone (a key frame, or a raw
+	// picture).
+	Key bool
+	// Data is the frame, in Go memory the receiver may keep.
+	Data []byte
 }
 
 // Output is what a session's answers carry.
@@ -119,9 +133,9 @@ type Result struct {
 	// the session has an Encoder. It points into C memory and is valid
 	// until Release.
 	JPEG []byte
-	// Encoded is the answered frame as the session's Encoder wrote it, in
-	// Go memory the receiver may keep.
-	Encoded       []byte
+	// Encoded is the answered frame as the session's Encoder wrote it
+	// (Data nil without an Encoder).
+	Encoded       EncodedFrame
 	Width, Height int
 	Faces         []landmarks.Face
 	FPS           float64 // this session's answered frames per second

@@ -25,16 +25,16 @@ type vp8Encoder struct {
 	start time.Time
 }
 
-func (v *vp8Encoder) Encode(img gocv.Mat, at time.Time) ([]byte, error) {
+func (v *vp8Encoder) Encode(img gocv.Mat, at time.Time) (pipeline.EncodedFrame, error) {
 	if v.enc == nil {
 		var err error
 		if v.enc, err = vp8.NewEncoder(img.Cols(), img.Rows(), vp8.EncoderOptions{Bitrate: 2_000_000}); err != nil {
-			return nil, err
+			return pipeline.EncodedFrame{}, err
 		}
 		v.start = at
 	}
-	frame, _, err := v.enc.Encode(nil, img, at.Sub(v.start), time.Second/30, false)
-	return frame, err
+	frame, key, err := v.enc.Encode(nil, img, at.Sub(v.start), time.Second/30, false)
+	return pipeline.EncodedFrame{Key: key, Data: frame}, err
 }
 
 // A session fed decoded pictures, as a video track gives them, and
@@ -75,10 +75,10 @@ func TestVideoSessionRoundTrip(t *testing.T) {
 	out := gocv.NewMat()
 	defer out.Close()
 	for i, r := range res {
-		if r.Err != nil || r.JPEG != nil || len(r.Encoded) == 0 || len(r.Faces) != 1 {
-			t.Fatalf("answer %d: err %v, %d JPEG bytes, %d encoded, %d faces", i, r.Err, len(r.JPEG), len(r.Encoded), len(r.Faces))
+		if r.Err != nil || r.JPEG != nil || len(r.Encoded.Data) == 0 || len(r.Faces) != 1 {
+			t.Fatalf("answer %d: err %v, %d JPEG bytes, %d encoded, %d faces", i, r.Err, len(r.JPEG), len(r.Encoded.Data), len(r.Faces))
 		}
-		if err := dec.Decode(r.Encoded, &out); err != nil {
+		if err := dec.Decode(r.Encoded.Data, &out); err != nil {
 			t.Fatalf("answer %d does not decode: %v", i, err)
 		}
 		if id, ok := frameid.ReadImage(out); !ok || id != i {

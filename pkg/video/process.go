@@ -510,17 +510,17 @@ func (p *processor) writeFrame(w *mkvWriter, res pipeline.Result, index int) err
 	switch {
 	case res.Err != nil:
 		return &Error{Code: res.Err.Code, Message: fmt.Sprintf("frame %d: %s", index, res.Err.Message)}
-	case res.Tag != index || len(res.Encoded) != p.frameBytes:
-		return fmt.Errorf("video: frame %d came back as %v with %d bytes", index, res.Tag, len(res.Encoded))
+	case res.Tag != index || len(res.Encoded.Data) != p.frameBytes:
+		return fmt.Errorf("video: frame %d came back as %v with %d bytes", index, res.Tag, len(res.Encoded.Data))
 	}
-	if err := w.WriteFrame(ts, res.Encoded); err != nil {
+	if err := w.WriteFrame(ts, res.Encoded.Data); err != nil {
 		return fmt.Errorf("video: the encoder stopped taking frames: %w", err)
 	}
 	if p.opts.Frame != nil {
-		p.opts.Frame(index, res.Encoded, p.width, p.height)
+		p.opts.Frame(index, res.Encoded.Data, p.width, p.height)
 	}
 	select {
-	case p.free <- res.Encoded:
+	case p.free <- res.Encoded.Data:
 	default:
 	}
 	p.done = index + 1
@@ -534,19 +534,19 @@ func (p *processor) writeFrame(w *mkvWriter, res pipeline.Result, index int) err
 // to I420 into a buffer the writer gives back once written.
 type rawEncoder struct{ p *processor }
 
-func (e rawEncoder) Encode(img gocv.Mat, _ time.Time) ([]byte, error) {
+func (e rawEncoder) Encode(img gocv.Mat, _ time.Time) (pipeline.EncodedFrame, error) {
 	if img.Cols() != e.p.width || img.Rows() != e.p.height {
-		return nil, fmt.Errorf("a %dx%d picture, not %dx%d", img.Cols(), img.Rows(), e.p.width, e.p.height)
+		return pipeline.EncodedFrame{}, fmt.Errorf("a %dx%d picture, not %dx%d", img.Cols(), img.Rows(), e.p.width, e.p.height)
 	}
 	yuv := gocv.NewMat()
 	defer yuv.Close()
 	gocv.CvtColor(img, &yuv, gocv.ColorBGRToYUVI420)
 	pix, err := yuv.DataPtrUint8()
 	if err != nil {
-		return nil, err
+		return pipeline.EncodedFrame{}, err
 	}
 	if len(pix) != e.p.frameBytes {
-		return nil, fmt.Errorf("I420 of %d bytes, not %d", len(pix), e.p.frameBytes)
+		return pipeline.EncodedFrame{}, fmt.Errorf("I420 of %d bytes, not %d", len(pix), e.p.frameBytes)
 	}
 	var buf []byte
 	select {
@@ -555,7 +555,7 @@ func (e rawEncoder) Encode(img gocv.Mat, _ time.Time) ([]byte, error) {
 		buf = make([]byte, e.p.frameBytes)
 	}
 	copy(buf, pix)
-	return buf, nil
+	return pipeline.EncodedFrame{Key: true, Data: buf}, nil
 }
 
 // capped keeps the first max bytes written to it: a subprocess's error

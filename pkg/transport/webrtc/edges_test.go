@@ -48,11 +48,14 @@ func receivingVideo(t *testing.T, answer string) (receiving, all int) {
 
 // An offer with 8 camera tracks, all sending: the answer receives on one
 // video m-line, the server runs one decoder, and the processed video
-// comes back.
+// comes back. The peer is hostile: it reads the refused m-lines as
+// accepted and sends on all 8 tracks, as the server can never stop a peer
+// doing.
 func TestOneDecoderForManyTracks(t *testing.T) {
 	s, base := newServer(t, webrtc.Options{})
 	c := newPeerClient(t)
 	c.addTracks(t, 7)
+	c.mungeAnswer = func(sdp string) string { return strings.ReplaceAll(sdp, "a=inactive", "a=recvonly") }
 	c.connect(t, base, false)
 	receiving, all := receivingVideo(t, c.answer)
 	if all != 8 || receiving != 1 {
@@ -65,6 +68,11 @@ func TestOneDecoderForManyTracks(t *testing.T) {
 	if n := s.Decoders(); n != 1 {
 		t.Errorf("%d decoders for one session of 8 tracks", n)
 	}
+	// What it sends on the 7 refused tracks is dropped as it comes, not
+	// kept (pion would hold up to 1 MB of each, never read).
+	eventually(t, 10*time.Second, func() bool { return s.RefusedPackets() > 0 },
+		func() string { return "no packet of the 7 refused tracks was discarded" })
+	t.Logf("%d packets of the refused tracks discarded", s.RefusedPackets())
 }
 
 // metricsValue reads one sample of a /metrics page.
@@ -218,4 +226,25 @@ func serve(t *testing.T, h http.Handler) string {
 	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)
 	return hs.URL
+}
+
+// Every packet of the processed video asks the browser for no playout
+// delay: Chromium then paints each frame as it is decoded, where it used to
+// drop frames that came within a screen refresh of the one before (22 to
+// 24.5 of 30 frames a second shown; docs/BENCHMARKS.md, issue 25).
+func TestProcessedVideoHasNoPlayoutDelay(t *testing.T) {
+	_, base := newServer(t, webrtc.Options{})
+	c := newPeerClient(t)
+	c.connect(t, base, false)
+	stop := make(chan struct{})
+	wg := c.camera(t, 0, stop)
+	c.waitFrames(t, 10)
+	close(stop)
+	wg.Wait()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t.Logf("%d of %d packets with a playout delay of 0 to 0", c.zeroDelay, c.packets)
+	if c.packets == 0 || c.zeroDelay != c.packets {
+		t.Errorf("%d of %d packets of the processed video carry a playout delay of 0 to 0; want all", c.zeroDelay, c.packets)
+	}
 }

@@ -2,6 +2,7 @@ package webrtc_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/pion/interceptor"
+	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
 	pion "github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
@@ -82,7 +84,12 @@ func TestBitrateFollowsCongestionControl(t *testing.T) {
 
 func newServer(t *testing.T, opts webrtc.Options) (*webrtc.Server, string) {
 	t.Helper()
-	cfg := pipeline.DefaultConfig()
+	return newServerWith(t, pipeline.DefaultConfig(), opts)
+}
+
+// newServerWith is newServer on an engine of cfg.
+func newServerWith(t *testing.T, cfg pipeline.Config, opts webrtc.Options) (*webrtc.Server, string) {
+	t.Helper()
 	engine, err := pipeline.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +103,11 @@ func newServer(t *testing.T, opts webrtc.Options) (*webrtc.Server, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(s.Close)
+	t.Cleanup(func() {
+		if err := s.Close(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/webrtc/", s.Handler())
 	mux.Handle("/watch/", hub.Handler())
@@ -121,7 +132,15 @@ type peerClient struct {
 	lip    *image.Point // from the landmarks event
 	got    chan struct{}
 	answer string // the server's SDP
+	// packets of the processed track received, and of those the ones
+	// that carry a playout delay of 0 to 0
+	packets, zeroDelay int
+	// mungeAnswer, if set, changes the server's answer before it is
+	// applied: a hostile peer's way to send on what the server refused.
+	mungeAnswer func(sdp string) string
 }
+
+const playoutDelayURI = "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay"
 
 type envelope struct {
 	Event string          `json:"event"`
@@ -132,6 +151,10 @@ func newPeerClient(t *testing.T) *peerClient {
 	t.Helper()
 	m := &pion.MediaEngine{}
 	if err := m.RegisterDefaultCodecs(); err != nil {
+		t.Fatal(err)
+	}
+	// Offered as Chromium offers it.
+	if err := m.RegisterHeaderExtension(pion.RTPHeaderExtensionCapability{URI: playoutDelayURI}, pion.RTPCodecTypeVideo); err != nil {
 		t.Fatal(err)
 	}
 	// pion's default interceptors, as a browser has its own: NACK, RTCP
@@ -189,7 +212,13 @@ func newPeerClient(t *testing.T) *peerClient {
 		}
 		c.mu.Unlock()
 	})
-	pc.OnTrack(func(remote *pion.TrackRemote, _ *pion.RTPReceiver) {
+	pc.OnTrack(func(remote *pion.TrackRemote, receiver *pion.RTPReceiver) {
+		var playoutID uint8
+		for _, h := range receiver.GetParameters().HeaderExtensions {
+			if h.URI == playoutDelayURI {
+				playoutID = uint8(h.ID)
+			}
+		}
 		dec, err := vp8.NewDecoder(1920, 1920, 1920*1080)
 		if err != nil {
 			t.Error(err)
@@ -204,6 +233,13 @@ func newPeerClient(t *testing.T) *peerClient {
 			if err != nil {
 				return
 			}
+			var delay rtp.PlayoutDelayExtension
+			c.mu.Lock()
+			c.packets++
+			if b := pkt.GetExtension(playoutID); playoutID != 0 && b != nil && delay.Unmarshal(b) == nil && delay == (rtp.PlayoutDelayExtension{}) {
+				c.zeroDelay++
+			}
+			c.mu.Unlock()
 			sb.Push(pkt)
 			for s := sb.Pop(); s != nil; s = sb.Pop() {
 				if dec.Decode(s.Data, &img) != nil {
@@ -264,6 +300,9 @@ func (c *peerClient) connect(t *testing.T, base string, whip bool) string {
 		t.Fatalf("offer answered %d %s: %s", resp.StatusCode, resp.Header.Get("Content-Type"), raw)
 	}
 	c.answer = answer.SDP
+	if c.mungeAnswer != nil {
+		answer.SDP = c.mungeAnswer(answer.SDP)
+	}
 	if err := c.pc.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: answer.SDP}); err != nil {
 		t.Fatal(err)
 	}
