@@ -80,7 +80,7 @@ func NewServer(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, engine: engine, watch: watch.NewHub(cfg.Watch, log), metrics: metrics.NewForNode(cfg.NodeID)}
+	s := &Server{cfg: cfg, log: log, engine: engine, watch: watch.NewHub(cfg.Watch, log), metrics: newMetrics(cfg.ClusterConfig)}
 	if err := s.openCluster(); err != nil {
 		engine.Close()
 		return nil, err
