@@ -325,7 +325,11 @@ func (s *Server) closeTransports() {
 		s.socketIO.Close()
 		s.websocket.Close()
 		s.frames.Close()
-		s.webrtc.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+		defer cancel()
+		if err := s.webrtc.Close(ctx); err != nil {
+			s.log.Warn().Err(err).Msg("WebRTC sessions still closing")
+		}
 		s.watch.Close()
 	})
 }
