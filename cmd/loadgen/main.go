@@ -1,7 +1,8 @@
 // Command loadgen drives a try-on server with N clients sending real JPEG
 // frames over Socket.IO, a raw WebSocket or HTTP per frame (--transport),
 // closed loop or at a fixed FPS, and prints answered fps, round-trip
-// percentiles, drops, latency drift and bytes on the wire per frame as text
+// percentiles, drops, latency drift, bytes on the wire per frame and, with
+// --server-pid, the server's CPU time per answered frame, as text
 // and, with --json, as JSON. It measures this server and an unmodified
 // tutorial-protocol server alike (--protocol seed).
 //
@@ -46,7 +47,7 @@ func run() error {
 		return err
 	})
 	flag.IntVar(&cfg.Quality, "quality", 50, "JPEG quality of the frames sent, 1..100 (a browser's 0.5 is 50)")
-	flag.IntVar(&cfg.ServerPID, "server-pid", 0, "sample this process's resident memory (the server's pid)")
+	flag.IntVar(&cfg.ServerPID, "server-pid", 0, "the server's pid: sample its resident memory, and report its CPU time (utime+stime from /proc) per answered frame")
 	flag.StringVar(&jsonOut, "json", "", "also write the report as JSON to this file (- for stdout)")
 	flag.StringVar(&cfg.Settings, "config", "", `settings every client sends first, as the config event, e.g. '{"look":"bold"}' (socketio and http)`)
 	flag.Parse()

@@ -78,7 +78,8 @@ type Config struct {
 	VideoUploadsPerIP int
 	VideoEventsPerJob int
 
-	ClusterConfig // --node-id, --redis: one node of several (cluster.go)
+	ClusterConfig               // --node-id, --redis: one node of several (cluster.go)
+	VideoLease    time.Duration // with --redis: a video job's lease (videojobs.go)
 }
 
 func parseFlags(args []string) (Config, error) {
@@ -152,6 +153,7 @@ func parseFlags(args []string) (Config, error) {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 5*time.Second, "on SIGTERM or Ctrl-C, exit after this long at most; a second signal exits at once")
 	fs.DurationVar(&c.Pipeline.Delay, "debug-delay", 0, "add this delay to every frame, to try a slow server (testing only)")
 	clusterFlags(fs, &c.ClusterConfig)
+	videoJobFlags(fs, &c)
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -293,6 +295,9 @@ func (c Config) Validate() error {
 	}
 	if err := c.ClusterConfig.validate(); err != nil {
 		return err
+	}
+	if c.VideoLease < time.Second {
+		return fmt.Errorf("--video-lease %v: want at least 1s", c.VideoLease)
 	}
 	_, err := iceServers(c.ICEServers)
 	return err

@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -59,7 +58,7 @@ type Server struct {
 	frames    *httpframe.Server
 	webrtc    *webrtc.Server
 	api       *httpapi.Server
-	jobs      *jobs.Manager
+	jobs      videoJobs
 	videos    *videoapi.Server
 	access    *publish.Access
 	gate      *admit.Gate
@@ -84,7 +83,7 @@ func NewServer(cfg Config) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, engine: engine, watch: watch.NewHub(cfg.Watch, log), metrics: metrics.NewForNode(cfg.NodeID)}
+	s := &Server{cfg: cfg, log: log, engine: engine, watch: watch.NewHub(cfg.Watch, log), metrics: newMetrics(cfg.ClusterConfig)}
 	if err := s.openCluster(); err != nil {
 		engine.Close()
 		return nil, err
@@ -123,11 +122,11 @@ func NewServer(cfg Config) (_ *Server, err error) {
 	}
 	s.registerMetrics()
 	s.api = httpapi.New(engine, httpapi.Options{Effects: defaultEffects, Timeout: cfg.PhotoTimeout, Logger: log})
-	if s.jobs, err = jobs.New(jobs.Config{Dir: filepath.Join(cfg.DataDir, "videos"), Concurrent: cfg.VideoJobs, MaxQueued: cfg.VideoQueue,
-		Retention: cfg.VideoRetention, Limits: cfg.VideoLimits, MaxProbes: cfg.VideoProbes, Logger: log}, engine); err != nil {
+	var videoBackend videoapi.Jobs
+	if s.jobs, videoBackend, err = s.openVideoJobs(cfg, engine); err != nil {
 		return nil, err
 	}
-	s.videos = videoapi.New(s.jobs, func() jobs.Preview { return s.watch.Open() }, videoapi.Options{MaxUploadBytes: cfg.MaxUploadBytes, Effects: defaultEffects, AddrOf: s.clientAddr,
+	s.videos = videoapi.New(videoBackend, func() jobs.Preview { return s.watch.Open() }, videoapi.Options{MaxUploadBytes: cfg.MaxUploadBytes, Effects: defaultEffects, AddrOf: s.clientAddr,
 		MaxUploads: cfg.VideoUploads, MaxUploadsPerAddress: cfg.VideoUploadsPerIP, MaxEventsPerJob: cfg.VideoEventsPerJob, Logger: log})
 	if s.tls, err = s.tlsConfig(); err != nil {
 		return nil, err
@@ -330,7 +329,9 @@ func (s *Server) closeTransports(ctx context.Context) error {
 			}
 		}
 		if s.webrtc != nil { // nil when NewServer gave up before it
-			s.webrtc.Close()
+			if err := s.webrtc.Close(ctx); err != nil {
+				errs = append(errs, err)
+			}
 		}
 		s.watch.Close()
 	})

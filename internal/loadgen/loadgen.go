@@ -50,7 +50,10 @@ type Config struct {
 	Variants int // distinct stamped frames to cycle through (at most frameid.Modulo)
 	// AnswerTimeout ends a closed loop's wait for an answer that never comes.
 	AnswerTimeout time.Duration
-	ServerPID     int // if set, the server's resident memory is sampled
+	// ServerPID, if set, is the server's process: its peak resident memory
+	// is sampled, and its CPU time over the run is divided by the frames
+	// answered.
+	ServerPID int
 	// Settings, if set, is a config message (JSON, as the config event)
 	// each client sends before its first frame, e.g. {"look":"bold"}:
 	// over Socket.IO as the config event, waiting for its reply; over HTTP
@@ -94,6 +97,12 @@ type Report struct {
 	DownBytesPerFrame float64 `json:"down_bytes_per_frame_answered"`
 
 	PeakRSSMB float64 `json:"server_peak_rss_mb,omitempty"`
+	// The server's CPU time (user and system, all its threads) from the
+	// first frame sent to the last answer's grace, and that divided by the
+	// frames answered: what a frame costs the server whatever the load
+	// client's own speed. Zero without ServerPID.
+	ServerCPUSeconds     float64 `json:"server_cpu_s,omitempty"`
+	ServerCPUPerAnswered float64 `json:"server_cpu_ms_per_answered_frame,omitempty"`
 	// Median server time per stage in ms, as acknowledgements report it.
 	ServerStagesP50 map[string]float64 `json:"server_stages_p50_ms,omitempty"`
 	// Answers by the faces the server found in them ("1": 950, "0": 3);
@@ -194,8 +203,15 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		clients[i] = c
 	}
 	var rss rssSampler
+	var cpuStart time.Duration
 	if cfg.ServerPID > 0 {
 		go rss.run(ctx, cfg.ServerPID)
+		if cpuStart, err = processCPU(cfg.ServerPID); err != nil {
+			for _, c := range clients {
+				c.link.close()
+			}
+			return nil, err
+		}
 	}
 
 	start := time.Now()
@@ -216,6 +232,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	case <-ctx.Done():
 	}
 	up, down := w.up.Load(), w.down.Load() // before closing, which costs bytes too
+	var cpu time.Duration
+	if cfg.ServerPID > 0 {
+		// Before closing too: tearing sessions down is not a frame's cost.
+		cpuEnd, err := processCPU(cfg.ServerPID)
+		if err == nil {
+			cpu = cpuEnd - cpuStart
+		}
+	}
 	for _, c := range clients {
 		c.link.close()
 	}
@@ -226,6 +250,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	if r.Answered > 0 {
 		r.DownBytesPerFrame = float64(down) / float64(r.Answered)
+	}
+	if cpu > 0 {
+		r.ServerCPUSeconds = cpu.Seconds()
+		if r.Answered > 0 {
+			r.ServerCPUPerAnswered = ms(cpu) / float64(r.Answered)
+		}
 	}
 	return r, nil
 }
@@ -497,6 +527,44 @@ func (r *rssSampler) run(ctx context.Context, pid int) {
 	}
 }
 
+// userHZ is the unit of the CPU times in /proc/PID/stat: USER_HZ, which
+// Linux fixes at 100 for user space whatever the kernel's own tick.
+const userHZ = 100
+
+// processCPU is a process's CPU time so far, user plus system, summed over
+// its threads, from /proc/PID/stat.
+func processCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, fmt.Errorf("server cpu: %w", err)
+	}
+	return parseStatCPU(string(b))
+}
+
+// parseStatCPU reads utime and stime (fields 14 and 15) from a
+// /proc/PID/stat line. The command name (field 2) is in parentheses and may
+// itself hold spaces and parentheses, so fields are counted from the last
+// ')'.
+func parseStatCPU(stat string) (time.Duration, error) {
+	i := strings.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0, errors.New("server cpu: no command name in /proc stat")
+	}
+	f := strings.Fields(stat[i+1:]) // f[0] is field 3, the state
+	if len(f) < 13 {
+		return 0, errors.New("server cpu: short /proc stat")
+	}
+	var ticks int64
+	for _, s := range f[11:13] {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("server cpu: /proc stat field %q", s)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * time.Second / userHZ, nil
+}
+
 func (r *rssSampler) peak() float64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -537,6 +605,9 @@ func (r *Report) Text() string {
 	}
 	if r.PeakRSSMB > 0 {
 		fmt.Fprintf(&b, "server memory peak RSS %.0f MB\n", r.PeakRSSMB)
+	}
+	if r.ServerCPUSeconds > 0 {
+		fmt.Fprintf(&b, "server cpu    %.2f ms per answered frame (%.2f s over the run)\n", r.ServerCPUPerAnswered, r.ServerCPUSeconds)
 	}
 	if r.ErrorSample != "" {
 		fmt.Fprintf(&b, "first error   %s\n", r.ErrorSample)

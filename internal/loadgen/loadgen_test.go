@@ -5,6 +5,7 @@ import (
 	"image"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -78,12 +79,16 @@ func TestLoadgenAgainstRealServer(t *testing.T) {
 	} {
 		t.Run(run.transport+" "+run.protocol+" closed loop", func(t *testing.T) {
 			cfg := base
-			cfg.URL, cfg.Transport, cfg.Protocol = url, run.transport, run.protocol
+			// The server runs in this process: its CPU is this process's.
+			cfg.URL, cfg.Transport, cfg.Protocol, cfg.ServerPID = url, run.transport, run.protocol, os.Getpid()
 			rep, err := loadgen.Run(context.Background(), cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
 			closedLoop(t, rep)
+			if rep.ServerCPUSeconds <= 0 || rep.ServerCPUPerAnswered <= 0 || rep.PeakRSSMB <= 0 {
+				t.Errorf("with ServerPID: cpu %.2f s, %.2f ms a frame, peak RSS %.0f MB; want each above zero", rep.ServerCPUSeconds, rep.ServerCPUPerAnswered, rep.PeakRSSMB)
+			}
 			if run.protocol == "ack" && rep.ServerStagesP50["total"] <= 0 {
 				t.Errorf("no server timings read from the answers: %v", rep.ServerStagesP50)
 			}

@@ -63,6 +63,8 @@ const (
 type Status struct {
 	ID    string `json:"id"`
 	State State  `json:"state"`
+	// Node is the node processing the job now (with --redis, of several).
+	Node string `json:"node,omitempty"`
 	// Position is the place in the queue, 1 being next; 0 once started.
 	Position    int            `json:"queue_position,omitempty"`
 	FramesDone  int            `json:"frames_done"`

@@ -10,9 +10,11 @@ package socketio
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -196,6 +198,10 @@ type conn struct {
 	drained chan struct{}
 	gone    chan struct{}
 	once    sync.Once
+	// binary is whether the latest frame came as a binary attachment: a
+	// response_back (the seed protocol has no acknowledgement to say which
+	// frame it answers) is then the JPEG's bytes rather than a data URL.
+	binary atomic.Bool
 }
 
 func (s *Server) onConnect(sock *socket.Socket) (*conn, error) {
@@ -265,27 +271,40 @@ func (c *conn) watchDrain(t transports.Transport) {
 
 // onImage runs on the socket's reader: it only checks the payload's shape
 // and hands the frame on; base64 is decoded on a pipeline worker.
+//
+// The image is a data URL (the classic page) or the JPEG's bytes as a
+// Socket.IO binary attachment (a page that sends an ArrayBuffer or Blob).
+// A binary frame is answered in binary: its acknowledgement's image, or its
+// response_back, is the JPEG itself, with no base64 either way.
 func (c *conn) onImage(args []any) {
 	args, ack := splitAck(args)
-	var id any
-	var dataURL string
-	ok := false
+	var id, image any
 	if len(args) > 0 {
-		switch v := args[0].(type) {
-		case string:
-			dataURL, ok = v, true
-		case map[string]any:
-			id = v["id"]
-			dataURL, ok = v["image"].(string)
+		image = args[0]
+		if v, ok := args[0].(map[string]any); ok {
+			id, image = v["id"], v["image"]
 		}
 	}
 	f := c.client.NewFrame(id)
-	if !ok {
-		c.client.Refuse(f, ackOrNil(ack), &frame.Error{Code: frame.CodeBadPayload, Message: "image must be a JPEG data URL string, or {id, image} with one"})
-		return
+	switch v := image.(type) {
+	case string:
+		c.binary.Store(false)
+		c.client.SubmitDataURL(f, ackOrNil(ack), v)
+	case types.BufferInterface:
+		c.binary.Store(true)
+		var a any
+		if ack != nil {
+			a = binaryAck(ack)
+		}
+		c.client.SubmitJPEG(f, a, v.Bytes())
+	default:
+		c.client.Refuse(f, ackOrNil(ack), &frame.Error{Code: frame.CodeBadPayload, Message: "image must be a JPEG data URL string or binary JPEG, or {id, image} with one"})
 	}
-	c.client.SubmitDataURL(f, ackOrNil(ack), dataURL)
 }
+
+// binaryAck is the acknowledgement of a frame sent in binary: its answer's
+// image goes back in binary too.
+type binaryAck socket.Ack
 
 // ackOrNil keeps a nil socket.Ack a nil interface, so the client layer
 // sees "no acknowledgement".
@@ -315,6 +334,10 @@ func (c *conn) Send(m client.Message) error {
 	default:
 	}
 	ack, _ := m.Ack.(socket.Ack)
+	binAck, binary := m.Ack.(binaryAck)
+	if binary {
+		ack = socket.Ack(binAck)
+	}
 	switch {
 	case m.Session != nil:
 		c.sock.Emit(EventSession, m.Session)
@@ -329,17 +352,20 @@ func (c *conn) Send(m client.Message) error {
 			c.sock.Emit(EventError, m.Error)
 		}
 		reply := *m.Reply
-		var image string
-		if m.Image != nil {
-			image = jpegDataURL(m.Image)
-		}
-		if ack != nil {
+		switch {
+		case ack != nil && binary:
 			// The client paces itself by its acknowledgements: each frame
 			// gets one, with the image in it.
-			reply.Image = image
+			ack([]any{binaryReply(reply, m.Image)}, nil)
+		case ack != nil:
+			if m.Image != nil {
+				reply.Image = jpegDataURL(m.Image)
+			}
 			ack([]any{reply}, nil)
-		} else if image != "" {
-			c.sock.Emit(EventResponse, image)
+		case m.Image != nil && c.binary.Load():
+			c.sock.Emit(EventResponse, m.Image)
+		case m.Image != nil:
+			c.sock.Emit(EventResponse, jpegDataURL(m.Image))
 		}
 		if m.WantLandmarks && m.Landmarks != nil {
 			c.sock.Emit(EventLandmarks, m.Landmarks)
@@ -370,6 +396,21 @@ func splitAck(args []any) ([]any, socket.Ack) {
 		}
 	}
 	return args, nil
+}
+
+// binaryReply is reply as a map with the JPEG's bytes as its image, which
+// Socket.IO sends as a binary attachment: its encoder looks for bytes in
+// maps and lists, not in structs. The other fields go through reply's own
+// JSON so that their names are said once, in client.FrameReply.
+func binaryReply(reply client.FrameReply, jpg []byte) map[string]any {
+	reply.Image = ""
+	b, _ := json.Marshal(reply) // a struct of plain fields: cannot fail
+	m := map[string]any{}
+	_ = json.Unmarshal(b, &m)
+	if jpg != nil {
+		m["image"] = jpg
+	}
+	return m
 }
 
 // jpegDataURL builds "data:image/jpeg;base64,..." in one allocation.

@@ -195,6 +195,13 @@ func checkLipstick(t *testing.T, name, file string, sent []byte) {
 	if err != nil {
 		t.Fatalf("%s: answer is not base64: %v", name, err)
 	}
+	lipstickOn(t, name, jpg, sent)
+}
+
+// lipstickOn checks that an answer is a 640x480 JPEG whose lips are redder
+// than in the frame sent.
+func lipstickOn(t *testing.T, name string, jpg, sent []byte) {
+	t.Helper()
 	out, err := cvjpeg.Decode(jpg)
 	if err != nil || out.Cols() != 640 || out.Rows() != 480 {
 		t.Fatalf("%s: answer does not decode to 640x480 (%v)", name, err)

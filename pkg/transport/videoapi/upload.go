@@ -110,8 +110,9 @@ func (s *Server) upload(rw http.ResponseWriter, r *http.Request) {
 	limit := s.opts.MaxUploadBytes
 	// Every cap is checked before a byte of the body is read or a file
 	// made: a refused upload costs a map lookup and a directory read.
-	if s.jobs.QueueFull() {
-		refuseEarly(w, client.CodeBusy, "as many videos are waiting as the server queues (--video-queue); try again later", 30)
+	if err := s.jobs.Admit(r.Context()); err != nil {
+		w.Header().Set("Connection", "close") // as refuseEarly: the body stays unread
+		apierr.WriteHTTP(w, err)
 		return
 	}
 	if fdsNearLimit() {
