@@ -6,9 +6,11 @@ import (
 	"image/color"
 	"math"
 	"sync"
+	"unsafe"
 
 	"gocv.io/x/gocv"
 
+	"github.com/livetryon/server/pkg/apierr"
 	"github.com/livetryon/server/pkg/headpose"
 	"github.com/livetryon/server/pkg/landmarks"
 )
@@ -56,7 +58,7 @@ const (
 func NewGlasses(style string) (Glasses, error) {
 	f, ok := GlassesFrame(style)
 	if !ok {
-		return Glasses{}, fmt.Errorf("unknown style %q; known: %s", clip(style), knownStyles())
+		return Glasses{}, fmt.Errorf("unknown style %q; known: %s", apierr.Clip(style, 32), knownStyles())
 	}
 	return Glasses{Frame: f, IPD: DefaultIPD}, nil
 }
@@ -80,33 +82,43 @@ func (g Glasses) Apply(img *gocv.Mat, faces []landmarks.Face) {
 	}
 }
 
-// glassesScratch holds the Mats one face's drawing needs, reused from
-// frame to frame (sync.Pool), grown when a face needs more room.
+// glassesScratch holds the pictures one face's drawing needs, reused from
+// frame to frame (sync.Pool), grown when a face needs more room. They are
+// Go memory, seen by OpenCV through Mat headers made per face (see
+// matU8), so a scratch the pool drops is collected like any other: C
+// Mats held in a pool would leak whenever the collector empties it.
 type glassesScratch struct {
-	front, temple, mask, shadow gocv.Mat
-	capacity                    image.Point
-	h                           gocv.Mat // 3x3 homography
+	front, temple, mask, shadow []uint8
+	h                           [9]float64 // 3x3 homography, row-major
 }
 
-var scratchPool = sync.Pool{New: func() any {
-	return &glassesScratch{h: gocv.NewMatWithSize(3, 3, gocv.MatTypeCV64F)}
-}}
+var scratchPool = sync.Pool{New: func() any { return new(glassesScratch) }}
 
-func (s *glassesScratch) ensure(size image.Point) {
-	if size.X <= s.capacity.X && size.Y <= s.capacity.Y {
-		return
+// views are the scratch's pictures as w x h Mats (cleared, but for the
+// shadow, which is written whole), and the homography; close them after.
+func (s *glassesScratch) views(w, h int) (front, temple, mask, shadow, hm gocv.Mat) {
+	grow := func(p *[]uint8, n int) []uint8 {
+		if cap(*p) < n {
+			*p = make([]uint8, n)
+		}
+		*p = (*p)[:n]
+		return *p
 	}
-	if s.capacity != (image.Point{}) {
-		s.front.Close()
-		s.temple.Close()
-		s.mask.Close()
-		s.shadow.Close()
+	f, t := grow(&s.front, 4*w*h), grow(&s.temple, 4*w*h)
+	m, sh := grow(&s.mask, w*h), grow(&s.shadow, w*h)
+	clear(f)
+	clear(t)
+	clear(m)
+	mat := func(p []uint8, rows, cols int, typ gocv.MatType) gocv.Mat {
+		v, err := gocv.NewMatFromBytes(rows, cols, typ, p)
+		if err != nil {
+			panic(err) // only for an empty slice; w and h are at least 4
+		}
+		return v
 	}
-	s.capacity = image.Pt(max(size.X, s.capacity.X)+32, max(size.Y, s.capacity.Y)+32)
-	s.front = gocv.NewMatWithSize(s.capacity.Y, s.capacity.X, gocv.MatTypeCV8UC4)
-	s.temple = gocv.NewMatWithSize(s.capacity.Y, s.capacity.X, gocv.MatTypeCV8UC4)
-	s.mask = gocv.NewMatWithSize(s.capacity.Y, s.capacity.X, gocv.MatTypeCV8UC1)
-	s.shadow = gocv.NewMatWithSize(s.capacity.Y, s.capacity.X, gocv.MatTypeCV8UC1)
+	hb := unsafe.Slice((*byte)(unsafe.Pointer(&s.h[0])), len(s.h)*8)
+	return mat(f, h, w, gocv.MatTypeCV8UC4), mat(t, h, w, gocv.MatTypeCV8UC4), mat(m, h, w, gocv.MatTypeCV8UC1),
+		mat(sh, h, w, gocv.MatTypeCV8UC1), mat(hb, 3, 3, gocv.MatTypeCV64F)
 }
 
 // posed is a frame placed on one face: head-space geometry and the camera.
@@ -193,17 +205,12 @@ func (g Glasses) applyFace(img *gocv.Mat, face *landmarks.Face, s *glassesScratc
 	if roi.Dx() < 4 || roi.Dy() < 4 {
 		return
 	}
-	s.ensure(roi.Size())
-	full := image.Rectangle{Max: roi.Size()}
-	frontV, templeV, maskV, shadowV := s.front.Region(full), s.temple.Region(full), s.mask.Region(full), s.shadow.Region(full)
+	frontV, templeV, maskV, shadowV, homography := s.views(roi.Dx(), roi.Dy())
 	defer frontV.Close()
 	defer templeV.Close()
 	defer maskV.Close()
 	defer shadowV.Close()
-	zero := gocv.NewScalar(0, 0, 0, 0)
-	frontV.SetTo(zero)
-	templeV.SetTo(zero)
-	maskV.SetTo(zero)
+	defer homography.Close()
 
 	// The front: each half warped by its plane's homography from the
 	// pyramid level nearest above the size it is drawn at.
@@ -268,12 +275,12 @@ func (g Glasses) applyFace(img *gocv.Mat, face *landmarks.Face, s *glassesScratc
 				case 1:
 					v -= float64(dst.Min.Y) * hm[2][j]
 				}
-				s.h.SetDoubleAt(i, j, v)
+				s.h[3*i+j] = v
 			}
 		}
 		half := src.Region(image.Rect(c0, 0, c1, src.Rows()))
 		out := frontV.Region(dst)
-		gocv.WarpPerspectiveWithParams(half, &out, s.h, dst.Size(), gocv.InterpolationLinear, gocv.BorderTransparent, color.RGBA{})
+		gocv.WarpPerspectiveWithParams(half, &out, homography, dst.Size(), gocv.InterpolationLinear, gocv.BorderTransparent, color.RGBA{})
 		out.Close()
 		half.Close()
 	}
@@ -323,9 +330,8 @@ func (g Glasses) applyFace(img *gocv.Mat, face *landmarks.Face, s *glassesScratc
 
 	// The contact shadow: the front's alpha, moved down the face a little and
 	// blurred.
-	fp, _ := s.front.DataPtrUint8()
-	sp, _ := s.shadow.DataPtrUint8()
-	stride := s.capacity.X
+	fp, sp := s.front, s.shadow
+	stride := roi.Dx()
 	shift := image.Pt(int(math.Round(-up.X*0.07*d)), int(math.Round(-up.Y*0.07*d)))
 	w, h := roi.Dx(), roi.Dy()
 	for y := 0; y < h; y++ {
@@ -360,11 +366,8 @@ func blendGlasses(img *gocv.Mat, roi image.Rectangle, s *glassesScratch) {
 	if err != nil {
 		return
 	}
-	fp, _ := s.front.DataPtrUint8()
-	tp, _ := s.temple.DataPtrUint8()
-	mp, _ := s.mask.DataPtrUint8()
-	sp, _ := s.shadow.DataPtrUint8()
-	stride, cstride := img.Cols()*3, s.capacity.X
+	fp, tp, mp, sp := s.front, s.temple, s.mask, s.shadow
+	stride, cstride := img.Cols()*3, roi.Dx()
 	// shadowQ is shadowStrength/255² in 2^-32: a pixel is scaled by
 	// 1 - sh*m*shadowQ/2^32.
 	shadowQ := uint64(math.Round(shadowStrength * (1 << 32) / (255 * 255)))

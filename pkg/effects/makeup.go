@@ -126,6 +126,8 @@ type mask struct {
 	w, h int
 	pix  []uint8
 	src  []uint8   // blur scratch, the mask between passes
+	lo   []float64 // cut scratch, each row's span
+	hi   []float64
 	xs   []float64 // polygon crossings, one row
 }
 
@@ -188,35 +190,51 @@ func (m *mask) fill(poly []fpoint, v uint8) {
 // cut clears every pixel the polygon touches, even at a corner: what must
 // never change (an eye) is cut after feathering, so nothing bleeds into it.
 // Each row's span is the polygon clipped to the row's strip, which covers
-// the row exactly for convex outlines such as an eye's.
+// the row exactly for convex outlines such as an eye's. Each edge updates
+// only the rows it crosses.
 func (m *mask) cut(poly []fpoint) {
+	if len(poly) == 0 || m.h == 0 {
+		return
+	}
 	ox, oy := float64(m.rect.Min.X), float64(m.rect.Min.Y)
-	for y := 0; y < m.h; y++ {
-		y0, y1 := oy+float64(y), oy+float64(y)+1
-		lo, hi := math.Inf(1), math.Inf(-1)
-		for i := range poly {
-			a, b := poly[i], poly[(i+1)%len(poly)]
-			if a.Y > b.Y {
-				a, b = b, a
-			}
-			if b.Y < y0 || a.Y > y1 {
+	if cap(m.lo) < m.h {
+		m.lo, m.hi = make([]float64, m.h), make([]float64, m.h)
+	}
+	lo, hi := m.lo[:m.h], m.hi[:m.h]
+	for y := range lo {
+		lo[y], hi[y] = math.Inf(1), math.Inf(-1)
+	}
+	for i := range poly {
+		a, b := poly[i], poly[(i+1)%len(poly)]
+		if a.Y > b.Y {
+			a, b = b, a
+		}
+		// Rows whose strip [y, y+1] meets the edge's [a.Y, b.Y].
+		y0 := max(0, int(math.Ceil(a.Y-oy))-1)
+		y1 := min(m.h-1, int(math.Floor(b.Y-oy)))
+		for y := y0; y <= y1; y++ {
+			s0, s1 := oy+float64(y), oy+float64(y)+1
+			if b.Y < s0 || a.Y > s1 {
 				continue
 			}
-			xAt := func(yy float64) float64 {
-				if b.Y == a.Y {
-					return a.X
-				}
-				return a.X + (yy-a.Y)*(b.X-a.X)/(b.Y-a.Y)
+			var xa, xb float64
+			if b.Y == a.Y {
+				xa, xb = a.X, b.X
+			} else {
+				k := (b.X - a.X) / (b.Y - a.Y)
+				xa = a.X + (math.Max(a.Y, s0)-a.Y)*k
+				xb = a.X + (math.Min(b.Y, s1)-a.Y)*k
 			}
-			for _, x := range []float64{xAt(math.Max(a.Y, y0)), xAt(math.Min(b.Y, y1))} {
-				lo, hi = math.Min(lo, x), math.Max(hi, x)
-			}
+			lo[y] = math.Min(lo[y], math.Min(xa, xb))
+			hi[y] = math.Max(hi[y], math.Max(xa, xb))
 		}
-		if lo > hi {
+	}
+	for y := range lo {
+		if lo[y] > hi[y] {
 			continue
 		}
-		x0 := max(0, int(math.Floor(lo-ox)))
-		x1 := min(m.w, int(math.Floor(hi-ox))+1)
+		x0 := max(0, int(math.Floor(lo[y]-ox)))
+		x1 := min(m.w, int(math.Floor(hi[y]-ox))+1)
 		if x0 < x1 {
 			clear(m.pix[y*m.w+x0 : y*m.w+x1])
 		}
@@ -285,21 +303,6 @@ func frameBytes(img *gocv.Mat) ([]uint8, int, bool) {
 // clampRect is r inside the frame, or empty.
 func clampRect(r image.Rectangle, img *gocv.Mat) image.Rectangle {
 	return r.Intersect(image.Rect(0, 0, img.Cols(), img.Rows()))
-}
-
-// each calls f for every pixel the mask covers, with its BGR bytes in the
-// frame and its coverage 0..1.
-func (m *mask) each(px []uint8, stride int, f func(p []uint8, a float64)) {
-	for y := 0; y < m.h; y++ {
-		row := px[(m.rect.Min.Y+y)*stride+m.rect.Min.X*3:]
-		mrow := m.pix[y*m.w : (y+1)*m.w]
-		for x, mv := range mrow {
-			if mv == 0 {
-				continue
-			}
-			f(row[3*x:3*x+3:3*x+3], float64(mv)*(1.0/255))
-		}
-	}
 }
 
 // lumaBlend is how eyeliner, eyeshadow and brows colour a pixel: toward
@@ -382,12 +385,6 @@ func softLight(b, c float64) float64 {
 	}
 	return b + (2*c-1)*(d-b)
 }
-
-func softLightRGB(b, c rgb) rgb {
-	return rgb{softLight(b.B, c.B), softLight(b.G, c.G), softLight(b.R, c.R)}
-}
-
-func multiplyRGB(b, c rgb) rgb { return rgb{b.B * c.B, b.G * c.G, b.R * c.R} }
 
 func mixRGB(a, b rgb, t float64) rgb {
 	return rgb{a.B + t*(b.B-a.B), a.G + t*(b.G-a.G), a.R + t*(b.R-a.R)}

@@ -30,7 +30,7 @@ type tracker struct {
 	thumb       []byte      // the previous frame, gray, thumbWidth x thumbHeight
 	moved       bool        // this frame differs from the previous one too much to track
 	size        image.Point // the previous frame's size
-	searches    int         // detections in a row with no face tracked
+	search      search      // paces detections while no face is tracked (search.go)
 	bg          *redetection
 }
 
@@ -84,19 +84,6 @@ func (t *tracker) mustDetect(every int) bool {
 // that arrived at `at`: every frames and interval after the last one.
 func (t *tracker) redetectDue(every int, interval time.Duration, at time.Time) bool {
 	return t.sinceDetect+1 >= every && at.Sub(t.detectedAt) >= interval
-}
-
-// searchFiner says whether this detection should look for smaller faces
-// than usual: while no face is tracked, every other frame does, so a face
-// under the usual minimum is found within two frames and an empty scene
-// costs one detection a frame.
-func (t *tracker) searchFiner() bool {
-	if len(t.faces) > 0 {
-		t.searches = 0
-		return false
-	}
-	t.searches++
-	return t.searches%2 == 0
 }
 
 // narrowest is the width of the narrowest face tracked, 0 if none.

@@ -122,6 +122,15 @@ func (w *worker) process(q queued, job frameJob) (res Result) {
 				fresh = track.merge(found)
 			}
 		}
+		// With no face tracked, or after a cut, detection is a search,
+		// which gets a share of the frames (search.go) unless every frame
+		// is to detect.
+		searching := len(fresh) == 0 && (len(track.faces) == 0 || track.moved)
+		var searchNow, finer bool
+		if searching {
+			searchNow, finer = track.search.due(track.thumb, track.moved)
+			searchNow = searchNow || w.cfg.RedetectEvery <= 1
+		}
 		if detected = track.mustDetect(w.cfg.RedetectEvery); !detected {
 			var ok bool
 			boxes, ok = track.boxes(image.Rect(0, 0, res.Width, res.Height))
@@ -134,10 +143,24 @@ func (w *worker) process(q queued, job frameJob) (res Result) {
 			detected = true
 		}
 		switch {
+		case searching && !searchNow:
+			// Not this frame's turn: the scene had no face at the last
+			// search, and the faces tracked before a cut are gone.
+			boxes, fresh = nil, nil
 		case detected:
-			boxes, err = w.detect(track.searchFiner(), track.narrowest())
+			boxes, err = w.detect(finer, track.narrowest())
 			track.detectedAt = clock
 			job.engine.detections.Add(1)
+			switch {
+			case searching:
+				track.search.found(len(boxes))
+				if len(boxes) > 0 {
+					track.search.forget(track.thumb)
+				}
+			case len(boxes) == 0:
+				// The tracked faces left: this was the search's first look.
+				track.search.lost(track.thumb)
+			}
 		default:
 			boxes = append(boxes, fresh...)
 			if track.redetectDue(w.cfg.RedetectEvery, w.cfg.RedetectInterval, clock) && w.startRedetect(job.engine, track, track.narrowest()) {
