@@ -27,6 +27,7 @@ import (
 type videoJob struct {
 	ID            string  `json:"id"`
 	State         string  `json:"state"`
+	Node          string  `json:"node"`
 	QueuePosition int     `json:"queue_position"`
 	FramesDone    int     `json:"frames_done"`
 	FramesTotal   int     `json:"frames_total"`
