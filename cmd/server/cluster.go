@@ -144,8 +144,13 @@ func (s *Server) drain() {
 		return
 	}
 	s.log.Info().Dur("drain", s.cfg.Drain).Msg("draining: not ready; live clients told to reconnect elsewhere")
-	s.closeTransports()
-	time.Sleep(s.cfg.Drain)
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Drain)
+	defer cancel()
+	if err := s.closeTransports(ctx); err != nil {
+		s.log.Warn().Err(err).Msg("draining: clients still closing")
+	}
+	<-ctx.Done() // the rest of the drain: the balancer learns we are not ready
+
 }
 
 // sessionPaths are where sessions open and live: refused while draining.

@@ -120,13 +120,17 @@ type Queue struct {
 	stopBG   context.CancelFunc
 	wg       sync.WaitGroup
 
+	// The cluster's counts as Redis last gave them, and when it was asked.
+	statsMu sync.Mutex
+	last    jobs.Stats
+	lastAt  time.Time
+
 	done, failed, cancelled, frames atomic.Uint64 // this node's, since it started
 	processing                      atomic.Int64  // jobs this node runs now
 
 	mu      sync.Mutex
 	waiters map[string]chan struct{} // closed at the job's next change
 	relays  map[string]jobs.Preview  // preview streams fed from Redis
-	last    jobs.Stats               // the last the cluster gave, while Redis is down
 	closed  bool
 }
 
@@ -570,30 +574,39 @@ func (q *Queue) notify(id string) {
 func (q *Queue) subscribe() {
 	defer q.wg.Done()
 	sub := q.rdb.Subscribe(q.bg, q.changedChannel())
-	defer sub.Close()
 	poll := time.NewTicker(30 * time.Second)
 	defer poll.Stop()
 	msgs := make(chan any)
+	// Receive does not return when its context ends, only when the
+	// subscription is closed: the receiver ends once sub.Close is called.
+	received := make(chan struct{})
 	go func() {
+		defer close(received)
 		for {
 			m, err := sub.Receive(q.bg)
 			if q.bg.Err() != nil {
-				close(msgs)
 				return
 			}
 			if err != nil {
 				time.Sleep(500 * time.Millisecond) // Redis is away; go-redis dials again
 				continue
 			}
-			msgs <- m
+			select {
+			case msgs <- m:
+			case <-q.bg.Done():
+				return
+			}
 		}
+	}()
+	defer func() {
+		sub.Close()
+		<-received
 	}()
 	for {
 		select {
-		case m, ok := <-msgs:
-			if !ok {
-				return
-			}
+		case <-q.bg.Done():
+			return
+		case m := <-msgs:
 			switch m := m.(type) {
 			case *redis.Message:
 				q.notify(m.Payload)
@@ -959,7 +972,35 @@ func (q *Queue) expire() {
 					q.cfg.Store.Remove(ctx, id)
 				}
 			}
+			q.sweep(ctx, now)
 			cancel()
+		}
+	}
+}
+
+// orphanAge is how long an upload's files may sit unwritten with no job
+// in Redis before they are taken for an upload whose node died (or a job
+// an emptied Redis forgot): longer than an upload may stall
+// (videoapi's BodyIdle) plus its probe (two minutes at most).
+const orphanAge = 10 * time.Minute
+
+// sweep removes the files of uploads that never became jobs.
+func (q *Queue) sweep(ctx context.Context, now time.Time) {
+	l, ok := q.cfg.Store.(lister)
+	if !ok {
+		return
+	}
+	held, err := l.List(ctx)
+	if err != nil {
+		return
+	}
+	for id, mod := range held {
+		if now.Sub(mod) < orphanAge {
+			continue
+		}
+		if n, err := q.rdb.Exists(ctx, q.jobKey(id)).Result(); err == nil && n == 0 {
+			q.log.Info().Str("job", jobs.Short(id)).Msg("removing the files of an upload that never became a job")
+			q.cfg.Store.Remove(ctx, id)
 		}
 	}
 }
@@ -967,17 +1008,22 @@ func (q *Queue) expire() {
 // Stats counts the cluster's jobs (queued, processing, finished) and this
 // node's totals. While Redis is down they are the last it gave.
 func (q *Queue) Stats() jobs.Stats {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	var queued, active, finished *redis.IntCmd
-	_, err := q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		queued, active, finished = p.ZCard(ctx, q.queuedKey()), p.SCard(ctx, q.activeKey()), p.ZCard(ctx, q.expiryKey())
-		return nil
-	})
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if err == nil {
-		q.last = jobs.Stats{Queued: int(queued.Val()), Processing: int(active.Val()), Finished: int(finished.Val())}
+	// A scrape of /metrics asks once per gauge: Redis is asked at most
+	// once a second, and the scrape's other gauges wait for that answer.
+	q.statsMu.Lock()
+	defer q.statsMu.Unlock()
+	if time.Since(q.lastAt) >= time.Second {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		var queued, active, finished *redis.IntCmd
+		_, err := q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			queued, active, finished = p.ZCard(ctx, q.queuedKey()), p.SCard(ctx, q.activeKey()), p.ZCard(ctx, q.expiryKey())
+			return nil
+		})
+		cancel()
+		q.lastAt = time.Now()
+		if err == nil {
+			q.last = jobs.Stats{Queued: int(queued.Val()), Processing: int(active.Val()), Finished: int(finished.Val())}
+		}
 	}
 	s := q.last
 	s.Done, s.Failed, s.Cancelled, s.Frames = q.done.Load(), q.failed.Load(), q.cancelled.Load(), q.frames.Load()

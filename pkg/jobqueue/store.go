@@ -46,6 +46,13 @@ type Store interface {
 	Dir() string
 }
 
+// lister is a Store that can list the jobs it holds files of, with the
+// time each was last written, so that uploads whose node died before
+// they became jobs are found and removed.
+type lister interface {
+	List(ctx context.Context) (map[string]time.Time, error)
+}
+
 // Result is a finished job's MP4 as a Store serves it.
 type Result interface {
 	io.ReadSeekCloser
@@ -184,6 +191,31 @@ func (s DirStore) Remove(_ context.Context, id string) error {
 		return err
 	}
 	return os.RemoveAll(dir)
+}
+
+// List gives each job directory's id and its newest write: the
+// directory's or its upload's, which an upload in progress keeps fresh.
+func (s DirStore) List(context.Context) (map[string]time.Time, error) {
+	entries, err := os.ReadDir(s.Root)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]time.Time{}
+	for _, e := range entries {
+		if !e.IsDir() || !validID(e.Name()) {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			continue
+		}
+		mod := info.ModTime()
+		if in, err := os.Stat(filepath.Join(s.Root, e.Name(), inputName)); err == nil && in.ModTime().After(mod) {
+			mod = in.ModTime()
+		}
+		out[e.Name()] = mod
+	}
+	return out, nil
 }
 
 // Dir is the root.

@@ -3,9 +3,13 @@ package jobqueue
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -94,5 +98,69 @@ func TestQueueWithoutRedis(t *testing.T) {
 	defer cancel()
 	if err := q.Close(cctx); err != nil {
 		t.Errorf("Close: %v", err)
+	}
+}
+
+// startRedis runs Debian's redis-server on a free loopback port, saving
+// nothing, and returns a client of it.
+func startRedis(t *testing.T) *redis.Client {
+	t.Helper()
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		t.Skip("redis-server is not installed (scripts/install-deps.sh installs it)")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	cmd := exec.Command("redis-server", "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", t.TempDir())
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	rdb := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port)})
+	t.Cleanup(func() { rdb.Close() })
+	for deadline := time.Now().Add(10 * time.Second); rdb.Ping(context.Background()).Err() != nil; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("redis-server did not start")
+		}
+	}
+	return rdb
+}
+
+// The files of an upload that never became a job (its node died while
+// receiving or checking it) are removed once they are older than
+// orphanAge; a job's, and a recent upload's, are kept.
+func TestSweepRemovesOrphanUploads(t *testing.T) {
+	rdb := startRedis(t)
+	store := DirStore{Root: t.TempDir()}
+	q, err := New(Config{Redis: rdb, Node: "n1", Store: store}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	defer func() {
+		// Close waits for the node's loops, its subscription's included.
+		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if err := q.Close(cctx); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	}()
+	orphan, _, _ := store.NewUpload()
+	job, _, _ := store.NewUpload()
+	fresh, _, _ := store.NewUpload()
+	rdb.Set(ctx, q.jobKey(job), `{"status":{"id":"`+job+`","state":"done"}}`, 0)
+	old := time.Now().Add(-orphanAge - time.Minute)
+	for _, id := range []string{orphan, job} {
+		os.Chtimes(filepath.Join(store.Root, id), old, old)
+	}
+	q.sweep(ctx, time.Now())
+	for id, want := range map[string]bool{orphan: false, job: true, fresh: true} {
+		_, err := os.Stat(filepath.Join(store.Root, id))
+		if got := err == nil; got != want {
+			t.Errorf("%s: kept %v, want %v", id[:8], got, want)
+		}
 	}
 }

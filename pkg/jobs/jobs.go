@@ -386,10 +386,3 @@ func (m *Manager) Close(ctx context.Context) error {
 		return fmt.Errorf("jobs: close: %w", ctx.Err())
 	}
 }
-
-func clip(s string) string {
-	if len(s) > 128 {
-		return s[:128]
-	}
-	return s
-}

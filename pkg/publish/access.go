@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/livetryon/server/pkg/apierr"
 	"github.com/livetryon/server/pkg/client"
 )
 
@@ -92,12 +93,12 @@ func (a *Access) Guard(next http.Handler, trustLoopback bool) http.Handler {
 		}
 		if !a.HostAllowed(r.Host) {
 			a.refused(client.CodeUnknownHost)
-			client.WriteHTTPError(w, client.CodeUnknownHost, fmt.Sprintf("this server does not answer to the name %q; start it with --allowed-host %s to allow it", clip(r.Host), clip(r.Host)))
+			client.WriteHTTPError(w, client.CodeUnknownHost, fmt.Sprintf("this server does not answer to the name %q; start it with --allowed-host %s to allow it", apierr.Clip(r.Host, 64), apierr.Clip(r.Host, 64)))
 			return
 		}
 		if !a.OriginAllowed(r) {
 			a.refused(client.CodeForbiddenOrigin)
-			client.WriteHTTPError(w, client.CodeForbiddenOrigin, fmt.Sprintf("pages from %s may not use this server; start it with --cors-origin %s to allow them", clip(r.Header.Get("Origin")), clip(r.Header.Get("Origin"))))
+			client.WriteHTTPError(w, client.CodeForbiddenOrigin, fmt.Sprintf("pages from %s may not use this server; start it with --cors-origin %s to allow them", apierr.Clip(r.Header.Get("Origin"), 64), apierr.Clip(r.Header.Get("Origin"), 64)))
 			return
 		}
 		if preflight := allowCrossOrigin(w, r); preflight {
@@ -168,13 +169,6 @@ func allowCrossOrigin(w http.ResponseWriter, r *http.Request) (preflight bool) {
 	h.Set("Access-Control-Max-Age", "600")
 	w.WriteHeader(http.StatusNoContent)
 	return true
-}
-
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
 }
 
 // RequestAllowed reports whether r may go on: from this machine through

@@ -252,7 +252,7 @@ func (s *Server) receive(r *http.Request, body io.Reader, path string) (name, fx
 	case mt == "" || mt == "application/octet-stream" || strings.HasPrefix(mt, "video/"):
 	default:
 		return "", "", "", apierr.New(client.CodeUnsupportedType,
-			fmt.Sprintf("send the video as the body (video/*, application/octet-stream) or as a multipart/form-data file, not %q", clip(mt)))
+			fmt.Sprintf("send the video as the body (video/*, application/octet-stream) or as a multipart/form-data file, not %q", apierr.Clip(mt, 64)))
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {

@@ -243,10 +243,3 @@ func (p *progressWriter) Write(b []byte) (int, error) {
 	p.rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
 	return p.ResponseWriter.Write(b)
 }
-
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
-}
