@@ -135,6 +135,7 @@ func (s *Server) drain() {
 	}
 	s.log.Info().Dur("drain", s.cfg.Drain).Msg("draining: not ready; live clients told to reconnect elsewhere")
 	s.closeTransports()
+	s.stopVideoJobs()
 	time.Sleep(s.cfg.Drain)
 }
 
