@@ -70,6 +70,7 @@ func main() {
 	fmt.Printf("bitrate: %.0f kbit/s up, %.0f kbit/s down; jitter buffer %.1f ms a frame\n", res.KbpsUp, res.KbpsDown, res.JitterBuffer)
 	b := res.Browser
 	fmt.Printf("camera: %d frames encoded, %d sent (%.1f fps at %d px wide, limited by %q)\n", b.FramesEncoded, b.FramesSent, b.SendFPS, b.SendWidth, b.SendLimitation)
+	fmt.Printf("processed video: %d frames presented (%.1f fps)\n", b.Presented, float64(b.Presented)/(*duration).Seconds())
 	fmt.Printf("processed video: %d frames received, %d decoded, %d dropped; %.1f ms between decoded frames; %d NACKs, %d PLIs sent, %d packets lost\n",
 		b.FramesReceived, b.FramesDecoded, b.FramesDropped, b.InterFrameMs, b.NACKsSent, b.PLIsSent, b.PacketsLost)
 	if res.Server != nil {
@@ -96,7 +97,12 @@ type BrowserStats struct {
 	// The <video> elements: the camera's preview frames displayed, and
 	// the processed video's getVideoPlaybackQuality, whose dropped frames
 	// were decoded but never painted.
-	LocalDisplayed     int `json:"local_displayed"`
+	LocalDisplayed int `json:"local_displayed"`
+	// Presented is the processed video's frames given to the compositor
+	// (requestVideoFrameCallback's presentedFrames, last minus first):
+	// Displayed counts callbacks, which miss frames when the page's main
+	// thread is late.
+	Presented          int `json:"presented"`
 	VideoFrames        int `json:"video_frames"`
 	VideoFramesDropped int `json:"video_frames_dropped"`
 }

@@ -16,6 +16,9 @@ const SQ = 32, BITS = 11;
 const strip = document.getElementById('strip').getContext('2d', { willReadFrequently: true });
 const local = document.getElementById('local'), remote = document.getElementById('remote');
 let pc, measuring = false, start = 0, displayed = 0, localDisplayed = 0, clock = 'capture';
+// presentedFrames of the processed video at the first and the last callback while measuring:
+// the frames the compositor was given, callbacks the page's own work made it miss included
+let firstPresented = null, lastPresented = null;
 const captured = new Map(); // frame number -> camera time of its latest capture
 const shown = new Map();    // frame number -> when the local preview displayed it (display to display)
 let latencies = [], displayLatencies = [];
@@ -56,6 +59,8 @@ function onLocal(now, meta) {
 function onRemote(now, meta) {
   if (measuring) {
     displayed++;
+    if (firstPresented === null) firstPresented = meta.presentedFrames;
+    lastPresented = meta.presentedFrames;
     const n = readNumber(remote);
     if (n >= 0 && captured.has(n)) {
       const l = meta.expectedDisplayTime - captured.get(n);
@@ -108,7 +113,7 @@ async function stats() {
 }
 let startStats = null, startQuality = null;
 async function startMeasuring() {
-  measuring = true; start = performance.now(); displayed = 0; localDisplayed = 0; latencies = []; displayLatencies = [];
+  measuring = true; start = performance.now(); displayed = 0; localDisplayed = 0; firstPresented = lastPresented = null; latencies = []; displayLatencies = [];
   startStats = await stats();
   startQuality = remote.getVideoPlaybackQuality();
 }
@@ -124,7 +129,7 @@ async function stopMeasuring() {
       send_width: b.sendWidth, frames_received: d('received'), frames_decoded: d('decoded'), frames_dropped: d('dropped'),
       inter_frame_ms: d('decoded') > 1 ? (1000 * d('interFrame')) / d('decoded') : 0,
       nacks_sent: d('nacksDown'), plis_sent: d('plisDown'), nacks_received: d('nacksUp'), packets_lost: d('lost'),
-      local_displayed: localDisplayed, video_frames: q.totalVideoFrames - startQuality.totalVideoFrames,
+      local_displayed: localDisplayed, presented: firstPresented === null ? 0 : lastPresented - firstPresented, video_frames: q.totalVideoFrames - startQuality.totalVideoFrames,
       video_frames_dropped: q.droppedVideoFrames - startQuality.droppedVideoFrames } };
 }
 </script>

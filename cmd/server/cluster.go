@@ -18,6 +18,7 @@ import (
 	"github.com/livetryon/server/pkg/apierr"
 	"github.com/livetryon/server/pkg/client"
 	"github.com/livetryon/server/pkg/cluster"
+	"github.com/livetryon/server/pkg/metrics"
 	"github.com/livetryon/server/pkg/transport/socketio"
 	"github.com/zishang520/socket.io/v2/socket"
 )
@@ -72,6 +73,15 @@ func (c ClusterConfig) validate() error {
 		return fmt.Errorf("--drain %v: want 0 to 1m", c.Drain)
 	}
 	return nil
+}
+
+// newMetrics labels every metric with the node id when the node is one
+// of several (--redis); a single node's metrics stay as they were.
+func newMetrics(c ClusterConfig) *metrics.Metrics {
+	if c.RedisURL == "" {
+		return metrics.New()
+	}
+	return metrics.NewForNode(c.NodeID)
 }
 
 // clusterState is the Server's part for clustering.
@@ -134,8 +144,13 @@ func (s *Server) drain() {
 		return
 	}
 	s.log.Info().Dur("drain", s.cfg.Drain).Msg("draining: not ready; live clients told to reconnect elsewhere")
-	s.closeTransports()
-	time.Sleep(s.cfg.Drain)
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Drain)
+	defer cancel()
+	if err := s.closeTransports(ctx); err != nil {
+		s.log.Warn().Err(err).Msg("draining: clients still closing")
+	}
+	s.stopVideoJobs()
+	<-ctx.Done() // the rest of the drain: the balancer learns we are not ready
 }
 
 // sessionPaths are where sessions open and live: refused while draining.

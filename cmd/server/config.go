@@ -20,6 +20,8 @@ import (
 	"github.com/livetryon/server/pkg/landmarks"
 	"github.com/livetryon/server/pkg/pipeline"
 	"github.com/livetryon/server/pkg/publish"
+	"github.com/livetryon/server/pkg/transport/httpapi"
+	"github.com/livetryon/server/pkg/transport/httpframe"
 	"github.com/livetryon/server/pkg/transport/videoapi"
 	"github.com/livetryon/server/pkg/video"
 	"github.com/livetryon/server/pkg/watch"
@@ -54,9 +56,10 @@ type Config struct {
 	Watch           watch.Limits
 	HTTPSessionIdle time.Duration
 	HTTPMaxSessions int
-	ICEServers      []string // stun: and turn: URLs, a TURN one as turn:USER:SECRET@host:port
-	WebRTCUDPPort   int      // one UDP port for every WebRTC session; 0: an ephemeral port each
-	WebRTCPorts     string   // MIN-MAX: the range those ephemeral ports come from
+	ICEServers      []string      // stun: and turn: URLs, a TURN one as turn:USER:SECRET@host:port
+	WebRTCUDPPort   int           // one UDP port for every WebRTC session; 0: an ephemeral port each
+	WebRTCPorts     string        // MIN-MAX: the range those ephemeral ports come from
+	PhotoTimeout    time.Duration // a photo API request's wait and processing
 	Sessions        admit.Limits
 	Outbox          client.OutboxLimits
 	ShutdownTimeout time.Duration
@@ -75,19 +78,21 @@ type Config struct {
 	VideoUploadsPerIP int
 	VideoEventsPerJob int
 
-	ClusterConfig // --node-id, --redis: one node of several (cluster.go)
+	ClusterConfig               // --node-id, --redis: one node of several (cluster.go)
+	VideoLease    time.Duration // with --redis: a video job's lease (videojobs.go)
 }
 
 func parseFlags(args []string) (Config, error) {
 	def := pipeline.DefaultConfig()
 	jobsDef, videosDef := jobs.DefaultConfig(), videoapi.DefaultOptions()
+	framesDef, photosDef := httpframe.DefaultOptions(), httpapi.DefaultOptions()
 	var c Config
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.StringVar(&c.Addr, "addr", ":9990", "address to listen on")
 	fs.StringVar(&c.Pipeline.ModelPath, "model", landmarks.DefaultModelPath, "dlib 68-point shape predictor (Debian package libdlib-data)")
 	fs.BoolVar(&c.Ngrok, "ngrok", false, "also serve on a public https link through ngrok (needs NGROK_AUTHTOKEN); turns on the access key unless --public")
 	fs.StringVar(&c.NgrokURL, "ngrok-url", "", "a reserved ngrok domain, e.g. https://tryon.ngrok.app (default: a random one)")
-	fs.DurationVar(&c.NgrokTimeout, "ngrok-timeout", 15*time.Second, "give up on the ngrok link after this long and keep serving locally")
+	fs.DurationVar(&c.NgrokTimeout, "ngrok-timeout", publish.DefaultNgrokConfig().Timeout, "give up on the ngrok link after this long and keep serving locally")
 	fs.StringVar(&c.NgrokConnectURL, "ngrok-connect-url", "", "the address the ngrok agent dials (default: ngrok's service), e.g. for an ngrok-compatible endpoint of your own")
 	fs.BoolVar(&c.Public, "public", false, "with --ngrok: no access key; anyone with the link can use the camera page")
 	fs.StringVar(&c.AccessKey, "access-key", "", "require this key (?key=...) from every client not on this machine (with --ngrok: a random one unless given)")
@@ -116,8 +121,8 @@ func parseFlags(args []string) (Config, error) {
 	fs.IntVar(&c.Watch.Viewers, "watch-viewers", watch.DefaultLimits.Viewers, "MJPEG viewers the server serves at once, in all")
 	fs.DurationVar(&c.Watch.Idle, "watch-idle", watch.DefaultLimits.Idle, "end an MJPEG viewer's stream after this long without a new frame")
 	fs.DurationVar(&c.Watch.Grace, "watch-grace", watch.DefaultLimits.Grace, "how long a live session's watch link waits for its page to reconnect (a transport switch, a lost connection) before its viewers see it ended")
-	fs.DurationVar(&c.HTTPSessionIdle, "http-session-idle", 60*time.Second, "end an HTTP-per-frame session after this long without a request")
-	fs.IntVar(&c.HTTPMaxSessions, "http-max-sessions", 256, "HTTP-per-frame sessions held at once")
+	fs.DurationVar(&c.HTTPSessionIdle, "http-session-idle", framesDef.Idle, "end an HTTP-per-frame session after this long without a request")
+	fs.IntVar(&c.HTTPMaxSessions, "http-max-sessions", framesDef.MaxSessions, "HTTP-per-frame sessions held at once")
 	fs.Var((*listFlag)(&c.ICEServers), "ice-server", "STUN or TURN servers for WebRTC, e.g. stun:stun.example.com:3478 or turn:USER:SECRET@turn.example.com:3478; a list, or repeat the flag")
 	fs.StringVar(&c.WebRTCPorts, "webrtc-ports", "", "the UDP port range WebRTC sessions take their ports from, MIN-MAX (without --webrtc-udp-port); empty: any")
 	fs.IntVar(&c.WebRTCUDPPort, "webrtc-udp-port", 0, "carry every WebRTC session's media on this one UDP port, so a firewall needs one rule; 0 gives each session an ephemeral port")
@@ -128,6 +133,7 @@ func parseFlags(args []string) (Config, error) {
 	fs.IntVar(&c.Outbox.MaxBytes, "outbox-limit", client.DefaultOutboxLimits.MaxBytes, "bytes the server holds for one client that has not read them; past it, messages are discarded")
 	fs.DurationVar(&c.Outbox.Grace, "outbox-grace", client.DefaultOutboxLimits.Grace, "disconnect a client whose messages stay over --outbox-limit for this long")
 	fs.IntVar(&c.Pipeline.PhotoQueue, "photo-queue", def.PhotoQueue, "photo API requests waiting for a worker; past it, 503 with Retry-After")
+	fs.DurationVar(&c.PhotoTimeout, "photo-timeout", photosDef.Timeout, "a photo API request's wait for a worker and its processing; past it, 503 timeout")
 	fs.StringVar(&c.GlassesDir, "glasses-dir", "", "add the glasses frames in this directory (a folder each: front.png and glasses.json, see docs/glasses.md) to the built-in catalogue, replacing those of the same name")
 	fs.StringVar(&c.DataDir, "data-dir", "data", "directory for uploaded videos and their results (made if missing); a restart reports the jobs it interrupted as failed")
 	fs.Int64Var(&c.MaxUploadBytes, "max-upload-bytes", videosDef.MaxUploadBytes, "largest video upload, in bytes; a larger one is answered 413 as soon as it passes this")
@@ -147,6 +153,7 @@ func parseFlags(args []string) (Config, error) {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 5*time.Second, "on SIGTERM or Ctrl-C, exit after this long at most; a second signal exits at once")
 	fs.DurationVar(&c.Pipeline.Delay, "debug-delay", 0, "add this delay to every frame, to try a slow server (testing only)")
 	clusterFlags(fs, &c.ClusterConfig)
+	videoJobFlags(fs, &c)
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -183,6 +190,9 @@ func (c Config) Validate() error {
 	}
 	if c.TLSSelfSigned && c.TLSCert != "" {
 		return errors.New("--tls-self-signed and --tls-cert: choose one")
+	}
+	if c.PhotoTimeout <= 0 {
+		return fmt.Errorf("--photo-timeout %v: want more than 0", c.PhotoTimeout)
 	}
 	if c.BodyTimeout <= 0 {
 		return fmt.Errorf("--body-timeout %v: want more than 0", c.BodyTimeout)
@@ -285,6 +295,9 @@ func (c Config) Validate() error {
 	}
 	if err := c.ClusterConfig.validate(); err != nil {
 		return err
+	}
+	if c.VideoLease < time.Second {
+		return fmt.Errorf("--video-lease %v: want at least 1s", c.VideoLease)
 	}
 	_, err := iceServers(c.ICEServers)
 	return err

@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -54,10 +53,12 @@ type Server struct {
 	watch     *watch.Hub
 	socketIO  *socketio.Server
 	websocket *websocket.Server
+	hub       *client.Hub // where live sessions open
+	leaveOnce sync.Once
 	frames    *httpframe.Server
 	webrtc    *webrtc.Server
 	api       *httpapi.Server
-	jobs      *jobs.Manager
+	jobs      videoJobs
 	videos    *videoapi.Server
 	access    *publish.Access
 	gate      *admit.Gate
@@ -72,8 +73,9 @@ type Server struct {
 // defaultEffects are what a client gets until it says otherwise.
 func defaultEffects() []effects.Effect { return []effects.Effect{effects.DefaultLipstick} }
 
-// NewServer loads the model and starts the workers.
-func NewServer(cfg Config) (*Server, error) {
+// NewServer loads the model and starts the workers. If a step fails,
+// what the earlier ones opened is closed before it returns.
+func NewServer(cfg Config) (_ *Server, err error) {
 	cfg.ClusterConfig = cfg.ClusterConfig.withDefaults(cfg.Addr)
 	log := cfg.logger().With().Str("node", cfg.NodeID).Logger()
 	cfg.Pipeline.Logger = log
@@ -81,15 +83,14 @@ func NewServer(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, engine: engine, watch: watch.NewHub(cfg.Watch, log), metrics: metrics.NewForNode(cfg.NodeID)}
+	s := &Server{cfg: cfg, log: log, engine: engine, watch: watch.NewHub(cfg.Watch, log), metrics: newMetrics(cfg.ClusterConfig)}
 	if err := s.openCluster(); err != nil {
 		engine.Close()
 		return nil, err
 	}
-	started := false
 	defer func() {
-		if !started {
-			s.closeCluster() // a later step failed
+		if err != nil {
+			s.Close(context.Background())
 		}
 	}()
 	s.loadGlasses()
@@ -106,35 +107,31 @@ func NewServer(cfg Config) (*Server, error) {
 		Logger:       log,
 		Node:         cfg.NodeID,
 	}
-	s.socketIO = socketio.New(engine, socketio.Options{CORS: true, Allow: s.access.SocketIOAllowed, Common: clients, Adapter: s.socketIOAdapter()})
-	s.websocket = websocket.New(engine, websocket.Options{Allow: s.access.RequestAllowed, CheckOrigin: s.access.OriginAllowed, Common: clients})
-	s.frames = httpframe.New(engine, httpframe.Options{Idle: cfg.HTTPSessionIdle, MaxSessions: cfg.HTTPMaxSessions, Common: clients})
+	s.hub = client.NewHub(engine, clients)
+	s.socketIO = socketio.New(s.hub, socketio.Options{CORS: true, Allow: s.access.SocketIOAllowed, Adapter: s.socketIOAdapter()})
+	s.websocket = websocket.New(s.hub, websocket.Options{Allow: s.access.RequestAllowed, CheckOrigin: s.access.OriginAllowed})
+	s.frames = httpframe.New(s.hub, httpframe.Options{Idle: cfg.HTTPSessionIdle, MaxSessions: cfg.HTTPMaxSessions})
 	ice, err := iceServers(cfg.ICEServers)
 	if err != nil {
-		engine.Close()
 		return nil, err
 	}
 	portMin, portMax, _ := portRange(cfg.WebRTCPorts) // checked with the flags
 	if s.webrtc, err = webrtc.New(engine, webrtc.Options{ICEServers: ice, UDPPort: cfg.WebRTCUDPPort, PortMin: portMin, PortMax: portMax,
 		Common: clients}); err != nil {
-		engine.Close()
 		return nil, err
 	}
 	s.registerMetrics()
-	s.api = httpapi.New(engine, defaultEffects, log)
-	if s.jobs, err = jobs.New(jobs.Config{Dir: filepath.Join(cfg.DataDir, "videos"), Concurrent: cfg.VideoJobs, MaxQueued: cfg.VideoQueue,
-		Retention: cfg.VideoRetention, Limits: cfg.VideoLimits, MaxProbes: cfg.VideoProbes, Logger: log}, engine); err != nil {
-		engine.Close()
+	s.api = httpapi.New(engine, httpapi.Options{Effects: defaultEffects, Timeout: cfg.PhotoTimeout, Logger: log})
+	var videoBackend videoapi.Jobs
+	if s.jobs, videoBackend, err = s.openVideoJobs(cfg, engine); err != nil {
 		return nil, err
 	}
-	s.videos = videoapi.New(s.jobs, func() jobs.Preview { return s.watch.Open() }, videoapi.Options{MaxUploadBytes: cfg.MaxUploadBytes, Effects: defaultEffects, AddrOf: s.clientAddr,
+	s.videos = videoapi.New(videoBackend, func() jobs.Preview { return s.watch.Open() }, videoapi.Options{MaxUploadBytes: cfg.MaxUploadBytes, Effects: defaultEffects, AddrOf: s.clientAddr,
 		MaxUploads: cfg.VideoUploads, MaxUploadsPerAddress: cfg.VideoUploadsPerIP, MaxEventsPerJob: cfg.VideoEventsPerJob, Logger: log})
 	if s.tls, err = s.tlsConfig(); err != nil {
-		engine.Close()
 		return nil, err
 	}
 	s.handler = limitRequests(s.clusterRoutes(s.routes()), cfg.BodyTimeout)
-	started = true
 	return s, nil
 }
 
@@ -227,7 +224,7 @@ func (s *Server) serveStats(w http.ResponseWriter, r *http.Request) {
 func (s *Server) Serve(ctx context.Context) error {
 	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
-		s.Close()
+		s.Close(context.Background())
 		return fmt.Errorf("listen: %w", err)
 	}
 	return s.ServeListener(ctx, ln)
@@ -275,13 +272,13 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 	select {
 	case err := <-errc:
 		s.shutdown(servers)
-		s.closeCluster()
+		s.leaveCluster()
 		return err
 	case <-ctx.Done():
 	}
 	s.drain()
 	s.shutdown(servers)
-	s.closeCluster()
+	s.leaveCluster()
 	return nil
 }
 
@@ -302,9 +299,9 @@ func (s *Server) shutdown(servers []*http.Server) {
 			wg.Add(1)
 			go func() { defer wg.Done(); hs.Shutdown(ctx) }() // closes the listeners at once
 		}
-		s.closeTransports()
-		s.jobs.Close(ctx) // before the engine: a job waits for its frames
-		s.engine.Close()
+		if err := s.Close(ctx); err != nil {
+			s.log.Warn().Err(err).Msg("shutting down")
+		}
 		wg.Wait()
 	}()
 	select {
@@ -318,26 +315,50 @@ func (s *Server) shutdown(servers []*http.Server) {
 	}
 }
 
-// closeTransports disconnects every client and ends every watch stream;
-// hijacked connections (WebSocket) and streaming responses (MJPEG) are not
-// ended by http.Server.Shutdown.
-func (s *Server) closeTransports() {
+// closeTransports disconnects every client and ends every watch stream,
+// once (a drain closes them before the shutdown does), each transport
+// waiting until ctx is done for what it started; hijacked connections
+// (WebSocket) and streaming responses (MJPEG) are not ended by
+// http.Server.Shutdown.
+func (s *Server) closeTransports(ctx context.Context) error {
+	var errs []error
 	s.closeOnce.Do(func() {
-		s.socketIO.Close()
-		s.websocket.Close()
-		s.frames.Close()
-		s.webrtc.Close()
+		for _, t := range []interface{ Close(context.Context) error }{s.socketIO, s.websocket, s.frames} {
+			if err := t.Close(ctx); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if s.webrtc != nil { // nil when NewServer gave up before it
+			if err := s.webrtc.Close(ctx); err != nil {
+				errs = append(errs, err)
+			}
+		}
 		s.watch.Close()
 	})
+	return errors.Join(errs...)
 }
 
-// Close stops the transports and the workers.
-func (s *Server) Close() {
-	s.closeTransports()
-	s.jobs.Close(context.Background())
+// Close stops what NewServer started, in order, each step waiting until
+// ctx is done for the goroutines it started: the transports (above), the
+// hub (what is left of the sessions, and their outbox writers), the video
+// jobs (before the engine: a job waits for its frames), the workers, and
+// the cluster. It is safe on a Server NewServer gave up on part-way, and
+// takes every step whatever the earlier ones answered.
+func (s *Server) Close(ctx context.Context) error {
+	errs := []error{s.closeTransports(ctx)}
+	if s.hub != nil {
+		errs = append(errs, s.hub.Close(ctx))
+	}
+	if s.jobs != nil {
+		errs = append(errs, s.jobs.Close(ctx))
+	}
 	s.engine.Close()
-	s.closeCluster()
+	s.leaveCluster()
+	return errors.Join(errs...)
 }
+
+// leaveCluster leaves the cluster once: Close and Serve's end both do.
+func (s *Server) leaveCluster() { s.leaveOnce.Do(s.closeCluster) }
 
 // publicServer is the server for a listener whose connections come from
 // the internet, such as the ngrok tunnel's: the access key is required

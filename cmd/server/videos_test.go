@@ -27,6 +27,7 @@ import (
 type videoJob struct {
 	ID            string  `json:"id"`
 	State         string  `json:"state"`
+	Node          string  `json:"node"`
 	QueuePosition int     `json:"queue_position"`
 	FramesDone    int     `json:"frames_done"`
 	FramesTotal   int     `json:"frames_total"`
@@ -117,7 +118,7 @@ func waitJob(t *testing.T, base, id string, timeout time.Duration, what string, 
 			return job
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %s: the job is %+v", timeout, what, job)
+			t.Fatalf("after %v: %s: the job is %+v (error %+v)", timeout, what, job, job.Error)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

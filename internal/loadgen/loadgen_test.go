@@ -31,15 +31,24 @@ func startServer(t *testing.T, delay time.Duration) string {
 		t.Fatal(err)
 	}
 	lipstick := client.Common{Effects: func() []pipeline.Effect { return []pipeline.Effect{effects.DefaultLipstick} }}
-	sio := socketio.New(engine, socketio.Options{Common: lipstick})
-	ws := websocket.New(engine, websocket.Options{Common: lipstick})
-	frames := httpframe.New(engine, httpframe.Options{Common: lipstick})
+	hub := client.NewHub(engine, lipstick)
+	sio := socketio.New(hub, socketio.Options{})
+	ws := websocket.New(hub, websocket.Options{})
+	frames := httpframe.New(hub, httpframe.Options{})
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", sio.Handler())
 	mux.Handle("/ws", ws.Handler())
 	mux.Handle("/api/v1/frames", frames.Handler())
 	srv := httptest.NewServer(mux)
-	t.Cleanup(func() { srv.Close(); sio.Close(); ws.Close(); frames.Close(); engine.Close() })
+	t.Cleanup(func() {
+		srv.Close()
+		ctx := context.Background()
+		sio.Close(ctx)
+		ws.Close(ctx)
+		frames.Close(ctx)
+		hub.Close(ctx)
+		engine.Close()
+	})
 	return srv.URL
 }
 

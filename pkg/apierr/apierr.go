@@ -10,6 +10,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Error is a refusal with a stable code, a message for people and, where
@@ -89,4 +90,18 @@ func WriteHTTP(w http.ResponseWriter, err error) {
 	w.Header().Del("Content-Length")
 	w.WriteHeader(e.HTTPStatus())
 	json.NewEncoder(w).Encode(HTTPReply{Error: e})
+}
+
+// Clip shortens text a client sent, for quoting it in a message or a log
+// line: at most n bytes, cut at a character boundary, with "…" after a
+// cut. Untrusted text is never quoted whole.
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

@@ -127,3 +127,22 @@ func TestFromNamesTheField(t *testing.T) {
 		t.Error("From(nil) is not nil")
 	}
 }
+
+// Clip quotes client text whole up to its limit, and past it cuts at a
+// character boundary and marks the cut.
+func TestClip(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 32, "short"},
+		{"abcdef", 3, "abc…"},
+		{"aé", 2, "a…"}, // é is two bytes: not cut in half
+		{"", 3, ""},
+	} {
+		if got := Clip(tc.in, tc.n); got != tc.want {
+			t.Errorf("Clip(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+		}
+	}
+}

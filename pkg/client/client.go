@@ -3,16 +3,16 @@
 // frame), the same code here holds its settings and parses its config
 // messages, submits its frames, turns each result into the messages it is
 // owed, and sends them through an outbox that keeps only the newest answer
-// while the connection is busy. A transport is a thin adapter: it turns its
-// bytes into calls here, and implements Sender to turn Messages back into
-// bytes.
+// while the connection is busy. Sessions open on a Hub (hub.go), the one
+// place that makes their ids, asks admission and logs them. A transport is
+// a thin adapter: it turns its bytes into calls here, and implements
+// Sender to turn Messages back into bytes (example_test.go).
 package client
 
 import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,7 +24,6 @@ import (
 	"github.com/livetryon/server/pkg/apierr"
 	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/frame"
-	"github.com/livetryon/server/pkg/landmarks"
 	"github.com/livetryon/server/pkg/pipeline"
 )
 
@@ -107,7 +106,8 @@ func (c Common) AdmitRequest(r *http.Request) (leave func(), refused *Refusal) {
 
 // Options set up a client.
 type Options struct {
-	ID        string // for logs and as the pipeline session's id
+	ID        string // the session's id, told to the client
+	LogID     string // for logs and as the pipeline session's id; ID when empty
 	Transport string // "socketio", "ws", "http": for logs and SessionInfo
 	Limits    frame.Limits
 	// Encoder, if set, encodes the client's answers instead of JPEG, into
@@ -115,6 +115,9 @@ type Options struct {
 	// made here, before it, at the engine's JPEG quality.
 	Encoder pipeline.Encoder
 	Common
+
+	ended      func(*Client) // the Hub's: called once the client is closed
+	writerDone func()        // the Hub's: called when the outbox writer stops
 }
 
 // Disconnecter is implemented by Senders that can hang up on their client
@@ -147,6 +150,8 @@ type Client struct {
 	slow          atomic.Bool  // disconnected for not reading
 	lastPicture   atomic.Int64 // unix ns of the last JPEG made for the watch stream (WantsPicture)
 
+	ended func(*Client) // nil: opened without a Hub
+
 	mu       sync.Mutex
 	settings Settings
 	closed   bool
@@ -159,9 +164,13 @@ func New(engine *pipeline.Engine, send Sender, opts Options) *Client {
 	if opts.Effects != nil {
 		fx = opts.Effects()
 	}
+	logID := opts.LogID
+	if logID == "" {
+		logID = opts.ID
+	}
 	c := &Client{
-		id: opts.ID, transport: opts.Transport, node: opts.Node, limits: opts.Limits, observer: opts.Observer,
-		log:      opts.Logger.With().Str("client", opts.ID).Str("transport", opts.Transport).Logger(),
+		id: opts.ID, transport: opts.Transport, node: opts.Node, limits: opts.Limits, observer: opts.Observer, ended: opts.ended,
+		log:      opts.Logger.With().Str("client", logID).Str("transport", opts.Transport).Logger(),
 		settings: NewSettings(fx),
 	}
 	if c.observer == nil {
@@ -179,12 +188,13 @@ func New(engine *pipeline.Engine, send Sender, opts Options) *Client {
 		held:    c.observer.OutboxBytes,
 		skipped: func() { c.observer.Frame(c.transport, OutcomeSkipped, "", nil) },
 		slow:    func(held int) { c.tooSlow(send, held) },
+		stopped: opts.writerDone,
 	})
 	enc := opts.Encoder
 	if enc != nil && opts.OpenStream != nil {
 		enc = watchTap{c: c, next: enc, jpeg: cvjpeg.Options{Quality: engine.Config().JPEGQuality}}
 	}
-	c.session = engine.NewSession(pipeline.SessionOptions{ID: opts.ID, Effects: fx, Encoder: enc}, receiver{c})
+	c.session = engine.NewSession(pipeline.SessionOptions{ID: logID, Effects: fx, Encoder: enc}, receiver{c})
 	c.observer.Opened(c.transport)
 	return c
 }
@@ -442,57 +452,7 @@ func (c *Client) Close() {
 	c.observer.Closed(c.transport, c.slow.Load())
 	c.log.Info().Uint64("dropped", c.Dropped()).Uint64("answers_skipped", skipped).Uint64("messages_discarded", overflow).
 		Int("outbox_peak_bytes", peak).Bool("slow", c.slow.Load()).Msg("disconnect")
-}
-
-// receiver turns pipeline results into messages; it runs on a worker, or
-// on the submitter for dropped frames, and never blocks.
-type receiver struct{ c *Client }
-
-func (rc receiver) Receive(r pipeline.Result) {
-	c := rc.c
-	t, _ := r.Tag.(*tag)
-	if t == nil {
-		r.Release()
-		return
+	if c.ended != nil {
+		c.ended(c)
 	}
-	switch {
-	case r.Dropped:
-		c.observer.Frame(c.transport, OutcomeDropped, "", nil)
-		// Answered only where an answer was promised: to an acknowledgement,
-		// or a frame the client gave an id.
-		if t.ack != nil || t.frame.ID != nil {
-			c.out.push(Message{Frame: t.frame, Ack: t.ack, Reply: &FrameReply{ID: t.frame.ID, Dropped: c.Dropped(),
-				Error: &ErrorBody{Code: CodeDropped, Message: "a newer frame replaced this one before it was processed"}}})
-		}
-		return
-	case r.Err != nil:
-		c.Refuse(t.frame, t.ack, r.Err)
-		return
-	}
-	m := Message{Frame: t.frame, Ack: t.ack, Video: r.Encoded}
-	if r.JPEG != nil {
-		// One copy into Go memory, shared by the outbox and the watchers,
-		// so OpenCV's buffer is freed at once.
-		m.Image = append([]byte(nil), r.JPEG...)
-	}
-	r.Release()
-	c.observer.Frame(c.transport, OutcomeAnswered, "", &r.Timings)
-	m.Reply = &FrameReply{ID: t.frame.ID, Faces: len(r.Faces), FPS: r.FPS, Dropped: c.Dropped(), Tracked: r.Tracked, Timings: msOf(r.Timings)}
-	c.mu.Lock()
-	wantLandmarks := c.settings.Landmarks
-	c.mu.Unlock()
-	faces := r.Faces
-	if faces == nil {
-		faces = []landmarks.Face{} // "no faces" is an empty JSON list, not null
-	}
-	m.Landmarks = &Landmarks{Frame: t.frame.Label(), Width: r.Width, Height: r.Height, Faces: faces}
-	m.WantLandmarks = wantLandmarks
-	if st := c.watchStream(); st != nil && m.Image != nil {
-		st.Publish(m.Image)
-	}
-	c.out.push(m)
-}
-
-func tooLarge(n, limit int, unit string) string {
-	return "frame is " + strconv.Itoa(n) + " " + unit + "; the limit is " + strconv.Itoa(limit)
 }

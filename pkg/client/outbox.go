@@ -66,6 +66,7 @@ type outboxHooks struct {
 	held    func(delta int) // every change of the bytes held
 	skipped func()          // an answer was replaced by a newer one
 	slow    func(held int)  // the outbox stayed full for the grace time
+	stopped func()          // the writer goroutine has returned
 }
 
 func newOutbox(send Sender, limits OutboxLimits, log zerolog.Logger, hooks outboxHooks) *outbox {
@@ -77,6 +78,9 @@ func newOutbox(send Sender, limits OutboxLimits, log zerolog.Logger, hooks outbo
 	}
 	if hooks.slow == nil {
 		hooks.slow = func(int) {}
+	}
+	if hooks.stopped == nil {
+		hooks.stopped = func() {}
 	}
 	o := &outbox{send: send, log: log, limits: limits.withDefaults(), hooks: hooks,
 		wake: make(chan struct{}, 1), quit: make(chan struct{})}
@@ -216,6 +220,7 @@ func (o *outbox) sent(m *Message) {
 }
 
 func (o *outbox) run() {
+	defer o.hooks.stopped()
 	for {
 		select {
 		case <-o.wake:

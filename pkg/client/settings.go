@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/livetryon/server/pkg/apierr"
 	"github.com/livetryon/server/pkg/effects"
 )
 
@@ -53,7 +54,7 @@ func ApplyConfig(cur Settings, raw []byte) (Settings, error) {
 	}
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
-		field := clip(unknown[0])
+		field := apierr.Clip(unknown[0], 32)
 		if field == "" {
 			field = "config" // a key that is the empty string
 		}
@@ -109,7 +110,7 @@ func ApplyConfig(cur Settings, raw []byte) (Settings, error) {
 			return cur, &effects.FieldError{Field: "output", Message: "wrong type: want string"}
 		}
 		if out != "image" && out != "landmarks" {
-			return cur, &effects.FieldError{Field: "output", Message: fmt.Sprintf("want \"image\" or \"landmarks\", got %q", clip(out))}
+			return cur, &effects.FieldError{Field: "output", Message: fmt.Sprintf("want \"image\" or \"landmarks\", got %q", apierr.Clip(out, 32))}
 		}
 		next.Output = out
 		if out == "landmarks" {
@@ -143,7 +144,7 @@ func ParseEffectsParam(q string) (effects.Selection, error) {
 			variant = fields[1]
 		}
 		if len(fields) > 2 && name != "lipstick" {
-			return sel, &effects.FieldError{Field: "effects", Message: fmt.Sprintf("%s takes one variant at most (name:variant)", clip(name))}
+			return sel, &effects.FieldError{Field: "effects", Message: fmt.Sprintf("%s takes one variant at most (name:variant)", apierr.Clip(name, 32))}
 		}
 		if len(fields) > 3 {
 			return sel, &effects.FieldError{Field: "effects", Message: "lipstick takes a colour and a finish at most (lipstick:#b0123a:gloss)"}
@@ -170,7 +171,7 @@ func ParseEffectsParam(q string) (effects.Selection, error) {
 			spec.Color = variant
 		default:
 			if variant != "" {
-				return sel, &effects.FieldError{Field: "effects", Message: fmt.Sprintf("%s takes no variant", clip(name))}
+				return sel, &effects.FieldError{Field: "effects", Message: fmt.Sprintf("%s takes no variant", apierr.Clip(name, 32))}
 			}
 		}
 		sel.Effects = append(sel.Effects, spec)
@@ -198,7 +199,7 @@ func decodeSelection(raw []byte) (effects.Selection, error) {
 			}
 			sel.Effects = specs
 		default:
-			field := clip(k)
+			field := apierr.Clip(k, 32)
 			if field == "" {
 				field = "effects" // a key that is the empty string
 			}
@@ -220,18 +221,11 @@ func BuildEffectsParam(look, q string) ([]effects.Effect, error) {
 	}
 	if look != "" {
 		if sel.Look != "" && sel.Look != look {
-			return nil, &effects.FieldError{Field: "look", Message: fmt.Sprintf("two looks: %q and %q", clip(look), clip(sel.Look))}
+			return nil, &effects.FieldError{Field: "look", Message: fmt.Sprintf("two looks: %q and %q", apierr.Clip(look, 32), apierr.Clip(sel.Look, 32))}
 		}
 		sel.Look = look
 	}
 	return effects.BuildSelection(sel)
-}
-
-func clip(s string) string {
-	if len(s) > 32 {
-		return s[:32] + "…"
-	}
-	return s
 }
 
 // redactedConfig is a config for logs: compact, with watch_key's value
@@ -261,7 +255,7 @@ func redactedConfig(raw []byte) string {
 func compact(raw []byte) string {
 	var b bytes.Buffer
 	if json.Compact(&b, raw) != nil {
-		return clip(string(raw))
+		return apierr.Clip(string(raw), 32)
 	}
-	return clip(b.String())
+	return apierr.Clip(b.String(), 32)
 }

@@ -12,6 +12,7 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/livetryon/server/pkg/apierr"
 	"github.com/livetryon/server/pkg/landmarks"
 )
 
@@ -116,7 +117,7 @@ func Build(prefix string, specs []Spec) ([]Effect, error) {
 			}
 			if s.Finish != "" {
 				if !slices.Contains(Finishes, s.Finish) {
-					return nil, &FieldError{field + ".finish", fmt.Sprintf("unknown finish %q; known: %s", clip(s.Finish), strings.Join(Finishes, ", "))}
+					return nil, &FieldError{field + ".finish", fmt.Sprintf("unknown finish %q; known: %s", apierr.Clip(s.Finish, 32), strings.Join(Finishes, ", "))}
 				}
 				l.Finish = s.Finish
 			}
@@ -155,7 +156,7 @@ func Build(prefix string, specs []Spec) ([]Effect, error) {
 			}
 			out = append(out, f)
 		default:
-			return nil, &FieldError{field + ".name", fmt.Sprintf("unknown effect %q; known: %s", clip(s.Name), strings.Join(Names, ", "))}
+			return nil, &FieldError{field + ".name", fmt.Sprintf("unknown effect %q; known: %s", apierr.Clip(s.Name, 32), strings.Join(Names, ", "))}
 		}
 	}
 	return out, nil
@@ -247,23 +248,16 @@ func DecodeSpecs(prefix string, raw []byte) ([]Spec, error) {
 func ParseColor(s string) (color.RGBA, error) {
 	h, ok := strings.CutPrefix(s, "#")
 	if !ok || (len(h) != 6 && len(h) != 3) {
-		return color.RGBA{}, fmt.Errorf("want #rrggbb, got %q", clip(s))
+		return color.RGBA{}, fmt.Errorf("want #rrggbb, got %q", apierr.Clip(s, 32))
 	}
 	if len(h) == 3 {
 		h = string([]byte{h[0], h[0], h[1], h[1], h[2], h[2]})
 	}
 	v, err := strconv.ParseUint(h, 16, 32)
 	if err != nil {
-		return color.RGBA{}, fmt.Errorf("want #rrggbb, got %q", clip(s))
+		return color.RGBA{}, fmt.Errorf("want #rrggbb, got %q", apierr.Clip(s, 32))
 	}
 	return color.RGBA{R: uint8(v >> 16), G: uint8(v >> 8), B: uint8(v), A: 0xff}, nil
-}
-
-func clip(s string) string {
-	if len(s) > 32 {
-		return s[:32] + "…"
-	}
-	return s
 }
 
 // SpecsOf describes effects as specs with every value filled in: what a

@@ -10,6 +10,7 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/livetryon/server/pkg/apierr"
 	"github.com/livetryon/server/pkg/headpose"
 	"github.com/livetryon/server/pkg/landmarks"
 )
@@ -57,7 +58,7 @@ const (
 func NewGlasses(style string) (Glasses, error) {
 	f, ok := GlassesFrame(style)
 	if !ok {
-		return Glasses{}, fmt.Errorf("unknown style %q; known: %s", clip(style), knownStyles())
+		return Glasses{}, fmt.Errorf("unknown style %q; known: %s", apierr.Clip(style, 32), knownStyles())
 	}
 	return Glasses{Frame: f, IPD: DefaultIPD}, nil
 }

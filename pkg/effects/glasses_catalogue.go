@@ -22,6 +22,7 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/livetryon/server/assets"
+	"github.com/livetryon/server/pkg/apierr"
 )
 
 // A glasses frame is a folder holding front.png, the frame seen from the
@@ -264,7 +265,7 @@ func (f *Frame) close() {
 func (m *GlassesMeta) validate() error {
 	switch {
 	case !glassesName.MatchString(m.Name):
-		return fmt.Errorf("name %q: want 1-32 of a-z, 0-9, - and _", clip(m.Name))
+		return fmt.Errorf("name %q: want 1-32 of a-z, 0-9, - and _", apierr.Clip(m.Name, 32))
 	case len(m.Title) > 64:
 		return errors.New("title: at most 64 characters")
 	case !(m.WidthMM >= 60 && m.WidthMM <= 250):

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/livetryon/server/pkg/apierr"
 )
 
 // Look is a named list of effects: a whole made-up face in one word.
@@ -99,7 +101,7 @@ func Resolve(sel Selection) ([]Spec, error) {
 	}
 	look, ok := LookByName(sel.Look)
 	if !ok {
-		return nil, &FieldError{"look", fmt.Sprintf("unknown look %q; known: %s", clip(sel.Look), strings.Join(LookNames(), ", "))}
+		return nil, &FieldError{"look", fmt.Sprintf("unknown look %q; known: %s", apierr.Clip(sel.Look, 32), strings.Join(LookNames(), ", "))}
 	}
 	// Each override is checked on its own, so its error names the field the
 	// client sent.

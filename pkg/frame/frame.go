@@ -63,7 +63,7 @@ func (l Limits) MaxDataURLLen() int {
 // URL, appending them to dst[:0] so the caller can reuse a buffer.
 func DecodeDataURL(s string, dst []byte, lim Limits) ([]byte, error) {
 	if !strings.HasPrefix(s, "data:") {
-		return nil, errorf(CodeNotDataURL, "frame must be a data URL (data:image/jpeg;base64,...), got %q", clip(s))
+		return nil, errorf(CodeNotDataURL, "frame must be a data URL (data:image/jpeg;base64,...), got %q", apierr.Clip(s, 32))
 	}
 	comma := strings.IndexByte(s, ',')
 	if comma < 0 || comma > 100 {
@@ -75,7 +75,7 @@ func DecodeDataURL(s string, dst []byte, lim Limits) ([]byte, error) {
 		return nil, errorf(CodeNotDataURL, "data URL must be base64-encoded (;base64)")
 	}
 	if mime != "image/jpeg" && mime != "image/jpg" {
-		return nil, errorf(CodeNotJPEG, "frame must be image/jpeg, got %q", clip(mime))
+		return nil, errorf(CodeNotJPEG, "frame must be image/jpeg, got %q", apierr.Clip(mime, 32))
 	}
 	if base64.StdEncoding.DecodedLen(len(data)) > lim.MaxBytes+2 {
 		return nil, errorf(CodeTooLarge, "frame is %d base64 characters; the limit is %d bytes of JPEG (%d characters)",
@@ -244,11 +244,4 @@ func JPEGSize(b []byte) (width, height int, err error) {
 // which share the range but are tables.
 func isStartOfFrame(m byte) bool {
 	return m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC
-}
-
-func clip(s string) string {
-	if len(s) > 32 {
-		return s[:32] + "…"
-	}
-	return s
 }

@@ -63,6 +63,8 @@ const (
 type Status struct {
 	ID    string `json:"id"`
 	State State  `json:"state"`
+	// Node is the node processing the job now (with --redis, of several).
+	Node string `json:"node,omitempty"`
 	// Position is the place in the queue, 1 being next; 0 once started.
 	Position    int            `json:"queue_position,omitempty"`
 	FramesDone  int            `json:"frames_done"`
@@ -383,11 +385,4 @@ func (m *Manager) Close(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("jobs: close: %w", ctx.Err())
 	}
-}
-
-func clip(s string) string {
-	if len(s) > 128 {
-		return s[:128]
-	}
-	return s
 }

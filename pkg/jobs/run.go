@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/livetryon/server/pkg/apierr"
 	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/pipeline"
 	"github.com/livetryon/server/pkg/video"
@@ -54,7 +55,7 @@ func (m *Manager) Add(ctx context.Context, id, name string, fx []pipeline.Effect
 	now := time.Now()
 	j := &job{dir: dir, fx: fx, info: info, preview: preview, changed: make(chan struct{}), status: Status{
 		ID: id, State: Queued, FramesTotal: info.Frames, Effects: effects.SpecsOf(fx), Created: now,
-		Input: Input{Name: clip(name), Bytes: st.Size(), Width: info.Width, Height: info.Height, FPS: info.FPS,
+		Input: Input{Name: apierr.Clip(name, 128), Bytes: st.Size(), Width: info.Width, Height: info.Height, FPS: info.FPS,
 			Duration: info.Duration.Seconds(), Rotation: info.Rotation, Audio: info.HasAudio},
 	}}
 	m.mu.Lock()

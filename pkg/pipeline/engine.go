@@ -64,7 +64,7 @@ type Config struct {
 	LandmarkCascades int
 	// RedetectEvery runs the face detector on every n-th frame of a client
 	// and tracks faces from their landmarks in between; 1 detects on every
-	// frame. While faces are tracked the detection runs beside the answer
+	// frame, and lifts the search's budget (search.go). While faces are tracked the detection runs beside the answer
 	// path (redetect.go), so a new face is in the answers at most n frames
 	// after the detector can see it (TestFaceEnteringIsFound), or
 	// RedetectInterval and a frame for a client faster than n frames in
@@ -76,7 +76,8 @@ type Config struct {
 	// (100-250 frames/s on loopback) would otherwise pay for a detection
 	// every few milliseconds to find a new face no sooner in time. 0 counts
 	// frames only. It never delays a detection that tracking needs (no face
-	// tracked, a scene change).
+	// tracked, a scene change); those are paced by the search's budget
+	// instead (search.go).
 	RedetectInterval time.Duration
 	// NoSmoothing turns off the One Euro filter on landmarks, which keeps a
 	// still face's effects still without making a moving face's lag.

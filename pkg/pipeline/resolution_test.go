@@ -192,8 +192,9 @@ func TestFacesAtEveryResolution(t *testing.T) {
 
 // TestSmallerFaceFoundBySearchingHarder: a face under the promised eighth
 // (a twelfth of a 1280x720 frame) is not found at the usual detection
-// scale, but while no face is tracked every other detection looks at a
-// finer one: it is found on the second frame, and kept on every frame
+// scale, but while no face is tracked every search after a scene's first
+// looks at a finer one (search.go): it is found on the second frame (as
+// pipeline.SearchLagAfterCut says), and kept on every frame
 // after, since re-detection then looks as finely as the face needs.
 func TestSmallerFaceFoundBySearchingHarder(t *testing.T) {
 	e := newEngine(t, nil)

@@ -34,6 +34,10 @@ type Tunnel struct {
 	URL string
 }
 
+// DefaultNgrokConfig is what the server runs with unless flags say
+// otherwise.
+func DefaultNgrokConfig() NgrokConfig { return NgrokConfig{Timeout: 15 * time.Second} }
+
 // StartNgrok opens the tunnel, or fails within cfg.Timeout. ngrok-go retries
 // for ever when there is no network or the token is wrong (upstream issue
 // ngrok/ngrok-go#176), so the attempt runs under a deadline and is
@@ -43,7 +47,7 @@ func StartNgrok(ctx context.Context, cfg NgrokConfig, log *slog.Logger) (*Tunnel
 		return nil, ErrNoAuthtoken
 	}
 	if cfg.Timeout <= 0 {
-		cfg.Timeout = 15 * time.Second
+		cfg.Timeout = DefaultNgrokConfig().Timeout
 	}
 	opts := []ngrok.AgentOption{ngrok.WithAuthtoken(cfg.Authtoken), ngrok.WithLogger(log)}
 	if cfg.ConnectURL != "" {

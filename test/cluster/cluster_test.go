@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/livetryon/server/internal/clustertest"
 	"github.com/livetryon/server/internal/testmedia"
 )
@@ -106,6 +108,52 @@ func TestClusterRouting(t *testing.T) {
 		}
 		if node == "" {
 			t.Error("no X-Node header")
+		}
+		// WebRTC signalling from the same address reaches the same node:
+		// its DELETE answers there (404 unknown_session, as no offer was
+		// made), not on another node.
+		req, _ := http.NewRequest("DELETE", c.URL+"/api/v1/webrtc/sessions/0123456789abcdef0123456789abcdef", nil)
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("X-Node"); got != node || resp.StatusCode != 404 {
+			t.Errorf("WebRTC DELETE from the same address: %d on %s, want 404 on %s", resp.StatusCode, got, node)
+		}
+	})
+
+	t.Run("websocket", func(t *testing.T) {
+		d := websocket.Dialer{NetDial: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.22")}}).Dial, HandshakeTimeout: 10 * time.Second}
+		ws, resp, err := d.Dial("ws"+strings.TrimPrefix(c.URL, "http")+"/ws", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ws.Close()
+		ws.SetReadDeadline(time.Now().Add(30 * time.Second))
+		var hello struct {
+			Event string
+			Data  struct{ Node string }
+		}
+		if err := ws.ReadJSON(&hello); err != nil || hello.Event != "session" || hello.Data.Node == "" {
+			t.Fatalf("first message %+v, %v: want the session naming its node", hello, err)
+		}
+		if got := resp.Header.Get("X-Node"); got != "" && got != hello.Data.Node {
+			t.Errorf("handshake answered by %s, session on %s", got, hello.Data.Node)
+		}
+		for i := range 3 {
+			if err := ws.WriteMessage(websocket.BinaryMessage, testmedia.WebcamJPEG(t)); err != nil {
+				t.Fatal(err)
+			}
+			for {
+				kind, _, err := ws.ReadMessage()
+				if err != nil {
+					t.Fatalf("frame %d: %v", i, err)
+				}
+				if kind == websocket.BinaryMessage {
+					break // the answer
+				}
+			}
 		}
 	})
 

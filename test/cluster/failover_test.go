@@ -38,17 +38,26 @@ func TestClusterNodeKilled(t *testing.T) {
 	victim, moved := busiest(t, clients)
 	killed := time.Now()
 	c.Kill(victim)
+	var slowest time.Duration
 	for _, cl := range moved {
-		e, ok := cl.WaitFor(killed, 5*time.Second, func(e clustertest.Event) bool { return e.Ev == "answer" })
+		// An answer the killed node sent just before it died does not
+		// count: the client must have a new session on another node, and
+		// an answer on it.
+		deadline := killed.Add(5 * time.Second)
+		s, ok := cl.WaitFor(killed, time.Until(deadline), func(e clustertest.Event) bool { return e.Ev == "session" && e.Node != victim })
+		var e clustertest.Event
+		if ok {
+			e, ok = cl.WaitFor(s.Time(), time.Until(deadline), clustertest.Ev("answer"))
+		}
 		if !ok {
-			t.Errorf("client %s of %s was not answered within 5 s of the kill: %s", cl.Name, victim, cl.Summary())
+			t.Errorf("client %s of %s was not answered by another node within 5 s of the kill: %s", cl.Name, victim, cl.Summary())
 			continue
 		}
-		if n := nodeOf(t, cl); n == victim {
-			t.Errorf("client %s answered by %s, the killed node", cl.Name, n)
-		}
-		t.Logf("client %s: answered again by %s %v after the kill", cl.Name, nodeOf(t, cl), e.Time().Sub(killed).Round(time.Millisecond))
+		after := e.Time().Sub(killed).Round(time.Millisecond)
+		slowest = max(slowest, after)
+		t.Logf("client %s: answered again by %s %v after the kill", cl.Name, s.Node, after)
 	}
+	t.Logf("every client of %s answered again by another node %v after the kill", victim, slowest)
 	for _, cl := range clients {
 		if n := nodeOf(t, cl); n != victim && !contains(moved, cl) {
 			if _, lost := cl.WaitFor(killed, 0, clustertest.Ev("disconnect")); lost {

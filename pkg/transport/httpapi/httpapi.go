@@ -14,15 +14,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"mime"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/rs/zerolog"
 
-	"github.com/livetryon/server/pkg/apierr"
 	"github.com/livetryon/server/pkg/client"
 	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/frame"
@@ -39,10 +35,25 @@ type Server struct {
 	timeout time.Duration
 }
 
-// New makes the adapter. defaults gives the effects of a tryon request that
-// names none.
-func New(engine *pipeline.Engine, defaults func() []effects.Effect, log zerolog.Logger) *Server {
-	return &Server{engine: engine, limits: engine.Config().Limits, log: log, effects: defaults, timeout: 30 * time.Second}
+// Options set up the adapter. A zero field takes DefaultOptions' value.
+type Options struct {
+	// Effects gives the effects of a tryon request that names none.
+	Effects func() []effects.Effect
+	// Timeout bounds a photo's wait for a worker and its processing; past
+	// it the request is answered 503 timeout.
+	Timeout time.Duration
+	Logger  zerolog.Logger
+}
+
+// DefaultOptions are the adapter's defaults.
+func DefaultOptions() Options { return Options{Timeout: 30 * time.Second} }
+
+// New makes the adapter.
+func New(engine *pipeline.Engine, opts Options) *Server {
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultOptions().Timeout
+	}
+	return &Server{engine: engine, limits: engine.Config().Limits, log: opts.Logger, effects: opts.Effects, timeout: opts.Timeout}
 }
 
 // Handler serves the photo routes, /api/v1/landmarks and /api/v1/tryon,
@@ -104,42 +115,8 @@ func (s *Server) tryon(w http.ResponseWriter, r *http.Request) {
 	w.Write(res.JPEG)
 }
 
-// ReadJPEG reads a request's JPEG body: it checks the method, the type and
-// the declared size before reading, and reads no more than limit bytes. On
-// failure it has answered with the JSON error.
-func ReadJPEG(w http.ResponseWriter, r *http.Request, limit int) ([]byte, bool) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		client.WriteHTTPError(w, client.CodeMethod, "use POST with a JPEG body")
-		return nil, false
-	}
-	// Parsed strictly: image/jpeg, with parameters if any; not image/jpegXYZ.
-	if ct := r.Header.Get("Content-Type"); !isJPEGType(ct) {
-		apierr.WriteHTTP(w, apierr.WithStatus(http.StatusUnsupportedMediaType, frame.CodeNotJPEG, fmt.Sprintf("Content-Type must be image/jpeg, got %q", clip(ct))))
-		return nil, false
-	}
-	if r.ContentLength > int64(limit) {
-		client.WriteHTTPError(w, frame.CodeTooLarge, fmt.Sprintf("body is %d bytes; the limit is %d", r.ContentLength, limit))
-		return nil, false
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(limit)))
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig):
-		client.WriteHTTPError(w, frame.CodeTooLarge, fmt.Sprintf("body is over the %d-byte limit", limit))
-		return nil, false
-	case errors.Is(err, os.ErrDeadlineExceeded):
-		client.WriteHTTPError(w, client.CodeBadBody, "the body did not arrive in time (the server's --body-timeout)")
-		return nil, false
-	case err != nil:
-		client.WriteHTTPError(w, client.CodeBadBody, "cannot read the body: "+err.Error())
-		return nil, false
-	}
-	return body, true
-}
-
 func (s *Server) readJPEG(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	return ReadJPEG(w, r, s.limits.MaxBytes)
+	return client.ReadJPEG(w, r, s.limits.MaxBytes)
 }
 
 // process runs one photo through the pipeline.
@@ -164,16 +141,4 @@ func (s *Server) process(w http.ResponseWriter, r *http.Request, jpg []byte, opt
 		return res, false
 	}
 	return res, true
-}
-
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
-}
-
-func isJPEGType(contentType string) bool {
-	mt, _, err := mime.ParseMediaType(contentType)
-	return err == nil && (mt == "image/jpeg" || mt == "image/jpg")
 }

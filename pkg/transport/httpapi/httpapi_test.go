@@ -31,7 +31,7 @@ func startAPI(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := httpapi.New(engine, func() []effects.Effect { return []effects.Effect{effects.DefaultLipstick} }, engine.Config().Logger)
+	api := httpapi.New(engine, httpapi.Options{Effects: func() []effects.Effect { return []effects.Effect{effects.DefaultLipstick} }, Logger: engine.Config().Logger})
 	srv := httptest.NewServer(api.Handler())
 	t.Cleanup(func() { srv.Close(); engine.Close() })
 	return srv.URL

@@ -9,14 +9,12 @@
 // requests: the first answer gives it in X-Session-Id, and the client sends
 // it back in the same header or as ?session=. Every answer carries the
 // session's watch link in X-Watch-URL. Idle sessions expire. It is a thin
-// adapter over package client. See docs/protocol.md.
+// adapter over package client's Hub. See docs/protocol.md.
 package httpframe
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -28,23 +26,23 @@ import (
 
 	"github.com/livetryon/server/pkg/apierr"
 	"github.com/livetryon/server/pkg/client"
-	"github.com/livetryon/server/pkg/effects"
 	"github.com/livetryon/server/pkg/frame"
-	"github.com/livetryon/server/pkg/pipeline"
-	"github.com/livetryon/server/pkg/transport/httpapi"
 )
 
-// Options configure the transport.
+// Options configure the transport. A zero field takes DefaultOptions'
+// value.
 type Options struct {
-	// Common sets up each session's client; its Admit is asked before a
-	// session is opened.
-	client.Common
-	// Idle ends a session after this long without a request; default 60 s.
+	// Idle ends a session after this long without a request.
 	Idle time.Duration
-	// MaxSessions bounds the sessions held at once; default 256.
+	// MaxSessions bounds the sessions held at once.
 	MaxSessions int
-	// Timeout bounds the wait for one frame's answer; default 30 s.
+	// Timeout bounds the wait for one frame's answer.
 	Timeout time.Duration
+}
+
+// DefaultOptions are the transport's defaults.
+func DefaultOptions() Options {
+	return Options{Idle: 60 * time.Second, MaxSessions: 256, Timeout: 30 * time.Second}
 }
 
 // Header names of the protocol.
@@ -60,7 +58,7 @@ const (
 
 // Server is the HTTP-per-frame adapter.
 type Server struct {
-	engine *pipeline.Engine
+	hub    *client.Hub
 	opts   Options
 	limits frame.Limits
 	quit   chan struct{}
@@ -68,13 +66,13 @@ type Server struct {
 
 	mu       sync.Mutex
 	sessions map[string]*session
+	opening  int // sessions being opened, outside mu: they count against MaxSessions
 	closed   bool
 }
 
 type session struct {
-	id       string
+	id       string // the client's: X-Session-Id
 	client   *client.Client
-	leave    func()        // gives back its admission
 	ended    chan struct{} // closed by end: requests waiting are refused
 	endOnce  sync.Once
 	lastUsed atomic.Int64 // unix nanoseconds
@@ -84,24 +82,24 @@ type session struct {
 func (ss *session) end() {
 	ss.endOnce.Do(func() {
 		close(ss.ended)
-		ss.client.Close()
-		ss.leave()
+		ss.client.Close() // gives back its admission too
 	})
 }
 
-// New makes the adapter and starts the expiry of idle sessions; Close
-// stops it.
-func New(engine *pipeline.Engine, opts Options) *Server {
+// New makes the adapter, whose sessions open on hub, and starts the
+// expiry of idle sessions; Close stops it.
+func New(hub *client.Hub, opts Options) *Server {
+	d := DefaultOptions()
 	if opts.Idle <= 0 {
-		opts.Idle = 60 * time.Second
+		opts.Idle = d.Idle
 	}
 	if opts.MaxSessions <= 0 {
-		opts.MaxSessions = 256
+		opts.MaxSessions = d.MaxSessions
 	}
 	if opts.Timeout <= 0 {
-		opts.Timeout = 30 * time.Second
+		opts.Timeout = d.Timeout
 	}
-	s := &Server{engine: engine, opts: opts, limits: engine.Config().Limits, sessions: map[string]*session{},
+	s := &Server{hub: hub, opts: opts, limits: hub.Limits(), sessions: map[string]*session{},
 		quit: make(chan struct{}), done: make(chan struct{})}
 	go s.expire()
 	return s
@@ -129,21 +127,25 @@ func (s *Server) Sessions() int {
 	return len(s.sessions)
 }
 
-// Close ends every session and the expiry.
-func (s *Server) Close() {
+// Close ends every session (requests waiting for a frame are answered
+// shutting_down) and waits, until ctx is done, for the expiry goroutine.
+func (s *Server) Close(ctx context.Context) error {
 	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return
+	if !s.closed {
+		s.closed = true
+		close(s.quit)
 	}
-	s.closed = true
 	all := s.sessions
 	s.sessions = map[string]*session{}
 	s.mu.Unlock()
-	close(s.quit)
-	<-s.done
 	for _, ss := range all {
 		ss.end()
+	}
+	select {
+	case <-s.done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("httpframe: close: %w", ctx.Err())
 	}
 }
 
@@ -180,16 +182,19 @@ func sessionID(r *http.Request) string {
 }
 
 // lookup finds the request's session, or opens one when it names none.
+// A session is opened outside the mutex (admission, the client, its
+// watch stream), so a slow open holds up no other request.
 func (s *Server) lookup(w http.ResponseWriter, r *http.Request) (*session, bool) {
 	id := sessionID(r)
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
 		client.WriteHTTPError(w, client.CodeShuttingDown, "the server is stopping")
 		return nil, false
 	}
 	if id != "" {
 		ss, ok := s.sessions[id]
+		s.mu.Unlock()
 		if !ok {
 			client.WriteHTTPError(w, client.CodeUnknownSession, "no session has this id; it may have expired: send the frame without one to start a new session")
 			return nil, false
@@ -197,59 +202,43 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request) (*session, bool)
 		ss.lastUsed.Store(time.Now().UnixNano())
 		return ss, true
 	}
-	if len(s.sessions) >= s.opts.MaxSessions {
+	if len(s.sessions)+s.opening >= s.opts.MaxSessions {
+		s.mu.Unlock()
 		client.WriteHTTPError(w, client.CodeTooManySessions, fmt.Sprintf("the server holds %d sessions, its limit; try again later", s.opts.MaxSessions))
 		return nil, false
 	}
-	leave, refused := s.opts.AdmitRequest(r)
+	s.opening++
+	s.mu.Unlock()
+	ss, ok := s.open(w, r)
+	s.mu.Lock()
+	s.opening--
+	if ok && s.closed {
+		ok = false
+		defer ss.end()
+		client.WriteHTTPError(w, client.CodeShuttingDown, "the server is stopping")
+	}
+	if ok {
+		s.sessions[ss.id] = ss
+	}
+	s.mu.Unlock()
+	return ss, ok
+}
+
+// open opens a session on the hub; on failure it has answered.
+func (s *Server) open(w http.ResponseWriter, r *http.Request) (*session, bool) {
+	leave, refused := s.hub.Admit(r)
 	if refused != nil {
 		apierr.WriteHTTP(w, refused)
 		return nil, false
 	}
-	b := make([]byte, 16)
-	rand.Read(b)
-	ss := &session{id: hex.EncodeToString(b), leave: leave, ended: make(chan struct{})}
-	ss.client = client.New(s.engine, waiters{}, client.Options{ID: "http-" + ss.id[:8], Transport: "http", Limits: s.limits, Common: s.opts.Common})
+	c, err := s.hub.Open("http", waiters{}, client.Request{Remote: r.RemoteAddr, Leave: leave})
+	if err != nil {
+		client.WriteHTTPError(w, client.CodeShuttingDown, "the server is stopping")
+		return nil, false
+	}
+	ss := &session{id: c.ID(), client: c, ended: make(chan struct{})}
 	ss.lastUsed.Store(time.Now().UnixNano())
-	s.sessions[ss.id] = ss
-	s.opts.Logger.Info().Str("client", ss.client.ID()).Str("transport", "http").Str("remote", r.RemoteAddr).Msg("connect")
 	return ss, true
-}
-
-// configOf is the request's settings as a config message: ?config= or the
-// X-Config header (JSON, as the config event), or ?effects= and ?look= (as
-// the photo API). Empty when it sets none.
-func configOf(r *http.Request) ([]byte, error) {
-	if c := r.URL.Query().Get("config"); c != "" {
-		return []byte(c), nil
-	}
-	if c := r.Header.Get(HeaderConfig); c != "" {
-		return []byte(c), nil
-	}
-	if q, look := r.URL.Query().Get("effects"), r.URL.Query().Get("look"); q != "" || look != "" {
-		var sel effects.Selection
-		if q != "" {
-			var err error
-			if sel, err = client.ParseEffectsParam(q); err != nil {
-				return nil, err
-			}
-		}
-		if look != "" {
-			if sel.Look != "" && sel.Look != look {
-				return nil, &effects.FieldError{Field: "look", Message: "two looks given"}
-			}
-			sel.Look = look
-		}
-		cfg := map[string]any{"effects": sel.Effects}
-		if sel.Look != "" {
-			cfg["look"] = sel.Look
-		}
-		if sel.Effects == nil && sel.Look != "" {
-			delete(cfg, "effects")
-		}
-		return json.Marshal(cfg)
-	}
-	return nil, nil
 }
 
 func (s *Server) post(w http.ResponseWriter, r *http.Request) {
@@ -268,7 +257,7 @@ func (s *Server) post(w http.ResponseWriter, r *http.Request) {
 		client.WriteHTTPError(w, client.CodeBadEffects, err.Error())
 		return
 	}
-	jpg, ok := httpapi.ReadJPEG(w, r, s.limits.MaxBytes)
+	jpg, ok := client.ReadJPEG(w, r, s.limits.MaxBytes)
 	if !ok {
 		return
 	}
@@ -317,7 +306,7 @@ func (s *Server) post(w http.ResponseWriter, r *http.Request) {
 func (s *Server) write(w http.ResponseWriter, r *http.Request, m client.Message) {
 	rep := m.Reply
 	if rep == nil {
-		client.WriteHTTPError(w, frame.CodeInternal, "no answer")
+		client.WriteHTTPError(w, apierr.CodeInternal, "no answer")
 		return
 	}
 	if rep.Error != nil {

@@ -64,7 +64,7 @@ func (s *Server) setUpCluster() {
 		s.io.SetAdapter(s.opts.Adapter)
 	}
 	s.answerClients()
-	node := s.opts.Node
+	node := s.hub.Common().Node
 	s.io.Use(func(sock *socket.Socket, next func(*socket.ExtendedError)) {
 		rooms := []socket.Room{RoomAll}
 		if node != "" {
@@ -94,7 +94,7 @@ func (s *Server) Broadcast(room string, n Notice) error {
 
 // RemoteClient is a Socket.IO client of any node.
 type RemoteClient struct {
-	ID    string   `json:"id"`
+	ID    string   `json:"id"` // the session's id, as its session event gave it; a room of its own
 	Node  string   `json:"node"`
 	Rooms []string `json:"rooms"`
 }
@@ -109,7 +109,10 @@ const eventClients = "tryon:clients"
 func (s *Server) localClients() []RemoteClient {
 	var out []RemoteClient
 	s.io.Sockets().Sockets().Range(func(id socket.SocketId, sock *socket.Socket) bool {
-		c := RemoteClient{ID: string(id), Node: s.opts.Node}
+		c := RemoteClient{ID: string(id), Node: s.hub.Common().Node}
+		if sid, ok := s.ids.Load(id); ok {
+			c.ID = sid.(string) // the id the client was told
+		}
 		for _, room := range sock.Rooms().Keys() {
 			c.Rooms = append(c.Rooms, string(room))
 		}

@@ -3,11 +3,12 @@
 // emits "image" with a JPEG data URL, the server answers "response_back"
 // with a JPEG data URL, and bad input gets an "error" event {code, message}.
 // Engine.IO 3 is accepted, so pages using socket.io-client 2.x work as they
-// are. It is a thin adapter over package client: events in, Messages out.
-// See docs/protocol.md.
+// are. It is a thin adapter over package client's Hub: events in, Messages
+// out. See docs/protocol.md.
 package socketio
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -25,7 +26,6 @@ import (
 	"github.com/livetryon/server/pkg/apierr"
 	"github.com/livetryon/server/pkg/client"
 	"github.com/livetryon/server/pkg/frame"
-	"github.com/livetryon/server/pkg/pipeline"
 )
 
 // Event names of the protocol.
@@ -48,29 +48,33 @@ type Options struct {
 	// handshake's headers, query and auth; a refused client gets a
 	// connect_error "unauthorized".
 	Allow func(headers http.Header, query map[string][]string, auth any) bool
-	// Common sets up each connection's client; its Admit is asked before
-	// Engine.IO makes a session for a handshake.
-	client.Common
 	// Adapter, if set, replaces the in-process rooms with one shared by
 	// every node (RedisAdapter, cluster.go).
 	Adapter socket.AdapterConstructor
 }
 
-// Server is the Socket.IO adapter: it opens a pipeline session per
+// Server is the Socket.IO adapter: it opens a session on the hub per
 // connection and moves frames between the two.
 type Server struct {
 	io      *socket.Server
 	handler http.Handler
-	engine  *pipeline.Engine
+	hub     *client.Hub
 	opts    Options
 	limits  frame.Limits
 	conns   sync.Map // *conn → struct{}: the connected clients
 	joined  sync.Map // Engine.IO session id → struct{}: those with a client
+	ids     sync.Map // Socket.IO socket id → the session's id (the hub's)
+	mu      sync.Mutex
+	closed  bool           // Close has begun: no connection is set up any more
+	ends    sync.WaitGroup // a connection's end to run
 }
 
-// New creates the Socket.IO server; mount Handler on /socket.io/.
-func New(engine *pipeline.Engine, opts Options) *Server {
-	s := &Server{engine: engine, opts: opts, limits: engine.Config().Limits}
+// New creates the Socket.IO server, whose sessions open on hub (its
+// admission is asked before Engine.IO makes a session for a handshake);
+// mount Handler on /socket.io/.
+func New(hub *client.Hub, opts Options) *Server {
+	s := &Server{hub: hub, opts: opts, limits: hub.Limits()}
+	log := hub.Common().Logger
 	cfg := socket.DefaultServerOptions()
 	cfg.SetServeClient(false) // the page serves its own pinned copy
 	cfg.SetAllowEIO3(true)    // socket.io-client 2.x speaks Engine.IO 3
@@ -96,9 +100,9 @@ func New(engine *pipeline.Engine, opts Options) *Server {
 		}
 		// A handshake: Engine.IO makes a session (and goroutines, timers)
 		// for it, so the session caps are asked first.
-		leave, refused := opts.AdmitRequest(r)
+		leave, refused := hub.Admit(r)
 		if refused != nil {
-			opts.Logger.Debug().Str("remote", r.RemoteAddr).Str("code", refused.Code).Msg("handshake refused")
+			log.Debug().Str("remote", r.RemoteAddr).Str("code", refused.Code).Msg("handshake refused")
 			apierr.WriteHTTP(w, refused)
 			return
 		}
@@ -118,7 +122,7 @@ func New(engine *pipeline.Engine, opts Options) *Server {
 		gates.release(r.RemoteAddr)
 		leave := admitted.claim(r)
 		sock.Once("close", func(...any) { leave() })
-		watchHeartbeat(sock, opts.Logger)
+		watchHeartbeat(sock, log)
 	})
 	// Clients are set up in a middleware rather than on "connection": the
 	// connection event runs after the connect packet has gone out, and a
@@ -127,7 +131,7 @@ func New(engine *pipeline.Engine, opts Options) *Server {
 	s.io.Use(func(sock *socket.Socket, next func(*socket.ExtendedError)) {
 		h := sock.Handshake()
 		if opts.Allow != nil && !opts.Allow(http.Header(h.Headers), h.Query, h.Auth) {
-			opts.Logger.Warn().Str("client", string(sock.Id())).Str("remote", h.Address).Msg("refused: no access key")
+			log.Warn().Str("socket", string(sock.Id())).Str("remote", h.Address).Msg("refused: no access key")
 			next(socket.NewExtendedError("unauthorized", map[string]any{"code": "unauthorized",
 				"message": "this server needs its access key: open the link with ?key=..."}))
 			return
@@ -137,12 +141,16 @@ func New(engine *pipeline.Engine, opts Options) *Server {
 		// first is joining, and each would be a pipeline session the
 		// session gate never saw.
 		if _, dup := s.joined.LoadOrStore(sock.Conn().Id(), struct{}{}); dup {
-			opts.Logger.Warn().Str("remote", h.Address).Msg("closing Engine.IO session: a second namespace connect")
+			log.Warn().Str("remote", h.Address).Msg("closing Engine.IO session: a second namespace connect")
 			next(socket.NewExtendedError("bad_message", map[string]any{"code": "bad_message", "message": "one connect per connection"}))
 			go sock.Conn().Close(true)
 			return
 		}
-		c := s.onConnect(sock)
+		c, err := s.onConnect(sock)
+		if err != nil {
+			next(socket.NewExtendedError(client.CodeShuttingDown, map[string]any{"code": client.CodeShuttingDown, "message": "the server is stopping"}))
+			return
+		}
 		next(nil)
 		// After next, which sends the connect packet: an event before it
 		// would reach a client that has not joined yet.
@@ -160,8 +168,9 @@ func (s *Server) Handler() http.Handler { return s.handler }
 const goodbyeTime = 250 * time.Millisecond
 
 // Close tells every client the server is stopping (an error event,
-// shutting_down) and disconnects them.
-func (s *Server) Close() {
+// shutting_down), disconnects them, and waits, until ctx is done, for
+// each connection's end to have run (its client closed).
+func (s *Server) Close(ctx context.Context) error {
 	n := 0
 	s.conns.Range(func(k, _ any) bool {
 		k.(*conn).client.Goodbye()
@@ -171,7 +180,11 @@ func (s *Server) Close() {
 	if n > 0 {
 		time.Sleep(goodbyeTime)
 	}
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
 	s.io.Close(nil)
+	return client.Wait(ctx, &s.ends, "socketio")
 }
 
 // conn is one connected client's Socket.IO side: it sends the client
@@ -191,12 +204,28 @@ type conn struct {
 	binary atomic.Bool
 }
 
-func (s *Server) onConnect(sock *socket.Socket) *conn {
+func (s *Server) onConnect(sock *socket.Socket) (*conn, error) {
 	c := &conn{sock: sock, drained: make(chan struct{}, 1), gone: make(chan struct{})}
-	c.client = client.New(s.engine, c, client.Options{ID: string(sock.Id()), Transport: "socketio", Limits: s.limits, Common: s.opts.Common})
-	s.opts.Logger.Info().Str("client", string(sock.Id())).Str("transport", "socketio").
-		Str("engineio", sock.Conn().Transport().Name()).Str("remote", sock.Conn().RemoteAddress()).
-		Int("eio", sock.Conn().Protocol()).Msg("connect")
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil, client.ErrClosed
+	}
+	s.ends.Add(1)
+	s.mu.Unlock()
+	var err error
+	// The admission is the Engine.IO session's (New's handler), given back
+	// when that session closes: the client has none of its own.
+	c.client, err = s.hub.Open("socketio", c, client.Request{Remote: sock.Conn().RemoteAddress(), Fields: map[string]any{
+		"socket": string(sock.Id()), "engineio": sock.Conn().Transport().Name(), "eio": sock.Conn().Protocol()}})
+	if err != nil {
+		s.ends.Done()
+		return nil, err
+	}
+	// The session's id names a room too, beside Socket.IO's own id, so a
+	// notice may be sent to the id the client was told (Broadcast).
+	sock.Join(socket.Room(c.client.ID()))
+	s.ids.Store(sock.Id(), c.client.ID())
 	c.watchDrain(sock.Conn().Transport())
 	sock.Conn().On("upgrade", func(...any) { c.watchDrain(sock.Conn().Transport()) })
 
@@ -211,10 +240,14 @@ func (s *Server) onConnect(sock *socket.Socket) *conn {
 	})
 	s.conns.Store(c, struct{}{})
 	end := func(...any) {
-		s.conns.Delete(c)
-		s.joined.Delete(sock.Conn().Id())
-		c.once.Do(func() { close(c.gone) })
-		c.client.Close()
+		c.once.Do(func() {
+			s.conns.Delete(c)
+			s.joined.Delete(sock.Conn().Id())
+			s.ids.Delete(sock.Id())
+			close(c.gone)
+			c.client.Close()
+			s.ends.Done()
+		})
 	}
 	sock.On("disconnect", end)
 	// Socket.IO emits no disconnect for a socket whose connection closed
@@ -224,7 +257,7 @@ func (s *Server) onConnect(sock *socket.Socket) *conn {
 	if sock.Conn().ReadyState() == "closed" {
 		end()
 	}
-	return c
+	return c, nil
 }
 
 func (c *conn) watchDrain(t transports.Transport) {

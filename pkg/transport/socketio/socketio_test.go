@@ -1,6 +1,7 @@
 package socketio_test
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -33,16 +34,15 @@ func startServer(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sio := socketio.New(engine, socketio.Options{
-		CORS:   true,
-		Common: client.Common{Effects: func() []pipeline.Effect { return []pipeline.Effect{effects.DefaultLipstick} }},
-	})
+	hub := client.NewHub(engine, client.Common{Effects: func() []pipeline.Effect { return []pipeline.Effect{effects.DefaultLipstick} }})
+	sio := socketio.New(hub, socketio.Options{CORS: true})
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", sio.Handler())
 	srv := httptest.NewServer(mux)
 	t.Cleanup(func() {
 		srv.Close()
-		sio.Close()
+		sio.Close(context.Background())
+		hub.Close(context.Background())
 		engine.Close()
 	})
 	return srv.URL

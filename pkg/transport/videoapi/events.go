@@ -1,12 +1,14 @@
 package videoapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"time"
 
+	"github.com/livetryon/server/pkg/apierr"
 	"github.com/livetryon/server/pkg/client"
 )
 
@@ -51,10 +53,13 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		}
 		return rc.Flush() == nil
 	}
+	var last []byte // a backend that wakes without a change sends nothing
 	for {
-		if !send(string(st.State), reply(st)) || st.State.Finished() {
+		b, _ := json.Marshal(st)
+		if !bytes.Equal(b, last) && !send(string(st.State), reply(st)) || st.State.Finished() {
 			return
 		}
+		last = b
 		for waiting := true; waiting; {
 			select {
 			case <-changed:
@@ -68,12 +73,30 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		if st, changed, ok = s.jobs.Get(st.ID); !ok {
+		next, nextChanged, err := s.jobs.Get(r.Context(), st.ID)
+		if e := apierr.From(err, ""); e != nil && e.Code == CodeUnknownJob {
 			send("removed", map[string]string{"id": r.PathValue("id")})
 			return
 		}
+		if err != nil {
+			// The backend is away (a cluster's Redis): the stream stays
+			// open and asks again.
+			t := time.NewTimer(time.Second)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+				return
+			}
+			changed = closedChan
+			continue
+		}
+		st, changed = next, nextChanged
 	}
 }
+
+// closedChan is a channel that is closed.
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // watch serves the job's frames as they are finished, as MJPEG.
 func (s *Server) watch(w http.ResponseWriter, r *http.Request) {
@@ -81,7 +104,7 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	p, ok := s.jobs.Preview(st.ID)
+	p, ok := s.jobs.Preview(r.Context(), st.ID)
 	if !ok {
 		writeJSON(w, http.StatusConflict, notReady{Error: client.ErrorBody{Code: CodeNotReady,
 			Message: fmt.Sprintf("the job is %s: there is nothing more to watch; play its result", st.State)}, Job: reply(st)})

@@ -110,8 +110,9 @@ func (s *Server) upload(rw http.ResponseWriter, r *http.Request) {
 	limit := s.opts.MaxUploadBytes
 	// Every cap is checked before a byte of the body is read or a file
 	// made: a refused upload costs a map lookup and a directory read.
-	if s.jobs.QueueFull() {
-		refuseEarly(w, client.CodeBusy, "as many videos are waiting as the server queues (--video-queue); try again later", 30)
+	if err := s.jobs.Admit(r.Context()); err != nil {
+		w.Header().Set("Connection", "close") // as refuseEarly: the body stays unread
+		apierr.WriteHTTP(w, err)
 		return
 	}
 	if fdsNearLimit() {
@@ -251,7 +252,7 @@ func (s *Server) receive(r *http.Request, body io.Reader, path string) (name, fx
 	case mt == "" || mt == "application/octet-stream" || strings.HasPrefix(mt, "video/"):
 	default:
 		return "", "", "", apierr.New(client.CodeUnsupportedType,
-			fmt.Sprintf("send the video as the body (video/*, application/octet-stream) or as a multipart/form-data file, not %q", clip(mt)))
+			fmt.Sprintf("send the video as the body (video/*, application/octet-stream) or as a multipart/form-data file, not %q", apierr.Clip(mt, 64)))
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {

@@ -24,9 +24,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/netip"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -69,20 +69,25 @@ func DefaultOptions() Options {
 		MaxUploads: 8, MaxUploadsPerAddress: 2, MaxEventsPerJob: 8}
 }
 
-// Jobs is what the adapter asks of the video jobs: pkg/jobs' Manager.
+// Jobs is what the adapter asks of the video jobs: pkg/jobs' Manager on
+// one node (through Local), pkg/jobqueue's Queue across several. The
+// errors a client sees are *apierr.Error values: unknown_job, and on a
+// cluster unavailable while Redis is away.
 type Jobs interface {
-	Dir() string
-	QueueFull() bool
+	// Admit says, before a byte of an upload is read, whether it may
+	// start: nil, or why not (busy: the queue is full).
+	Admit(ctx context.Context) error
+	Dir() string // on the disk uploads land on, for the free-space check
 	NewUpload() (id, path string, err error)
 	Discard(id string)
 	Add(ctx context.Context, id, name string, fx []effects.Effect, preview jobs.Preview) (jobs.Status, error)
-	Get(id string) (jobs.Status, <-chan struct{}, bool)
-	Result(id string) (path string, st jobs.Status, ok bool)
-	Preview(id string) (jobs.Preview, bool)
-	Remove(id string) bool
+	Get(ctx context.Context, id string) (jobs.Status, <-chan struct{}, error)
+	// Result opens a done job's MP4, with its modification time; the file
+	// is nil unless the job is done.
+	Result(ctx context.Context, id string) (jobs.Status, io.ReadSeekCloser, time.Time, error)
+	Preview(ctx context.Context, id string) (jobs.Preview, bool)
+	Remove(ctx context.Context, id string) error
 }
-
-var _ Jobs = (*jobs.Manager)(nil)
 
 // Server is the HTTP adapter for video jobs.
 type Server struct {
@@ -180,11 +185,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func (s *Server) job(w http.ResponseWriter, r *http.Request) (jobs.Status, <-chan struct{}, bool) {
-	st, changed, ok := s.jobs.Get(r.PathValue("id"))
-	if !ok {
-		client.WriteHTTPError(w, CodeUnknownJob, "no such video job: it expired, was removed, or never was")
+	st, changed, err := s.jobs.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		apierr.WriteHTTP(w, err)
 	}
-	return st, changed, ok
+	return st, changed, err == nil
 }
 
 func (s *Server) status(w http.ResponseWriter, r *http.Request) {
@@ -194,8 +199,8 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) remove(w http.ResponseWriter, r *http.Request) {
-	if !s.jobs.Remove(r.PathValue("id")) {
-		client.WriteHTTPError(w, CodeUnknownJob, "no such video job: it expired, was removed, or never was")
+	if err := s.jobs.Remove(r.Context(), r.PathValue("id")); err != nil {
+		apierr.WriteHTTP(w, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -208,33 +213,23 @@ type notReady struct {
 
 // result serves a done job's MP4, with ranges so a player can seek.
 func (s *Server) result(w http.ResponseWriter, r *http.Request) {
-	path, st, ok := s.jobs.Result(r.PathValue("id"))
-	if !ok {
-		client.WriteHTTPError(w, CodeUnknownJob, "no such video job: it expired, was removed, or never was")
+	st, f, modTime, err := s.jobs.Result(r.Context(), r.PathValue("id"))
+	if err != nil {
+		apierr.WriteHTTP(w, err)
 		return
 	}
-	if st.State != jobs.Done {
+	if f == nil {
 		writeJSON(w, http.StatusConflict, notReady{Error: client.ErrorBody{Code: CodeNotReady,
 			Message: fmt.Sprintf("the job is %s, not done", st.State)}, Job: reply(st)})
 		return
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		client.WriteHTTPError(w, CodeUnknownJob, "the result has expired")
-		return
-	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		client.WriteHTTPError(w, apierr.CodeInternal, "the result cannot be read")
-		return
-	}
 	w.Header().Set("Content-Type", "video/mp4")
 	w.Header().Set("Cache-Control", "private, max-age=3600")
 	if r.URL.Query().Has("download") {
 		w.Header().Set("Content-Disposition", `attachment; filename="tryon-`+st.ID[:8]+`.mp4"`)
 	}
-	http.ServeContent(&progressWriter{ResponseWriter: w, rc: http.NewResponseController(w)}, r, "", fi.ModTime(), f)
+	http.ServeContent(&progressWriter{ResponseWriter: w, rc: http.NewResponseController(w)}, r, "", modTime, f)
 }
 
 // progressWriter gives each write of a long download its own deadline:
@@ -247,11 +242,4 @@ type progressWriter struct {
 func (p *progressWriter) Write(b []byte) (int, error) {
 	p.rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
 	return p.ResponseWriter.Write(b)
-}
-
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
 }

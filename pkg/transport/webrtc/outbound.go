@@ -60,10 +60,10 @@ const playoutDelayURI = "http://www.webrtc.org/experiments/rtp-hdrext/playout-de
 // streaming. Without it, Chromium scheduled each frame's display from its
 // timestamp and dropped, unpainted, a frame that came within a screen
 // refresh of the one before: a 30 fps camera through this server (which
-// answers at the pace of the pipeline, not of the camera) received and
-// decoded 29.8 frames a second but showed 22 to 24.5, with 25 of 286
-// counted in the video element's droppedVideoFrames; with it, 29.2, none
-// dropped, and capture to display 24 ms at p50 instead of 39
+// answers at the pace of the pipeline, not of the camera) was decoded at
+// 29.5 frames a second but shown at 25.2 (medians of 3 rounds), 14 of 295
+// frames counted in the video element's droppedVideoFrames; with it, 28.9
+// shown, 1 dropped, and capture to display 22.5 ms at p50 instead of 30.8
 // (docs/BENCHMARKS.md, "Issue 25"). The cost: network jitter is not
 // smoothed out; a live mirror had rather show a frame at once than all of
 // them evenly late.

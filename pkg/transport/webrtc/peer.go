@@ -112,7 +112,7 @@ func (s *Server) open(o offer, leave func()) (*peer, string, error) {
 	s.peers[p.id] = p
 	s.mu.Unlock()
 
-	go p.readRTCP(sender)
+	s.spawn(func() { p.readRTCP(sender) })
 	pc.OnTrack(func(remote *pion.TrackRemote, _ *pion.RTPReceiver) {
 		if remote.Kind() != pion.RTPCodecTypeVideo {
 			return
@@ -124,7 +124,7 @@ func (s *Server) open(o offer, leave func()) (*peer, string, error) {
 			p.s.opts.Logger.Debug().Str("client", p.id).Str("rid", remote.RID()).Uint32("ssrc", uint32(remote.SSRC())).Msg("a second video track is ignored")
 			return
 		}
-		go p.readVideo(remote)
+		s.spawn(func() { p.readVideo(remote) })
 	})
 	pc.OnDataChannel(func(dc *pion.DataChannel) {
 		// Stored now, not on open: pion may hand over the page's first
@@ -147,7 +147,7 @@ func (s *Server) open(o offer, leave func()) (*peer, string, error) {
 			p.close("connection " + st.String())
 		}
 	})
-	time.AfterFunc(s.opts.ConnectTimeout, func() {
+	p.connectTimer = time.AfterFunc(s.opts.ConnectTimeout, func() {
 		if !p.connected.Load() {
 			p.close(fmt.Sprintf("not connected within %v", s.opts.ConnectTimeout))
 		}
@@ -232,7 +232,9 @@ type peer struct {
 	needKey    atomic.Bool // the peer asked for a key frame, or missed a frame
 	videoTaken atomic.Bool // a camera track is being decoded
 	closeOnce  sync.Once
-	done       chan struct{}
+	// connectTimer closes the session if it has not connected in time.
+	connectTimer *time.Timer
+	done         chan struct{}
 	// submitMu orders a decoded picture's submission before the session's
 	// end: pion hands over the packets it buffered after the connection
 	// closed, and a picture submitted to a closed client would be refused
@@ -265,6 +267,9 @@ func (p *peer) close(why string) {
 		p.submitMu.Lock()
 		close(p.done)
 		p.submitMu.Unlock()
+		if p.connectTimer != nil {
+			p.connectTimer.Stop()
+		}
 		p.s.mu.Lock()
 		delete(p.s.peers, p.id)
 		p.s.mu.Unlock()

@@ -25,6 +25,7 @@
 package webrtc
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"sync"
@@ -68,7 +69,11 @@ type Server struct {
 	mu     sync.Mutex
 	peers  map[string]*peer
 	closed bool
-	nextID atomic.Uint64
+	// wg counts the goroutines the sessions run here (RTCP and camera
+	// readers), for Close to wait for.
+	wg         sync.WaitGroup
+	closeMuxes sync.Once
+	nextID     atomic.Uint64
 
 	decoders atomic.Int64 // VP8 decoders running: one per session at most
 }
@@ -122,8 +127,12 @@ func (s *Server) Sessions() int {
 // session at most, however many video tracks its offer had.
 func (s *Server) Decoders() int { return int(s.decoders.Load()) }
 
-// Close hangs up every session and releases the UDP port.
-func (s *Server) Close() {
+// Close stops the transport: it refuses new offers, hangs up every
+// session (their clients, codecs and PeerConnections), releases the UDP
+// port, and waits, until ctx is done, for every goroutine it started. It
+// may be called again (to wait longer); the error is ctx's, wrapped, when
+// the wait was cut short.
+func (s *Server) Close(ctx context.Context) error {
 	s.mu.Lock()
 	s.closed = true
 	peers := make([]*peer, 0, len(s.peers))
@@ -134,7 +143,35 @@ func (s *Server) Close() {
 	for _, p := range peers {
 		p.close("server shutting down")
 	}
-	if s.udpMux != nil {
-		s.udpMux.Close()
+	s.closeMuxes.Do(func() {
+		if s.udpMux != nil {
+			s.udpMux.Close()
+		}
+	})
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("webrtc: close: %w", ctx.Err())
 	}
+}
+
+// spawn runs f on a goroutine Close waits for; not once Close has begun
+// (a track pion reports while the server closes is not read).
+func (s *Server) spawn(f func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		f()
+	}()
 }

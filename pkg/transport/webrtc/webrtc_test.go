@@ -2,6 +2,7 @@ package webrtc_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -102,7 +103,11 @@ func newServerWith(t *testing.T, cfg pipeline.Config, opts webrtc.Options) (*web
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(s.Close)
+	t.Cleanup(func() {
+		if err := s.Close(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/webrtc/", s.Handler())
 	mux.Handle("/watch/", hub.Handler())

@@ -3,12 +3,13 @@
 // answer is one binary JPEG, with no base64 on either side. Text messages
 // are JSON {event, data}, with data in the shapes of the Socket.IO events:
 // config and its reply, landmarks, error with the same codes, session, and
-// an optional id per frame. It is a thin adapter over package client. See
-// docs/protocol.md.
+// an optional id per frame. It is a thin adapter over package client's
+// Hub. See docs/protocol.md.
 package websocket
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,18 +19,16 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/rs/zerolog"
 
 	"github.com/livetryon/server/pkg/apierr"
 	"github.com/livetryon/server/pkg/client"
 	"github.com/livetryon/server/pkg/frame"
-	"github.com/livetryon/server/pkg/pipeline"
 )
 
-// Options configure the transport.
+// Options configure the transport. A zero field takes DefaultOptions'
+// value.
 type Options struct {
-	// Common sets up each connection's client; its Admit is asked before
-	// the upgrade, and a refused request gets an HTTP error.
-	client.Common
 	// Allow, if set, decides from the upgrade request whether the client may
 	// stay; a refused one is closed with 1008 and a reason.
 	Allow func(r *http.Request) bool
@@ -37,11 +36,16 @@ type Options struct {
 	// connect; nil allows same-origin pages and non-browser clients only.
 	CheckOrigin func(r *http.Request) bool
 	// PingInterval is how often the server pings; a client that answers
-	// nothing for three intervals is closed. Default 20 s.
+	// nothing for three intervals is closed.
 	PingInterval time.Duration
 	// WriteTimeout cuts off a client that takes longer to read one
-	// message. Default 10 s.
+	// message.
 	WriteTimeout time.Duration
+}
+
+// DefaultOptions are the transport's defaults.
+func DefaultOptions() Options {
+	return Options{PingInterval: 20 * time.Second, WriteTimeout: 10 * time.Second}
 }
 
 // Close codes the server uses, with a reason text.
@@ -58,25 +62,28 @@ const maxText = 64 << 10
 
 // Server is the WebSocket adapter.
 type Server struct {
-	engine   *pipeline.Engine
+	hub      *client.Hub
 	opts     Options
 	limits   frame.Limits
+	log      zerolog.Logger
 	upgrader websocket.Upgrader
 
 	mu     sync.Mutex
 	conns  map[*conn]struct{}
 	closed bool
+	serves sync.WaitGroup // each connection's serve, its pinger included
 }
 
-// New makes the adapter; mount Handler on /ws.
-func New(engine *pipeline.Engine, opts Options) *Server {
+// New makes the adapter, whose sessions open on hub; mount Handler on /ws.
+func New(hub *client.Hub, opts Options) *Server {
+	d := DefaultOptions()
 	if opts.PingInterval <= 0 {
-		opts.PingInterval = 20 * time.Second
+		opts.PingInterval = d.PingInterval
 	}
 	if opts.WriteTimeout <= 0 {
-		opts.WriteTimeout = 10 * time.Second
+		opts.WriteTimeout = d.WriteTimeout
 	}
-	s := &Server{engine: engine, opts: opts, limits: engine.Config().Limits, conns: map[*conn]struct{}{}}
+	s := &Server{hub: hub, opts: opts, limits: hub.Limits(), log: hub.Common().Logger, conns: map[*conn]struct{}{}}
 	s.upgrader = websocket.Upgrader{ReadBufferSize: 32 << 10, WriteBufferSize: 32 << 10, CheckOrigin: opts.CheckOrigin,
 		HandshakeTimeout: 10 * time.Second}
 	return s
@@ -95,27 +102,30 @@ func (s *Server) Handler() http.Handler {
 			apierr.WriteHTTP(w, apierr.WithStatus(http.StatusUpgradeRequired, client.CodeBadMessage, "this endpoint speaks WebSocket only: connect with new WebSocket(url)"))
 			return
 		}
-		leave, refused := s.opts.AdmitRequest(r)
+		leave, refused := s.hub.Admit(r)
 		if refused != nil {
 			apierr.WriteHTTP(w, refused)
 			return
 		}
-		defer leave()
 		ws, err := s.upgrader.Upgrade(w, r, nil)
 		if err != nil {
+			leave()
 			return // the upgrader has answered with an HTTP error
 		}
 		if s.opts.Allow != nil && !s.opts.Allow(r) {
-			s.opts.Logger.Warn().Str("remote", r.RemoteAddr).Str("transport", "ws").Msg("refused: no access key")
+			leave()
+			s.log.Warn().Str("remote", r.RemoteAddr).Str("transport", "ws").Msg("refused: no access key")
 			closeWith(ws, ClosePolicy, "unauthorized: this server needs its access key (?key=...)")
 			return
 		}
-		s.serve(ws, r)
+		s.serve(ws, r, leave)
 	})
 }
 
-// Close closes every connection with 1001.
-func (s *Server) Close() {
+// Close closes every connection with 1001 and waits, until ctx is done,
+// for their goroutines (reader, pinger) to stop; their clients' outbox
+// writers are the hub's to wait for.
+func (s *Server) Close(ctx context.Context) error {
 	s.mu.Lock()
 	s.closed = true
 	conns := make([]*conn, 0, len(s.conns))
@@ -126,6 +136,7 @@ func (s *Server) Close() {
 	for _, c := range conns {
 		closeWith(c.ws, CloseGoingAway, "server shutting down")
 	}
+	return client.Wait(ctx, &s.serves, "websocket")
 }
 
 func closeWith(ws *websocket.Conn, code int, reason string) {
@@ -146,34 +157,42 @@ type envelope struct {
 	Data  json.RawMessage `json:"data,omitempty"`
 }
 
-func (s *Server) serve(ws *websocket.Conn, r *http.Request) {
+func (s *Server) serve(ws *websocket.Conn, r *http.Request, leave func()) {
 	c := &conn{s: s, ws: ws}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
+		leave()
 		closeWith(ws, CloseGoingAway, "server shutting down")
 		return
 	}
 	s.conns[c] = struct{}{}
+	s.serves.Add(1)
 	s.mu.Unlock()
-	id := fmt.Sprintf("ws-%p", c)
-	c.client = client.New(s.engine, c, client.Options{ID: id, Transport: "ws", Limits: s.limits, Common: s.opts.Common})
-	s.opts.Logger.Info().Str("client", id).Str("transport", "ws").Str("remote", r.RemoteAddr).Msg("connect")
+	defer s.serves.Done()
+	var err error
+	if c.client, err = s.hub.Open("ws", c, client.Request{Remote: r.RemoteAddr, Leave: leave}); err != nil {
+		closeWith(ws, CloseGoingAway, "server shutting down")
+		s.forget(c)
+		return
+	}
 	stopPing := make(chan struct{})
+	var pinger sync.WaitGroup
 	defer func() {
 		close(stopPing)
 		c.client.Close()
 		ws.Close()
-		s.mu.Lock()
-		delete(s.conns, c)
-		s.mu.Unlock()
+		pinger.Wait()
+		s.forget(c)
 	}()
 	c.client.Hello()
 
 	wait := 3 * s.opts.PingInterval
 	ws.SetReadDeadline(time.Now().Add(wait))
 	ws.SetPongHandler(func(string) error { return ws.SetReadDeadline(time.Now().Add(wait)) })
+	pinger.Add(1)
 	go func() {
+		defer pinger.Done()
 		t := time.NewTicker(s.opts.PingInterval)
 		defer t.Stop()
 		for {
@@ -188,6 +207,12 @@ func (s *Server) serve(ws *websocket.Conn, r *http.Request) {
 		}
 	}()
 	c.readLoop()
+}
+
+func (s *Server) forget(c *conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
 }
 
 // readLoop reads messages until the connection ends. A frame's id comes in
@@ -213,7 +238,7 @@ func (c *conn) readLoop() {
 			return
 		}
 		if n > int64(max) {
-			c.s.opts.Logger.Warn().Str("client", c.client.ID()).Int("limit", max).Msg("message over the read limit; closing")
+			c.s.log.Warn().Str("client", client.ShortID(c.client.ID())).Int("limit", max).Msg("message over the read limit; closing")
 			c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(CloseTooBig,
 				fmt.Sprintf("message over the %d-byte limit", max)), time.Now().Add(time.Second))
 			// Read on a little, discarding: closing with the client's bytes
@@ -272,7 +297,7 @@ func (c *conn) onText(b []byte, nextID any) any {
 			c.client.Refuse(f, nil, &frame.Error{Code: frame.CodeBadPayload, Message: "image data must be a JPEG data URL string, or {id, image} with one"})
 		}
 	default:
-		c.refuse(client.CodeBadMessage, fmt.Sprintf("unknown event %q; known: config, frame, image", clip(env.Event)))
+		c.refuse(client.CodeBadMessage, fmt.Sprintf("unknown event %q; known: config, frame, image", apierr.Clip(env.Event, 32)))
 	}
 	return nextID
 }
@@ -345,11 +370,4 @@ func (c *conn) fail(err error) error {
 	}
 	c.ws.Close()
 	return err
-}
-
-func clip(s string) string {
-	if len(s) > 32 {
-		return s[:32] + "…"
-	}
-	return s
 }

@@ -43,7 +43,8 @@ func (p *parserv4) EncodePacket(data *packet.Packet, supportsBinary bool, _ ...b
 
 	switch v := data.Data.(type) {
 	case *types.StringBuffer, *strings.Reader:
-		encode := types.NewStringBuffer(nil)
+		// Sized once: type byte and data (upstream grew it by doubling).
+		encode := types.NewStringBuffer(make([]byte, 0, 1+v.(interface{ Len() int }).Len()))
 		if err := encode.WriteByte(_type); err != nil {
 			return nil, err
 		}
@@ -103,14 +104,16 @@ func (p *parserv4) DecodePacket(data types.BufferInterface, _ ...bool) (*packet.
 		if !ok {
 			return ERROR_PACKET, fmt.Errorf(`%w, unknown data type [%c]`, ErrParser, msgType)
 		}
-		stringBuffer := types.NewStringBuffer(nil)
-		if _, err := stringBuffer.ReadFrom(v); err != nil {
-			return ERROR_PACKET, err
-		}
-		return &packet.Packet{Type: packetType, Data: stringBuffer}, nil
+		// The packet's data is the rest of the message's own buffer, which
+		// no one reads after: upstream copied it into a new buffer grown
+		// from 512 bytes.
+		return &packet.Packet{Type: packetType, Data: v}, nil
 	}
 
 	// binary
+	if v, ok := data.(*types.BytesBuffer); ok {
+		return &packet.Packet{Type: packet.MESSAGE, Data: v}, nil // as above
+	}
 	decode := types.NewBytesBuffer(nil)
 	if _, err := io.Copy(decode, data); err != nil {
 		return ERROR_PACKET, err
@@ -162,7 +165,9 @@ func (p *parserv4) DecodePayload(data types.BufferInterface) (packets []*packet.
 		return 0, nil, nil
 	})
 	for scanner.Scan() {
-		if packet, err := p.DecodePacket(types.NewStringBuffer(scanner.Bytes())); err == nil {
+		// A copy: the scanner reuses its buffer, and DecodePacket keeps
+		// the one it is given as the packet's data.
+		if packet, err := p.DecodePacket(types.NewStringBuffer(bytes.Clone(scanner.Bytes()))); err == nil {
 			packets = append(packets, packet)
 		} else {
 			return packets, err
