@@ -116,8 +116,7 @@ func NewServer(cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	portMin, portMax, _ := portRange(cfg.WebRTCPorts) // checked with the flags
-	if s.webrtc, err = webrtc.New(engine, webrtc.Options{ICEServers: ice, UDPPort: cfg.WebRTCUDPPort, PortMin: portMin, PortMax: portMax,
-		Common: clients}); err != nil {
+	if s.webrtc, err = webrtc.New(s.hub, webrtc.Options{ICEServers: ice, UDPPort: cfg.WebRTCUDPPort, PortMin: portMin, PortMax: portMax}); err != nil {
 		return nil, err
 	}
 	s.registerMetrics()

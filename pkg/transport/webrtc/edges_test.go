@@ -118,7 +118,7 @@ func keyFrame(t *testing.T, w, h int) []byte {
 // are processed after them.
 func TestBadCameraFramesAreAnswered(t *testing.T) {
 	m := metrics.New()
-	_, base := newServer(t, webrtc.Options{Common: client.Common{Observer: m}})
+	_, base := newServerCommon(t, client.Common{Observer: m})
 	ms := http.NewServeMux()
 	ms.Handle("/metrics", m.Handler())
 	metricsURL := serve(t, ms) + "/metrics"
@@ -189,7 +189,7 @@ func TestBadCameraFramesAreAnswered(t *testing.T) {
 // stopping".
 func TestHangUpIsInfo(t *testing.T) {
 	var logs syncBuffer
-	s, base := newServer(t, webrtc.Options{Common: client.Common{Logger: zerolog.New(&logs).Level(zerolog.DebugLevel)}})
+	s, base := newServerCommon(t, client.Common{Logger: zerolog.New(&logs).Level(zerolog.DebugLevel)})
 	const hangUps = 5 // the old race showed on one in three to nine
 	for i := range hangUps {
 		c := newPeerClient(t)

@@ -94,7 +94,7 @@ func (p *peer) readVideo(remote *pion.TrackRemote) {
 			img.Close()
 			p.stats.badFrames.Add(1)
 			if !errors.Is(err, vp8.ErrNoPicture) {
-				p.s.opts.Logger.Debug().Str("client", p.id).Err(err).Msg("VP8 frame does not decode")
+				p.s.log.Debug().Str("client", p.logID).Err(err).Msg("VP8 frame does not decode")
 				p.refuseFrame(decodeError(err))
 			}
 			waitKey = true

@@ -157,7 +157,7 @@ func (e *encoder) Encode(img gocv.Mat, captured time.Time) (client.EncodedFrame,
 		}
 	} else if rate != e.rate && (rate > e.rate*21/20 || rate < e.rate*19/20) {
 		if e.enc.SetBitrate(rate) == nil {
-			e.p.s.opts.Logger.Debug().Str("client", e.p.id).Int("from_bps", e.rate).Int("to_bps", rate).Msg("bitrate follows congestion control")
+			e.p.s.log.Debug().Str("client", e.p.logID).Int("from_bps", e.rate).Int("to_bps", rate).Msg("bitrate follows congestion control")
 			e.rate = rate
 		}
 	}

@@ -1,7 +1,6 @@
 package webrtc
 
 import (
-	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -69,8 +68,9 @@ func (s *Server) api(estimator chan<- cc.BandwidthEstimator, buffers *streamBuff
 
 // open makes a session for an offer and returns its SDP answer, with every
 // candidate gathered. leave is called once when the session ends, or at
-// once if it cannot start.
-func (s *Server) open(o offer, leave func()) (*peer, string, error) {
+// once if it cannot start; remote is the peer's address, for the connect
+// line. The error is client.ErrClosed when the server is stopping.
+func (s *Server) open(o offer, leave func(), remote string) (*peer, string, error) {
 	estimators := make(chan cc.BandwidthEstimator, 1)
 	buffers := &streamBuffers{}
 	api, err := s.api(estimators, buffers)
@@ -83,7 +83,7 @@ func (s *Server) open(o offer, leave func()) (*peer, string, error) {
 		leave()
 		return nil, "", err
 	}
-	p := &peer{s: s, pc: pc, buffers: buffers, id: fmt.Sprintf("webrtc-%d", s.nextID.Add(1)), leave: leave, done: make(chan struct{})}
+	p := &peer{s: s, pc: pc, buffers: buffers, leave: leave, done: make(chan struct{})}
 	select {
 	case p.estimator = <-estimators:
 	default:
@@ -99,7 +99,14 @@ func (s *Server) open(o offer, leave func()) (*peer, string, error) {
 		return nil, "", err
 	}
 	p.encoder = &encoder{p: p}
-	p.client = client.New(s.engine, p, client.Options{ID: p.id, Transport: "webrtc", Limits: s.limits, Encoder: p.encoder, Common: s.opts.Common})
+	c, err := s.hub.Open("webrtc", p, client.Request{Remote: remote, Leave: leave, Encoder: p.encoder})
+	p.leave = nil // the hub's now: called at once on an error, else when the client closes
+	if err != nil {
+		p.close("server shutting down")
+		return nil, "", err
+	}
+	// The session's id is the hub's: unguessable, as DELETE takes it.
+	p.client, p.id, p.logID = c, c.ID(), client.ShortID(c.ID())
 	if len(o.Config) > 0 {
 		p.client.Configure(o.Config, nil)
 	}
@@ -107,7 +114,7 @@ func (s *Server) open(o offer, leave func()) (*peer, string, error) {
 	if s.closed {
 		s.mu.Unlock()
 		p.close("server shutting down")
-		return nil, "", errors.New("the server is stopping")
+		return nil, "", client.ErrClosed
 	}
 	s.peers[p.id] = p
 	s.mu.Unlock()
@@ -121,7 +128,7 @@ func (s *Server) open(o offer, leave func()) (*peer, string, error) {
 		// video m-lines, and this holds for what still arrives as a new
 		// track (simulcast layers, SSRCs the offer did not declare).
 		if !p.videoTaken.CompareAndSwap(false, true) {
-			p.s.opts.Logger.Debug().Str("client", p.id).Str("rid", remote.RID()).Uint32("ssrc", uint32(remote.SSRC())).Msg("a second video track is ignored")
+			p.s.log.Debug().Str("client", p.logID).Str("rid", remote.RID()).Uint32("ssrc", uint32(remote.SSRC())).Msg("a second video track is ignored")
 			return
 		}
 		s.spawn(func() { p.readVideo(remote) })
@@ -162,7 +169,7 @@ func (s *Server) open(o offer, leave func()) (*peer, string, error) {
 		if d.UnmarshalString(o.SDP) == nil { // it did parse in checkOffer
 			buffers.refuse(&d, mids)
 		}
-		s.opts.Logger.Info().Str("client", p.id).Int("refused", len(mids)).Msg("the offer has more than one camera track: only the first is received")
+		s.log.Info().Str("client", p.logID).Int("refused", len(mids)).Msg("the offer has more than one camera track: only the first is received")
 	}
 	answer, err := pc.CreateAnswer(nil)
 	if err != nil {
@@ -219,7 +226,8 @@ func refuseExtraVideo(pc *pion.PeerConnection) []string {
 // peer is one PeerConnection: one client of the client layer.
 type peer struct {
 	s          *Server
-	id         string
+	id         string // the hub's id of the session, in its URL
+	logID      string // the part of it logs carry
 	pc         *pion.PeerConnection
 	client     *client.Client
 	track      *pion.TrackLocalStaticRTP
@@ -273,7 +281,6 @@ func (p *peer) close(why string) {
 		p.s.mu.Lock()
 		delete(p.s.peers, p.id)
 		p.s.mu.Unlock()
-		rtpStats := p.rtpStats() // before the PeerConnection closes and forgets them
 		p.pc.Close()
 		if p.client != nil {
 			p.client.Close()
@@ -284,8 +291,8 @@ func (p *peer) close(why string) {
 		if p.leave != nil {
 			p.leave()
 		}
-		p.s.opts.Logger.Info().Str("client", p.id).Str("transport", "webrtc").Str("why", why).
-			Dict("frames", p.stats.dict()).Dict("rtp", rtpStats.Int64("refused_packets", p.buffers.discarded.Load())).Msg("hang up")
+		p.s.log.Info().Str("client", p.logID).Str("transport", "webrtc").Str("why", why).
+			Dict("frames", p.stats.dict()).Int64("refused_packets", p.buffers.discarded.Load()).Msg("hang up")
 	})
 }
 

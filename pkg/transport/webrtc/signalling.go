@@ -92,17 +92,20 @@ func (s *Server) serveOffer(w http.ResponseWriter, r *http.Request) {
 		client.WriteHTTPError(w, client.CodeBadMessage, msg)
 		return
 	}
-	leave, refused := s.opts.AdmitRequest(r)
+	leave, refused := s.hub.Admit(r)
 	if refused != nil {
 		apierr.WriteHTTP(w, refused)
 		return
 	}
-	p, answer, err := s.open(o, leave) // leave is called when the session ends
-	if err != nil {
+	p, answer, err := s.open(o, leave, r.RemoteAddr) // leave is called when the session ends
+	switch {
+	case errors.Is(err, client.ErrClosed):
+		client.WriteHTTPError(w, client.CodeShuttingDown, "the server is stopping")
+		return
+	case err != nil:
 		client.WriteHTTPError(w, client.CodeBadMessage, err.Error())
 		return
 	}
-	s.opts.Logger.Info().Str("client", p.id).Str("transport", "webrtc").Str("remote", r.RemoteAddr).Msg("connect")
 	if whip {
 		w.Header().Set("Content-Type", "application/sdp")
 		w.Header().Set("Location", "/api/v1/webrtc/sessions/"+p.id)

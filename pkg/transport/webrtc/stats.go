@@ -3,13 +3,14 @@ package webrtc
 import (
 	"sync/atomic"
 
-	pion "github.com/pion/webrtc/v4"
 	"github.com/rs/zerolog"
 )
 
 // sessionStats count what happened to a session's frames, both ways, for
 // the hang-up log line: where a camera frame that was never answered went,
-// and why an answer was not sent.
+// and why an answer was not sent. (pion's own figures are not read there:
+// PeerConnection.GetStats races with pion's closing of the connection,
+// which a hang-up may be in the middle of, under -race.)
 type sessionStats struct {
 	// The camera's frames (inbound.go).
 	received  atomic.Int64 // whole frames out of the RTP assembler
@@ -32,26 +33,4 @@ func (s *sessionStats) dict() *zerolog.Event {
 		Int64("decoded", s.decoded.Load()).Int64("bad", s.badFrames.Load()).Int64("plis_sent", s.askedKey.Load()).
 		Int64("sent", s.sent.Load()).Int64("key_frames_sent", s.keyFrames.Load()).
 		Int64("held_for_key", s.heldForKey.Load()).Int64("key_requests", s.keyRequests.Load())
-}
-
-// rtpStats are pion's figures for the camera's stream: packets received
-// and lost, jitter, NACKs sent. (pion keeps none for what it sends: those
-// are sessionStats' sent and key_requests.)
-func (p *peer) rtpStats() *zerolog.Event {
-	d := zerolog.Dict()
-	if st := p.pc.ConnectionState(); st == pion.PeerConnectionStateClosed || st == pion.PeerConnectionStateFailed {
-		// pion is closing it on its own goroutine: GetStats would race
-		// with that (pion's own data race, seen under -race).
-		return d
-	}
-	for _, st := range p.pc.GetStats() {
-		switch st := st.(type) {
-		case pion.InboundRTPStreamStats:
-			if st.Kind == "video" {
-				d.Uint32("in_packets", st.PacketsReceived).Int32("in_lost", st.PacketsLost).
-					Float64("in_jitter_s", st.Jitter).Uint32("nacks_sent", st.NACKCount)
-			}
-		}
-	}
-	return d
 }

@@ -20,7 +20,7 @@ func TestWatchFollowsJPEGQuality(t *testing.T) {
 	for _, quality := range []int{30, 95} {
 		cfg := pipeline.DefaultConfig()
 		cfg.JPEGQuality = quality
-		_, base := newServerWith(t, cfg, webrtc.Options{})
+		_, base := newServerWith(t, cfg, client.Common{}, webrtc.Options{})
 		c := newPeerClient(t)
 		c.connect(t, base, false)
 		stop := make(chan struct{})

@@ -33,15 +33,14 @@ import (
 	"time"
 
 	pion "github.com/pion/webrtc/v4"
+	"github.com/rs/zerolog"
 
 	"github.com/livetryon/server/pkg/client"
 	"github.com/livetryon/server/pkg/frame"
-	"github.com/livetryon/server/pkg/pipeline"
 )
 
 // Options configure the transport.
 type Options struct {
-	client.Common
 	// ICEServers are handed to each PeerConnection (STUN, TURN).
 	ICEServers []pion.ICEServer
 	// UDPPort, if set, carries every session's media on this one UDP port
@@ -60,7 +59,8 @@ type Options struct {
 
 // Server is the WebRTC adapter.
 type Server struct {
-	engine *pipeline.Engine
+	hub    *client.Hub
+	log    zerolog.Logger
 	opts   Options
 	limits frame.Limits
 	udpMux interface{ Close() error }
@@ -73,13 +73,13 @@ type Server struct {
 	// readers), for Close to wait for.
 	wg         sync.WaitGroup
 	closeMuxes sync.Once
-	nextID     atomic.Uint64
 
 	decoders atomic.Int64 // VP8 decoders running: one per session at most
 }
 
-// New makes the adapter; mount Handler on /api/v1/webrtc/.
-func New(engine *pipeline.Engine, opts Options) (*Server, error) {
+// New makes the adapter, whose sessions open on hub; mount Handler on
+// /api/v1/webrtc/.
+func New(hub *client.Hub, opts Options) (*Server, error) {
 	if opts.ConnectTimeout <= 0 {
 		opts.ConnectTimeout = 15 * time.Second
 	}
@@ -92,7 +92,7 @@ func New(engine *pipeline.Engine, opts Options) (*Server, error) {
 	if opts.StartBitrate <= 0 {
 		opts.StartBitrate = 1_000_000
 	}
-	s := &Server{engine: engine, opts: opts, limits: engine.Config().Limits, peers: map[string]*peer{}}
+	s := &Server{hub: hub, log: hub.Common().Logger, opts: opts, limits: hub.Limits(), peers: map[string]*peer{}}
 	se := &pion.SettingEngine{}
 	// A browser on this machine must connect too: pion leaves loopback
 	// addresses out of its candidates unless told.

@@ -64,7 +64,7 @@ func (b *syncBuffer) String() string {
 // so busy that delays grow, and then down: either way it moves).
 func TestBitrateFollowsCongestionControl(t *testing.T) {
 	var logs syncBuffer
-	_, base := newServer(t, webrtc.Options{Common: client.Common{Logger: zerolog.New(&logs).Level(zerolog.DebugLevel)}})
+	_, base := newServerCommon(t, client.Common{Logger: zerolog.New(&logs).Level(zerolog.DebugLevel)})
 	c := newPeerClient(t)
 	c.connect(t, base, false)
 	stop := make(chan struct{})
@@ -84,22 +84,36 @@ func TestBitrateFollowsCongestionControl(t *testing.T) {
 
 func newServer(t *testing.T, opts webrtc.Options) (*webrtc.Server, string) {
 	t.Helper()
-	return newServerWith(t, pipeline.DefaultConfig(), opts)
+	return newServerWith(t, pipeline.DefaultConfig(), client.Common{}, opts)
 }
 
-// newServerWith is newServer on an engine of cfg.
-func newServerWith(t *testing.T, cfg pipeline.Config, opts webrtc.Options) (*webrtc.Server, string) {
+// newServerCommon is newServer whose clients share common (a logger, an
+// observer).
+func newServerCommon(t *testing.T, common client.Common) (*webrtc.Server, string) {
+	t.Helper()
+	return newServerWith(t, pipeline.DefaultConfig(), common, webrtc.Options{})
+}
+
+// newServerWith is newServer on an engine of cfg, its clients sharing
+// common, with lipstick on and a watch stream each.
+func newServerWith(t *testing.T, cfg pipeline.Config, common client.Common, opts webrtc.Options) (*webrtc.Server, string) {
 	t.Helper()
 	engine, err := pipeline.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(engine.Close)
-	opts.Common.Effects = func() []effects.Effect { return []effects.Effect{effects.DefaultLipstick} }
+	common.Effects = func() []effects.Effect { return []effects.Effect{effects.DefaultLipstick} }
 	hub := watch.NewHub(watch.DefaultLimits, zerolog.Nop())
 	t.Cleanup(hub.Close)
-	opts.Common.OpenStream = hub.OpenStream
-	s, err := webrtc.New(engine, opts)
+	common.OpenStream = hub.OpenStream
+	clients := client.NewHub(engine, common)
+	t.Cleanup(func() {
+		if err := clients.Close(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
+	s, err := webrtc.New(clients, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
