@@ -49,7 +49,7 @@ require (
 	github.com/robfig/cron/v3 v3.0.1 // indirect
 	github.com/spf13/cast v1.10.0 // indirect
 	github.com/wlynxg/anet v0.0.5 // indirect
-	github.com/zishang520/socket.io-go-redis v1.3.0 // indirect
+	github.com/zishang520/socket.io-go-redis v1.3.0
 	go.uber.org/atomic v1.12.0 // indirect
 	golang.org/x/exp v0.0.0-20250305212735-054e65f0b394 // indirect
 	golang.org/x/time v0.14.0 // indirect
