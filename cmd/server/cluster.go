@@ -149,8 +149,8 @@ func (s *Server) drain() {
 	if err := s.closeTransports(ctx); err != nil {
 		s.log.Warn().Err(err).Msg("draining: clients still closing")
 	}
+	s.stopVideoJobs()
 	<-ctx.Done() // the rest of the drain: the balancer learns we are not ready
-
 }
 
 // sessionPaths are where sessions open and live: refused while draining.

@@ -19,6 +19,15 @@ type videoJobs interface {
 	Close(ctx context.Context) error
 }
 
+// stopVideoJobs hands this node's video jobs to the others, at the start
+// of a drain: a cluster's queue does; a single node's jobs have nowhere
+// to go, and finish or are interrupted at shutdown as before.
+func (s *Server) stopVideoJobs() {
+	if q, ok := s.jobs.(interface{ Stop() }); ok {
+		q.Stop()
+	}
+}
+
 // videoJobFlags are the video job flags of a node of several.
 func videoJobFlags(fs *flag.FlagSet, c *Config) {
 	fs.DurationVar(&c.VideoLease, "video-lease", 10*time.Second, "with --redis: a video job whose node stops reporting for this long is taken over by another node")

@@ -118,7 +118,7 @@ func waitJob(t *testing.T, base, id string, timeout time.Duration, what string, 
 			return job
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %s: the job is %+v", timeout, what, job)
+			t.Fatalf("after %v: %s: the job is %+v (error %+v)", timeout, what, job, job.Error)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

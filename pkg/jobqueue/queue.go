@@ -152,7 +152,7 @@ func New(cfg Config, engine *pipeline.Engine) (*Queue, error) {
 	}
 	cfg.Jobs = withDefaults(cfg.Jobs)
 	j := &cfg.Jobs
-	q := &Queue{cfg: cfg, rdb: cfg.Redis, log: j.Logger.With().Str("node", cfg.Node).Logger(), engine: engine,
+	q := &Queue{cfg: cfg, rdb: cfg.Redis, log: j.Logger, engine: engine,
 		probes: make(chan struct{}, j.MaxProbes), waiters: map[string]chan struct{}{}, relays: map[string]jobs.Preview{}}
 	q.run, q.stopJobs = context.WithCancelCause(context.Background())
 	q.bg, q.stopBG = context.WithCancel(context.Background())
@@ -1028,6 +1028,14 @@ func (q *Queue) Stats() jobs.Stats {
 	s := q.last
 	s.Done, s.Failed, s.Cancelled, s.Frames = q.done.Load(), q.failed.Load(), q.cancelled.Load(), q.frames.Load()
 	return s
+}
+
+// Stop makes this node take no new job and hand the jobs it runs back to
+// the queue, for other nodes, at once: the start of a drain. Status,
+// events, results and uploads are still served until Close.
+func (q *Queue) Stop() {
+	q.server.Stop()
+	q.stopJobs(errStopping)
 }
 
 // Close stops this node's worker: the jobs it runs go back to the queue

@@ -1,5 +1,7 @@
 package pipeline
 
+import "sync"
+
 // Face search with a budget. While a session tracks no face, each frame
 // would need a detection to find one, and a scene with no face, or with
 // only faces the frontal detector never finds (turned away, too small),
@@ -24,8 +26,10 @@ package pipeline
 // of their pixels' mass, frames across a cut by 22 to 50%, and the dogs'
 // scene seen again 6% from the first time.
 //
-// A face that comes into a scene without a cut (walking in) is found
-// within SearchMaxGap frames. Measured on the multi-face clip of
+// A face that comes into a scene without a cut (walking in), or with a cut
+// back to a known-empty scene, is found within SearchMaxGap frames. The
+// segments of one video file, each a session, share their known-empty
+// scenes (SceneMemory). Measured on the multi-face clip of
 // internal/testvideo: docs/BENCHMARKS.md, "Issue 25: video on multi-face
 // footage".
 
@@ -73,6 +77,59 @@ func sameScene(a, b *histogram) bool {
 	return n > 0 && diff*100 <= otherScene*2*n
 }
 
+// SceneMemory holds known-empty scenes for several sessions: a video
+// file's segments are sessions of their own (pkg/video), and a scene one
+// found empty is not searched through again from the start by the next.
+// It is safe for concurrent use; the zero value holds none.
+type SceneMemory struct {
+	mu    sync.Mutex
+	empty []histogram // oldest first, at most emptyScenes
+}
+
+func (m *SceneMemory) knows(h *histogram) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return indexOfScene(m.empty, h) >= 0
+}
+
+func (m *SceneMemory) add(h histogram) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if indexOfScene(m.empty, &h) < 0 {
+		m.empty = remember(m.empty, h)
+	}
+}
+
+func (m *SceneMemory) forget(h *histogram) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.empty = forgetScene(m.empty, h)
+}
+
+func indexOfScene(scenes []histogram, h *histogram) int {
+	for i := range scenes {
+		if sameScene(&scenes[i], h) {
+			return i
+		}
+	}
+	return -1
+}
+
+// remember appends h, dropping the oldest scene beyond emptyScenes.
+func remember(scenes []histogram, h histogram) []histogram {
+	if len(scenes) == emptyScenes {
+		scenes = append(scenes[:0], scenes[1:]...)
+	}
+	return append(scenes, h)
+}
+
+func forgetScene(scenes []histogram, h *histogram) []histogram {
+	if i := indexOfScene(scenes, h); i >= 0 {
+		return append(scenes[:i], scenes[i+1:]...)
+	}
+	return scenes
+}
+
 // search is one session's search state, part of its tracker.
 type search struct {
 	searches int // searches since the scene changed or a face was lost
@@ -80,8 +137,9 @@ type search struct {
 	gap      int // frames between the last two searches
 	// last is the histogram of the frame last searched: the scene has
 	// changed when a frame's is not the same scene's.
-	last  histogram
-	empty []histogram // scenes found empty, oldest first
+	last   histogram
+	empty  []histogram  // scenes found empty, oldest first
+	shared *SceneMemory // the known-empty scenes of the session's siblings; may be nil
 }
 
 // due reports whether a frame of a session with no face tracked (or one
@@ -126,11 +184,13 @@ func (s *search) found(faces int) {
 		s.gap = min(2*max(1, s.gap), SearchMaxGap)
 	}
 	s.wait = s.gap - 1
-	if s.gap == SearchMaxGap && s.searches >= 4 && !s.knownEmpty(&s.last) {
-		if len(s.empty) == emptyScenes {
-			s.empty = append(s.empty[:0], s.empty[1:]...)
+	if s.gap == SearchMaxGap && s.searches >= 4 {
+		if indexOfScene(s.empty, &s.last) < 0 {
+			s.empty = remember(s.empty, s.last)
 		}
-		s.empty = append(s.empty, s.last)
+		if s.shared != nil {
+			s.shared.add(s.last)
+		}
 	}
 }
 
@@ -146,19 +206,12 @@ func (s *search) lost(thumb []byte) {
 // is empty until someone walks in.
 func (s *search) forget(thumb []byte) {
 	h := histogramOf(thumb)
-	for i := range s.empty {
-		if sameScene(&s.empty[i], &h) {
-			s.empty = append(s.empty[:i], s.empty[i+1:]...)
-			return
-		}
+	s.empty = forgetScene(s.empty, &h)
+	if s.shared != nil {
+		s.shared.forget(&h)
 	}
 }
 
 func (s *search) knownEmpty(h *histogram) bool {
-	for i := range s.empty {
-		if sameScene(&s.empty[i], h) {
-			return true
-		}
-	}
-	return false
+	return indexOfScene(s.empty, h) >= 0 || s.shared != nil && s.shared.knows(h)
 }

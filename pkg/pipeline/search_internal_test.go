@@ -61,3 +61,32 @@ func TestSearchBudget(t *testing.T) {
 		t.Errorf("after the tracked faces were lost: search %v finer %v; want the finer search on the next frame", run, f)
 	}
 }
+
+// A scene one session searched through and found empty is known to
+// another session given the same SceneMemory: its first frame there does
+// not search. A face found there makes it unknown again for both.
+func TestSceneMemoryIsShared(t *testing.T) {
+	empty := make([]byte, thumbWidth*thumbHeight)
+	for i := range empty {
+		empty[i] = byte(i % 7)
+	}
+	var m SceneMemory
+	a := search{shared: &m}
+	for range 16 {
+		if run, _ := a.due(empty, false); run {
+			a.found(0)
+		}
+	}
+	b := search{shared: &m}
+	if run, _ := b.due(empty, true); run {
+		t.Error("a sibling's first frame of a known-empty scene searched at once")
+	}
+	c := search{}
+	if run, _ := c.due(empty, true); !run {
+		t.Error("a session without the memory did not search its first frame")
+	}
+	a.forget(empty)
+	if d := (search{shared: &m}); d.knownEmpty(&[]histogram{histogramOf(empty)}[0]) {
+		t.Error("the scene is still known empty after a face was found in it")
+	}
+}

@@ -104,6 +104,9 @@ type SessionOptions struct {
 	// video's own clock, which paces re-detection, and no rate is stamped
 	// on them.
 	Batch bool
+	// Scenes, if set, shares the scenes found empty with the other
+	// sessions given the same one: the segments of one video file.
+	Scenes *SceneMemory
 }
 
 // Receiver takes a session's results. Receive is called on a worker for
@@ -232,6 +235,7 @@ func (e *Engine) NewSession(opts SessionOptions, to Receiver) *Session {
 		batch:   opts.Batch,
 		overlay: !opts.NoOverlay && !opts.Batch,
 		lastLog: time.Now(), // the first line sums the first period, as later ones do
+		track:   tracker{search: search{shared: opts.Scenes}},
 	}
 }
 

@@ -12,7 +12,6 @@ import (
 	"sync/atomic"
 
 	"github.com/livetryon/server/pkg/apierr"
-	"github.com/livetryon/server/pkg/client"
 )
 
 // Access is who may use the server.
@@ -92,13 +91,13 @@ func (a *Access) Guard(next http.Handler, trustLoopback bool) http.Handler {
 			return
 		}
 		if !a.HostAllowed(r.Host) {
-			a.refused(client.CodeUnknownHost)
-			client.WriteHTTPError(w, client.CodeUnknownHost, fmt.Sprintf("this server does not answer to the name %q; start it with --allowed-host %s to allow it", apierr.Clip(r.Host, 64), apierr.Clip(r.Host, 64)))
+			a.refused(apierr.CodeUnknownHost)
+			apierr.WriteHTTP(w, apierr.New(apierr.CodeUnknownHost, fmt.Sprintf("this server does not answer to the name %q; start it with --allowed-host %s to allow it", apierr.Clip(r.Host, 64), apierr.Clip(r.Host, 64))))
 			return
 		}
 		if !a.OriginAllowed(r) {
-			a.refused(client.CodeForbiddenOrigin)
-			client.WriteHTTPError(w, client.CodeForbiddenOrigin, fmt.Sprintf("pages from %s may not use this server; start it with --cors-origin %s to allow them", apierr.Clip(r.Header.Get("Origin"), 64), apierr.Clip(r.Header.Get("Origin"), 64)))
+			a.refused(apierr.CodeForbiddenOrigin)
+			apierr.WriteHTTP(w, apierr.New(apierr.CodeForbiddenOrigin, fmt.Sprintf("pages from %s may not use this server; start it with --cors-origin %s to allow them", apierr.Clip(r.Header.Get("Origin"), 64), apierr.Clip(r.Header.Get("Origin"), 64))))
 			return
 		}
 		if preflight := allowCrossOrigin(w, r); preflight {
@@ -118,10 +117,10 @@ func (a *Access) Guard(next http.Handler, trustLoopback bool) http.Handler {
 			return
 		}
 		if !a.matches(key) {
-			a.refused(client.CodeUnauthorized)
+			a.refused(apierr.CodeUnauthorized)
 			w.Header().Set("WWW-Authenticate", `Bearer realm="tryon"`)
 			if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/socket.io/") || strings.HasPrefix(r.URL.Path, "/watch/") {
-				client.WriteHTTPError(w, client.CodeUnauthorized, "this server needs its access key: open the link with ?key=...")
+				apierr.WriteHTTP(w, apierr.New(apierr.CodeUnauthorized, "this server needs its access key: open the link with ?key=..."))
 				return
 			}
 			http.Error(w, "401 unauthorized: this server needs its access key; open the link it printed, with ?key=...", http.StatusUnauthorized)

@@ -33,6 +33,8 @@ type processor struct {
 
 	mu       sync.Mutex
 	sessions map[*pipeline.Session]bool // open: the writer closes each when its segment is written
+
+	scenes pipeline.SceneMemory // scenes found empty, shared by the segments' sessions
 }
 
 // segment is a run of consecutive frames and the session processing them.
@@ -129,7 +131,7 @@ func (p *processor) newSegment(first int) *segment {
 	seg.session = p.engine.NewSession(pipeline.SessionOptions{
 		ID: fmt.Sprintf("%s/%d", p.opts.ID, first), Effects: p.opts.Effects,
 		Queue: pipeline.Ordered, QueueDepth: p.segLen, Batch: true,
-		Encoder: rawEncoder{p},
+		Encoder: rawEncoder{p}, Scenes: &p.scenes,
 	}, pipeline.ReceiverFunc(func(r pipeline.Result) { seg.answers <- r }))
 	p.mu.Lock()
 	p.sessions[seg.session] = true
