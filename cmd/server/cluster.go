@@ -146,10 +146,10 @@ func (s *Server) drain() {
 	s.log.Info().Dur("drain", s.cfg.Drain).Msg("draining: not ready; live clients told to reconnect elsewhere")
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Drain)
 	defer cancel()
+	s.stopVideoJobs() // first: the jobs move at once, whatever the clients take to close
 	if err := s.closeTransports(ctx); err != nil {
 		s.log.Warn().Err(err).Msg("draining: clients still closing")
 	}
-	s.stopVideoJobs()
 	<-ctx.Done() // the rest of the drain: the balancer learns we are not ready
 }
 
