@@ -181,3 +181,27 @@ func EncodeBytes(m gocv.Mat, o Options) ([]byte, error) {
 	defer buf.Close()
 	return append([]byte(nil), buf.Bytes()...), nil
 }
+
+// EncodeI420 encodes a width x height I420 picture (planar Y, U, V, as
+// OpenCV's ColorBGRToYUVI420 makes them: BT.601, limited range) straight
+// from its planes, into Go memory: libjpeg takes YCbCr 4:2:0 as it is,
+// with no BGR picture in between. Width and height must be even.
+func EncodeI420(yuv []byte, width, height int, o Options) ([]byte, error) {
+	if width <= 0 || height <= 0 || width%2 != 0 || height%2 != 0 || len(yuv) != width*height*3/2 {
+		return nil, fmt.Errorf("cvjpeg: %d bytes are not a %dx%d I420 picture", len(yuv), width, height)
+	}
+	quality := o.Quality
+	if quality == 0 {
+		quality = 95
+	}
+	quality = min(max(quality, 1), 100)
+	var out *C.uchar
+	var n C.ulong
+	var msg [C.TRYON_JPEG_MSG]C.char
+	if C.tryon_jpeg_encode_i420((*C.uchar)(unsafe.Pointer(&yuv[0])), C.int(width), C.int(height), C.int(quality), &out, &n, &msg[0]) != 0 {
+		return nil, fmt.Errorf("cvjpeg: %s", C.GoString(&msg[0]))
+	}
+	buf := &Buffer{p: out, n: int(n)}
+	defer buf.Close()
+	return append([]byte(nil), buf.Bytes()...), nil
+}

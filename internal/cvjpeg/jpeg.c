@@ -113,3 +113,94 @@ int tryon_jpeg_encode(const unsigned char *pix, int width, int height, size_t st
 	jpeg_destroy_compress(&cinfo);
 	return 0;
 }
+
+// full_range maps limited-range ("video", BT.601) samples to the full
+// range JFIF's YCbCr means: luma 16..235 and chroma 16..240 to 0..255.
+static void full_range(unsigned char y[256], unsigned char c[256]) {
+	for (int v = 0; v < 256; v++) {
+		int l = ((v - 16) * 255 + 109) / 219;
+		int ch = 128 + ((v - 128) * 255 + (v >= 128 ? 112 : -112)) / 224;
+		y[v] = (unsigned char)(l < 0 ? 0 : l > 255 ? 255 : l);
+		c[v] = (unsigned char)(ch < 0 ? 0 : ch > 255 ? 255 : ch);
+	}
+}
+
+// copy_rows fills rows[0..n) of a padded plane from src (w x h, packed),
+// from row y0, mapped through lut; columns past w and rows past h repeat
+// the last ones, as libjpeg's own edge expansion does.
+static void copy_rows(JSAMPROW *rows, int n, int padded, const unsigned char *src, int w, int h, int y0,
+                      const unsigned char lut[256]) {
+	for (int i = 0; i < n; i++) {
+		int y = y0 + i < h ? y0 + i : h - 1;
+		const unsigned char *s = src + (size_t)y * w;
+		JSAMPROW d = rows[i];
+		for (int x = 0; x < w; x++) {
+			d[x] = lut[s[x]];
+		}
+		for (int x = w; x < padded; x++) {
+			d[x] = d[w - 1];
+		}
+	}
+}
+
+int tryon_jpeg_encode_i420(const unsigned char *yuv, int width, int height, int quality,
+                           unsigned char **out, unsigned long *out_len, char *msg) {
+	struct jpeg_compress_struct cinfo;
+	struct error_mgr err;
+	int cw = width / 2, ch = height / 2;
+	int yp = (width + 15) & ~15, cp = yp / 2; // padded to whole MCUs
+	unsigned char *scratch = malloc((size_t)yp * 16 + (size_t)cp * 8 * 2);
+	JSAMPROW yrows[16], urows[8], vrows[8];
+	JSAMPARRAY planes[3] = {yrows, urows, vrows};
+	unsigned char ylut[256], clut[256];
+	const unsigned char *u = yuv + (size_t)width * height, *v = u + (size_t)cw * ch;
+	*out = NULL;
+	*out_len = 0;
+	if (scratch == NULL) {
+		snprintf(msg, TRYON_JPEG_MSG, "out of memory");
+		return -1;
+	}
+	for (int i = 0; i < 16; i++) {
+		yrows[i] = scratch + (size_t)i * yp;
+	}
+	for (int i = 0; i < 8; i++) {
+		urows[i] = scratch + (size_t)yp * 16 + (size_t)i * cp;
+		vrows[i] = scratch + (size_t)yp * 16 + (size_t)cp * 8 + (size_t)i * cp;
+	}
+	full_range(ylut, clut);
+	cinfo.err = errors(&err, msg);
+	if (setjmp(err.escape)) {
+		jpeg_destroy_compress(&cinfo);
+		free(*out);
+		*out = NULL;
+		free(scratch);
+		return -1;
+	}
+	jpeg_create_compress(&cinfo);
+	jpeg_mem_dest(&cinfo, out, out_len);
+	cinfo.image_width = (JDIMENSION)width;
+	cinfo.image_height = (JDIMENSION)height;
+	cinfo.input_components = 3;
+	cinfo.in_color_space = JCS_YCbCr;
+	jpeg_set_defaults(&cinfo); // 4:2:0, as I420 already is
+	jpeg_set_quality(&cinfo, quality, TRUE);
+	cinfo.raw_data_in = TRUE;
+	cinfo.comp_info[0].h_samp_factor = 2;
+	cinfo.comp_info[0].v_samp_factor = 2;
+	for (int i = 1; i < 3; i++) {
+		cinfo.comp_info[i].h_samp_factor = 1;
+		cinfo.comp_info[i].v_samp_factor = 1;
+	}
+	jpeg_start_compress(&cinfo, TRUE);
+	while (cinfo.next_scanline < cinfo.image_height) {
+		int y0 = (int)cinfo.next_scanline;
+		copy_rows(yrows, 16, yp, yuv, width, height, y0, ylut);
+		copy_rows(urows, 8, cp, u, cw, ch, y0 / 2, clut);
+		copy_rows(vrows, 8, cp, v, cw, ch, y0 / 2, clut);
+		jpeg_write_raw_data(&cinfo, planes, 16);
+	}
+	jpeg_finish_compress(&cinfo);
+	jpeg_destroy_compress(&cinfo);
+	free(scratch);
+	return 0;
+}

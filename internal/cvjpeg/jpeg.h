@@ -23,4 +23,12 @@ int tryon_jpeg_encode(const unsigned char *pix, int width, int height, size_t st
                       int components, int quality, int progressive,
                       unsigned char **out, unsigned long *out_len, char *msg);
 
+// tryon_jpeg_encode_i420 encodes a width x height I420 picture (planar Y,
+// then U and V at half size each way; width and height even) in OpenCV's
+// BT.601 limited range, mapped to JFIF's full range, straight from its
+// planes: no conversion to BGR and back to YCbCr. Output as
+// tryon_jpeg_encode's.
+int tryon_jpeg_encode_i420(const unsigned char *yuv, int width, int height, int quality,
+                           unsigned char **out, unsigned long *out_len, char *msg);
+
 #endif

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"gocv.io/x/gocv"
-
 	"github.com/livetryon/server/internal/cvjpeg"
 	"github.com/livetryon/server/pkg/pipeline"
 )
@@ -256,20 +254,11 @@ func (o Options) bufferBytes() int64 {
 }
 
 // JPEG encodes a width x height I420 picture, as Options.Frame gets them,
-// as a JPEG: for previews.
+// as a JPEG, for previews: straight from its planes (JPEG is YCbCr 4:2:0
+// too), with no BGR picture made and converted back.
 func JPEG(yuv []byte, width, height, quality int) ([]byte, error) {
 	if width <= 0 || height <= 0 || len(yuv) != width*height*3/2 {
 		return nil, fmt.Errorf("video: %d bytes are not a %dx%d I420 picture", len(yuv), width, height)
 	}
-	m := gocv.NewMatWithSize(height*3/2, width, gocv.MatTypeCV8UC1)
-	defer m.Close()
-	dst, err := m.DataPtrUint8()
-	if err != nil {
-		return nil, err
-	}
-	copy(dst, yuv)
-	bgr := gocv.NewMat()
-	defer bgr.Close()
-	gocv.CvtColor(m, &bgr, gocv.ColorYUVToBGRIYUV)
-	return cvjpeg.EncodeBytes(bgr, cvjpeg.Options{Quality: quality})
+	return cvjpeg.EncodeI420(yuv, width, height, cvjpeg.Options{Quality: quality})
 }
