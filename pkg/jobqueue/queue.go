@@ -62,7 +62,7 @@ type Config struct {
 	OpenPreview func() jobs.Preview
 }
 
-// ErrNotClaimable says a delivered job needs nothing from this worker: it
+// errNotClaimable says a delivered job needs nothing from this worker: it
 // is finished, removed, or another worker holds its lease.
 var errNotClaimable = errors.New("jobqueue: the job is not for this worker")
 
