@@ -2,8 +2,9 @@
 // real Redis (internal/clustertest, scripts/cluster.sh) and the official
 // socket.io clients, and checks what issue 26 asks of a cluster: clients
 // spread over nodes, each session's requests reach its node, watch links
-// work from any node, broadcasts cross nodes, and clients survive a node
-// killed, a node stopped, and Redis going away.
+// work from any node, broadcasts cross nodes, WebRTC signalling (WHIP
+// offer, DELETE) reaches the node holding the session, and clients
+// survive a node killed, a node stopped, and Redis going away.
 package cluster_test
 
 import (
