@@ -28,6 +28,15 @@ func (s *Server) clientAddr(r *http.Request) netip.Addr {
 	return addr
 }
 
+// clientAddrString is clientAddr for the connect line; empty when r's
+// address cannot be read.
+func (s *Server) clientAddrString(r *http.Request) string {
+	if a := s.clientAddr(r); a.IsValid() {
+		return a.String()
+	}
+	return ""
+}
+
 // isLocal reports whether the access guard found r to come from this
 // machine (loopback, not forwarded, on the local listener).
 func isLocal(r *http.Request) bool { return r.Header.Get(publish.TrustedHeader) == "1" }

@@ -104,6 +104,7 @@ func NewServer(cfg Config) (_ *Server, err error) {
 		Outbox:       cfg.Outbox,
 		Observer:     s.metrics,
 		Admit:        s.admit,
+		ClientAddr:   s.clientAddrString,
 		Logger:       log,
 		Node:         cfg.NodeID,
 	}

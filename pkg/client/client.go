@@ -84,8 +84,11 @@ type Common struct {
 	// connection, or an HTTP session) before anything is allocated for it.
 	// A refused request is answered with the refusal; an admitted one's
 	// leave is called once when its session ends.
-	Admit  func(r *http.Request) (leave func(), refused *Refusal)
-	Logger zerolog.Logger
+	Admit func(r *http.Request) (leave func(), refused *Refusal)
+	// ClientAddr, if set, is the address a request comes from, for the
+	// connect line: the client's own behind a trusted proxy, not nginx's.
+	ClientAddr func(r *http.Request) string
+	Logger     zerolog.Logger
 	// Node is the id of the node serving the client (--node-id), for the
 	// session message.
 	Node string

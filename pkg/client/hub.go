@@ -42,6 +42,17 @@ func NewHub(engine *pipeline.Engine, common Common) *Hub {
 // Limits are what a frame may be: for a transport's own read limits.
 func (h *Hub) Limits() frame.Limits { return h.limits }
 
+// RemoteAddr is where r comes from, for Request.Remote: Common.ClientAddr's
+// answer when set (the client behind a trusted proxy), else the peer's.
+func (h *Hub) RemoteAddr(r *http.Request) string {
+	if h.common.ClientAddr != nil {
+		if a := h.common.ClientAddr(r); a != "" {
+			return a
+		}
+	}
+	return r.RemoteAddr
+}
+
 // Common is what every client shares.
 func (h *Hub) Common() Common { return h.common }
 

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -110,5 +112,21 @@ func TestHubOpensSessions(t *testing.T) {
 	gaveBack := false
 	if _, err := hub.Open("ws", nopSender{}, client.Request{Leave: func() { gaveBack = true }}); !errors.Is(err, client.ErrClosed) || !gaveBack {
 		t.Errorf("Open on a closed hub: %v, admission given back %v; want ErrClosed and given back", err, gaveBack)
+	}
+}
+
+// The connect line names the client behind a trusted proxy, as the
+// server's ClientAddr finds it, not the proxy; without one, the peer.
+func TestHubRemoteAddr(t *testing.T) {
+	r := httptest.NewRequest("GET", "/ws", nil)
+	r.RemoteAddr = "127.0.0.1:4242" // nginx
+	r.Header.Set("X-Real-IP", "203.0.113.7")
+	plain := client.NewHub(newEngine(t), client.Common{})
+	if got := plain.RemoteAddr(r); got != "127.0.0.1:4242" {
+		t.Errorf("without ClientAddr: %q, want the peer", got)
+	}
+	proxied := client.NewHub(newEngine(t), client.Common{ClientAddr: func(r *http.Request) string { return r.Header.Get("X-Real-IP") }})
+	if got := proxied.RemoteAddr(r); got != "203.0.113.7" {
+		t.Errorf("behind a proxy: %q, want the client's", got)
 	}
 }

@@ -231,7 +231,7 @@ func (s *Server) open(w http.ResponseWriter, r *http.Request) (*session, bool) {
 		apierr.WriteHTTP(w, refused)
 		return nil, false
 	}
-	c, err := s.hub.Open("http", waiters{}, client.Request{Remote: r.RemoteAddr, Leave: leave})
+	c, err := s.hub.Open("http", waiters{}, client.Request{Remote: s.hub.RemoteAddr(r), Leave: leave})
 	if err != nil {
 		client.WriteHTTPError(w, client.CodeShuttingDown, "the server is stopping")
 		return nil, false

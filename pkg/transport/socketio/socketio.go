@@ -216,7 +216,7 @@ func (s *Server) onConnect(sock *socket.Socket) (*conn, error) {
 	var err error
 	// The admission is the Engine.IO session's (New's handler), given back
 	// when that session closes: the client has none of its own.
-	c.client, err = s.hub.Open("socketio", c, client.Request{Remote: sock.Conn().RemoteAddress(), Fields: map[string]any{
+	c.client, err = s.hub.Open("socketio", c, client.Request{Remote: s.hub.RemoteAddr(sock.Request().Request()), Fields: map[string]any{
 		"socket": string(sock.Id()), "engineio": sock.Conn().Transport().Name(), "eio": sock.Conn().Protocol()}})
 	if err != nil {
 		s.ends.Done()

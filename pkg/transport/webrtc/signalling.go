@@ -97,7 +97,7 @@ func (s *Server) serveOffer(w http.ResponseWriter, r *http.Request) {
 		apierr.WriteHTTP(w, refused)
 		return
 	}
-	p, answer, err := s.open(o, leave, r.RemoteAddr) // leave is called when the session ends
+	p, answer, err := s.open(o, leave, s.hub.RemoteAddr(r)) // leave is called when the session ends
 	switch {
 	case errors.Is(err, client.ErrClosed):
 		client.WriteHTTPError(w, client.CodeShuttingDown, "the server is stopping")

@@ -171,7 +171,7 @@ func (s *Server) serve(ws *websocket.Conn, r *http.Request, leave func()) {
 	s.mu.Unlock()
 	defer s.serves.Done()
 	var err error
-	if c.client, err = s.hub.Open("ws", c, client.Request{Remote: r.RemoteAddr, Leave: leave}); err != nil {
+	if c.client, err = s.hub.Open("ws", c, client.Request{Remote: s.hub.RemoteAddr(r), Leave: leave}); err != nil {
 		closeWith(ws, CloseGoingAway, "server shutting down")
 		s.forget(c)
 		return
