@@ -142,6 +142,7 @@ type peerClient struct {
 	mu     sync.Mutex
 	ids    []int // frame numbers read back from the processed video, in order
 	last   gocv.Mat
+	closed bool // last is closed: the track's reader may outlive pc.Close
 	events []envelope
 	lip    *image.Point // from the landmarks event
 	got    chan struct{}
@@ -188,6 +189,7 @@ func newPeerClient(t *testing.T) *peerClient {
 	t.Cleanup(func() {
 		pc.Close()
 		c.mu.Lock()
+		c.closed = true
 		c.last.Close()
 		c.mu.Unlock()
 	})
@@ -264,7 +266,9 @@ func newPeerClient(t *testing.T) *peerClient {
 				if ok {
 					c.ids = append(c.ids, id)
 				}
-				img.CopyTo(&c.last)
+				if !c.closed {
+					img.CopyTo(&c.last)
+				}
 				c.mu.Unlock()
 				select {
 				case c.got <- struct{}{}:
