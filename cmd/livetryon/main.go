@@ -133,7 +133,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "livetryon: %v\n", err)
 		return exitFailed
 	}
-	defer engine.Close()
+	defer engine.Close(context.Background())
 
 	report := newProgressReport(stderr, filepath.Base(in), info.Frames, o.quiet)
 	// Written beside OUT and renamed at the end: OUT is never half a file.

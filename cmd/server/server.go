@@ -85,7 +85,7 @@ func NewServer(cfg Config) (_ *Server, err error) {
 	}
 	s := &Server{cfg: cfg, log: log, engine: engine, watch: watch.NewHub(cfg.Watch, log), metrics: newMetrics(cfg.ClusterConfig)}
 	if err := s.openCluster(); err != nil {
-		engine.Close()
+		engine.Close(context.Background())
 		return nil, err
 	}
 	defer func() {
@@ -352,7 +352,7 @@ func (s *Server) Close(ctx context.Context) error {
 	if s.jobs != nil {
 		errs = append(errs, s.jobs.Close(ctx))
 	}
-	s.engine.Close()
+	errs = append(errs, s.engine.Close(ctx))
 	s.leaveCluster()
 	return errors.Join(errs...)
 }

@@ -47,7 +47,7 @@ func startServer(t *testing.T, delay time.Duration) string {
 		ws.Close(ctx)
 		frames.Close(ctx)
 		hub.Close(ctx)
-		engine.Close()
+		engine.Close(context.Background())
 	})
 	return srv.URL
 }

@@ -2,6 +2,7 @@ package client
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
 
@@ -21,7 +22,7 @@ func TestRefusedConfigLogHidesWatchKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer engine.Close()
+	defer engine.Close(context.Background())
 	var buf bytes.Buffer
 	c := New(engine, discardSender{}, Options{ID: "c1", Transport: "ws", Common: Common{Logger: zerolog.New(&buf)}})
 	defer c.Close()

@@ -41,7 +41,7 @@ func Example_transport() {
 		fmt.Println(err)
 		return
 	}
-	defer engine.Close()
+	defer engine.Close(context.Background())
 	hub := client.NewHub(engine, client.Common{})
 	defer hub.Close(context.Background())
 

@@ -24,7 +24,7 @@ func newEngine(t *testing.T) *pipeline.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(e.Close)
+	t.Cleanup(func() { e.Close(context.Background()) })
 	return e
 }
 

@@ -22,7 +22,7 @@ func newEngine(t *testing.T, delay time.Duration) *pipeline.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(e.Close)
+	t.Cleanup(func() { e.Close(context.Background()) })
 	return e
 }
 

@@ -23,7 +23,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	defer engine.Close()
+	defer engine.Close(context.Background())
 
 	answers := make(chan pipeline.Result, 1)
 	session := engine.NewSession(pipeline.SessionOptions{
@@ -117,7 +117,7 @@ func TestClosedEngineSaysClosed(t *testing.T) {
 	if err := e.Ready(); err != nil {
 		t.Errorf("a new engine is not ready: %v", err)
 	}
-	e.Close()
+	e.Close(context.Background())
 	if err := e.Ready(); !errors.Is(err, pipeline.ErrClosed) {
 		t.Errorf("Ready on a closed engine: %v, want ErrClosed", err)
 	}
@@ -152,7 +152,7 @@ func TestEngineCloseEndsQueuedSessions(t *testing.T) {
 	if err := second.Submit(ctx, pipeline.Input{JPEG: jpg, Tag: "waiting"}); err != nil {
 		t.Fatal(err)
 	}
-	e.Close() // second is in the queue, behind the busy worker
+	e.Close(context.Background()) // second is in the queue, behind the busy worker
 	if err := second.Submit(ctx, pipeline.Input{JPEG: jpg, Tag: "late"}); !errors.Is(err, pipeline.ErrClosed) {
 		t.Errorf("Submit on a session queued at Close: %v, want ErrClosed", err)
 	}
@@ -160,5 +160,32 @@ func TestEngineCloseEndsQueuedSessions(t *testing.T) {
 	defer queued.mu.Unlock()
 	if len(queued.res) != 0 {
 		t.Errorf("%d answers to the queued session after Close", len(queued.res))
+	}
+}
+
+// Close waits for a busy worker until its context is done, says so, and
+// can be called again to wait until the end; the frame in hand is
+// answered first.
+func TestEngineCloseWaitsUntilItsContext(t *testing.T) {
+	e := newEngine(t, func(c *pipeline.Config) { c.Workers = 1; c.Delay = 700 * time.Millisecond })
+	busy := newCollector()
+	s := e.NewSession(pipeline.SessionOptions{ID: "busy"}, busy)
+	defer s.Close()
+	if err := s.Submit(ctx, pipeline.Input{JPEG: testmedia.WebcamJPEG(t)}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // the one worker takes it and sleeps
+	short, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := e.Close(short); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Close with a worker busy for longer than its context: %v, want the deadline", err)
+	}
+	if err := e.Close(context.Background()); err != nil {
+		t.Fatalf("Close again, waiting to the end: %v", err)
+	}
+	busy.mu.Lock()
+	defer busy.mu.Unlock()
+	if len(busy.res) != 1 {
+		t.Errorf("%d answers to the frame the worker had when Close began, want 1", len(busy.res))
 	}
 }

@@ -144,6 +144,7 @@ type Engine struct {
 	// photosRunning are photos on a worker now, at most maxPhotosRunning.
 	photosRunning int
 	closed        bool
+	stopped       chan struct{} // closed once the workers have ended and the model is freed
 	wg            sync.WaitGroup
 
 	workers []*worker
@@ -208,7 +209,7 @@ func New(cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{cfg: cfg, predictor: pred, log: cfg.Logger, started: time.Now()}
+	e := &Engine{cfg: cfg, predictor: pred, log: cfg.Logger, started: time.Now(), stopped: make(chan struct{})}
 	e.wake = sync.NewCond(&e.mu)
 	e.batchWake = sync.NewCond(&e.mu)
 	workers := make([]*worker, cfg.Workers)
@@ -234,30 +235,41 @@ func New(cfg Config) (*Engine, error) {
 func (e *Engine) Config() Config { return e.cfg }
 
 // Close stops the workers after the frames they are processing; frames still
-// waiting are dropped, and photos waiting get ErrClosed. Close waits for the
-// workers to finish.
-func (e *Engine) Close() {
+// waiting are dropped, and photos waiting get ErrClosed. It waits, until ctx
+// is done, for the workers to finish, and then frees the model; the error is
+// ctx's, wrapped, when the wait was cut short (the workers then finish, and
+// the model is freed, without a caller). It may be called again, to wait
+// longer.
+func (e *Engine) Close(ctx context.Context) error {
 	e.mu.Lock()
-	if e.closed {
-		e.mu.Unlock()
-		return
+	var waiting []job
+	if !e.closed {
+		e.closed = true
+		waiting = e.ready
+		waiting = append(waiting, e.background...)
+		waiting = append(waiting, e.batch...)
+		for _, p := range e.photoQ {
+			waiting = append(waiting, p)
+		}
+		e.ready, e.background, e.batch, e.photoQ = nil, nil, nil, nil
+		e.wake.Broadcast()
+		e.batchWake.Broadcast()
+		go func() {
+			e.wg.Wait()
+			e.predictor.Close()
+			close(e.stopped)
+		}()
 	}
-	e.closed = true
-	waiting := e.ready
-	waiting = append(waiting, e.background...)
-	waiting = append(waiting, e.batch...)
-	for _, p := range e.photoQ {
-		waiting = append(waiting, p)
-	}
-	e.ready, e.background, e.batch, e.photoQ = nil, nil, nil, nil
-	e.wake.Broadcast()
-	e.batchWake.Broadcast()
 	e.mu.Unlock()
 	for _, j := range waiting {
 		j.cancel()
 	}
-	e.wg.Wait()
-	e.predictor.Close()
+	select {
+	case <-e.stopped:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("pipeline: workers still busy: %w", context.Cause(ctx))
+	}
 }
 
 // schedule queues a session with a frame waiting: a batch one for the

@@ -46,7 +46,7 @@ func newEngine(t testing.TB, mod func(*pipeline.Config)) *pipeline.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(e.Close)
+	t.Cleanup(func() { e.Close(context.Background()) })
 	return e
 }
 

@@ -27,7 +27,7 @@ func BenchmarkProcess640x360(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer e.Close()
+	defer e.Close(context.Background())
 	fx := blueLipstick(b)
 	b.ResetTimer()
 	frames := 0

@@ -30,7 +30,7 @@ func newEngine(t *testing.T, workers int) *pipeline.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(e.Close)
+	t.Cleanup(func() { e.Close(context.Background()) })
 	return e
 }
 

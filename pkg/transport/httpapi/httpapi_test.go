@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"image"
@@ -33,7 +34,7 @@ func startAPI(t testing.TB) string {
 	}
 	api := httpapi.New(engine, httpapi.Options{Effects: func() []effects.Effect { return []effects.Effect{effects.DefaultLipstick} }, Logger: engine.Config().Logger})
 	srv := httptest.NewServer(api.Handler())
-	t.Cleanup(func() { srv.Close(); engine.Close() })
+	t.Cleanup(func() { srv.Close(); engine.Close(context.Background()) })
 	return srv.URL
 }
 

@@ -26,7 +26,7 @@ func TestCloseEndsSessionsAndExpiry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer engine.Close()
+	defer engine.Close(context.Background())
 	before := goleak.IgnoreCurrent()
 	hub := client.NewHub(engine, client.Common{})
 	frames := httpframe.New(hub, httpframe.Options{Idle: time.Minute})

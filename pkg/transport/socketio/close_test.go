@@ -27,7 +27,7 @@ func TestCloseEndsEveryConnection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer engine.Close()
+	defer engine.Close(context.Background())
 	before := goleak.IgnoreCurrent()
 	hub := client.NewHub(engine, client.Common{})
 	sio := socketio.New(hub, socketio.Options{})

@@ -43,7 +43,7 @@ func startServer(t *testing.T) string {
 		srv.Close()
 		sio.Close(context.Background())
 		hub.Close(context.Background())
-		engine.Close()
+		engine.Close(context.Background())
 	})
 	return srv.URL
 }

@@ -102,7 +102,7 @@ func newServerWith(t *testing.T, cfg pipeline.Config, common client.Common, opts
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(engine.Close)
+	t.Cleanup(func() { engine.Close(context.Background()) })
 	common.Effects = func() []effects.Effect { return []effects.Effect{effects.DefaultLipstick} }
 	hub := watch.NewHub(watch.DefaultLimits, zerolog.Nop())
 	t.Cleanup(hub.Close)

@@ -26,7 +26,7 @@ func TestCloseWaitsForConnections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer engine.Close()
+	defer engine.Close(context.Background())
 	before := goleak.IgnoreCurrent() // the engine's workers are not the transport's
 	hub := client.NewHub(engine, client.Common{})
 	ws := websocket.New(hub, websocket.Options{PingInterval: 50 * time.Millisecond})
