@@ -84,7 +84,7 @@ func (q *Queue) Add(ctx context.Context, id, name string, fx []effects.Effect, p
 	now := time.Now()
 	rec := record{Info: info, Status: jobs.Status{
 		ID: id, State: jobs.Queued, FramesTotal: info.Frames, Effects: effects.SpecsOf(fx), Created: now,
-		Input: jobs.Input{Name: clip(name), Bytes: st.Size(), Width: info.Width, Height: info.Height, FPS: info.FPS,
+		Input: jobs.Input{Name: apierr.Clip(name, 128), Bytes: st.Size(), Width: info.Width, Height: info.Height, FPS: info.FPS,
 			Duration: info.Duration.Seconds(), Rotation: info.Rotation, Audio: info.HasAudio},
 	}}
 	b, _ := json.Marshal(rec)
@@ -152,11 +152,4 @@ func (q *Queue) enqueue(ctx context.Context, id string, rec record) error {
 
 type taskPayload struct {
 	ID string `json:"id"`
-}
-
-func clip(s string) string {
-	if len(s) > 128 {
-		return s[:128]
-	}
-	return s
 }

@@ -6,6 +6,7 @@ import (
 
 	pion "github.com/pion/webrtc/v4"
 
+	"github.com/livetryon/server/pkg/apierr"
 	"github.com/livetryon/server/pkg/client"
 	"github.com/livetryon/server/pkg/frame"
 )
@@ -36,7 +37,7 @@ func (p *peer) onMessage(m pion.DataChannelMessage) {
 	case "keyframe":
 		p.needKey.Store(true)
 	default:
-		p.refuse(client.CodeBadMessage, fmt.Sprintf("unknown event %q; known: config, keyframe", clip(env.Event)))
+		p.refuse(client.CodeBadMessage, fmt.Sprintf("unknown event %q; known: config, keyframe", apierr.Clip(env.Event, 32)))
 	}
 }
 

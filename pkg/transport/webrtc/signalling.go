@@ -85,7 +85,7 @@ func (s *Server) serveOffer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if o.Type != "offer" {
-		client.WriteHTTPError(w, client.CodeBadMessage, fmt.Sprintf("type %q: want \"offer\"", clip(o.Type)))
+		client.WriteHTTPError(w, client.CodeBadMessage, fmt.Sprintf("type %q: want \"offer\"", apierr.Clip(o.Type, 32)))
 		return
 	}
 	if msg := checkOffer(o.SDP); msg != "" {
@@ -136,11 +136,4 @@ func checkOffer(raw string) string {
 		return "the offer's video does not accept VP8, the only codec this server speaks"
 	}
 	return "the offer has no video: add the camera's track (or a recvonly video transceiver) before createOffer"
-}
-
-func clip(s string) string {
-	if len(s) > 32 {
-		return s[:32] + "…"
-	}
-	return s
 }
