@@ -142,7 +142,7 @@ func New(cfg Config, engine *pipeline.Engine) (*Queue, error) {
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 3
 	}
-	cfg.Jobs = withDefaults(cfg.Jobs)
+	cfg.Jobs = cfg.Jobs.WithDefaults()
 	j := &cfg.Jobs
 	q := &Queue{cfg: cfg, rdb: cfg.Redis, log: j.Logger, engine: engine,
 		probes: make(chan struct{}, j.MaxProbes), waiters: map[string]chan struct{}{}, relays: map[string]jobs.Preview{}}
@@ -248,34 +248,6 @@ func (q *Queue) Close(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("jobqueue: close: %w", ctx.Err())
 	}
-}
-
-// withDefaults fills c's zero fields from jobs.DefaultConfig.
-func withDefaults(c jobs.Config) jobs.Config {
-	d := jobs.DefaultConfig()
-	if c.Concurrent <= 0 {
-		c.Concurrent = d.Concurrent
-	}
-	if c.MaxQueued <= 0 {
-		c.MaxQueued = d.MaxQueued
-	}
-	if c.Retention <= 0 {
-		c.Retention = d.Retention
-	}
-	if c.BufferBytes <= 0 {
-		c.BufferBytes = d.BufferBytes
-	}
-	if c.PreviewFPS <= 0 {
-		c.PreviewFPS = d.PreviewFPS
-	}
-	if c.MaxProbes <= 0 {
-		c.MaxProbes = d.MaxProbes
-	}
-	if c.ProbeWait <= 0 {
-		c.ProbeWait = d.ProbeWait
-	}
-	c.Limits = c.Limits.WithDefaults()
-	return c
 }
 
 // asynqLogger writes asynq's lines as zerolog's.

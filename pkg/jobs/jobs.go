@@ -121,8 +121,9 @@ func DefaultConfig() Config {
 		BufferBytes: video.DefaultBufferBytes, PreviewFPS: 15, MaxProbes: 2, ProbeWait: 2 * time.Second}
 }
 
-// withDefaults fills c's zero fields from DefaultConfig.
-func (c Config) withDefaults() Config {
+// WithDefaults fills c's zero fields from DefaultConfig: New's, and the
+// cluster's queue's (pkg/jobqueue), which runs jobs by the same Config.
+func (c Config) WithDefaults() Config {
 	d := DefaultConfig()
 	if c.Concurrent <= 0 {
 		c.Concurrent = d.Concurrent
@@ -207,7 +208,7 @@ type job struct {
 // New opens the data directory: jobs a previous run left are loaded,
 // unfinished ones marked failed, and half-made uploads removed.
 func New(cfg Config, engine *pipeline.Engine) (*Manager, error) {
-	cfg = cfg.withDefaults()
+	cfg = cfg.WithDefaults()
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("jobs: the data directory: %w", err)
 	}
