@@ -45,6 +45,9 @@ func (h *Hub) Limits() frame.Limits { return h.limits }
 // RemoteAddr is where r comes from, for Request.Remote: Common.ClientAddr's
 // answer when set (the client behind a trusted proxy), else the peer's.
 func (h *Hub) RemoteAddr(r *http.Request) string {
+	if r == nil {
+		return ""
+	}
 	if h.common.ClientAddr != nil {
 		if a := h.common.ClientAddr(r); a != "" {
 			return a
