@@ -58,7 +58,7 @@ func TestCloseEndsSessionsAndExpiry(t *testing.T) {
 	if err := frames.Close(ctx); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	if left := leakcheck.Running("github.com/livetryon/server/pkg/transport/httpframe"); len(left) > 0 {
+	if left := leakcheck.RunningOutsideHandlers("github.com/livetryon/server/pkg/transport/httpframe"); len(left) > 0 {
 		t.Errorf("after Close, the transport's goroutines still run:\n%s", strings.Join(left, "\n"))
 	}
 	if hub.Sessions() != 0 {
