@@ -238,29 +238,42 @@ func (s *Stream) Discard() { s.end(false) }
 
 // end closes the stream and its viewers' responses, which end cleanly;
 // with ended, viewers first get the last frame marked as ended, so that
-// a watcher knows the session is over rather than stalled.
+// a watcher knows the session is over rather than stalled. The stream
+// leaves the hub in the same step as it closes (the hub's lock, then the
+// stream's, as Close takes them): a viewer that saw the end and asks for
+// the link again, or its snapshot, finds it gone.
 func (s *Stream) end(ended bool) {
+	var darkened []byte // made before the locks: an encode is milliseconds
+	if ended {
+		s.mu.Lock()
+		last, watched, closed := s.frame, s.viewers > 0, s.closed
+		s.mu.Unlock()
+		if watched && !closed {
+			darkened = endedFrame(last)
+		}
+	}
+	h := s.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	s.mu.Lock()
 	if !s.closed {
 		if s.detached != nil {
 			s.detached.Stop()
 			s.detached = nil
 		}
-		if ended && s.viewers > 0 {
-			s.frame = endedFrame(s.frame)
+		if darkened != nil {
+			s.frame = darkened
 			s.seq++
 		}
 		s.closed = true
 		close(s.changed)
 	}
 	s.mu.Unlock()
-	s.hub.mu.Lock()
-	delete(s.hub.streams, s.id)
+	delete(h.streams, s.id)
 	if s.key != "" {
-		delete(s.hub.byKey, s.key)
-		s.hub.stopWaiting(s)
+		delete(h.byKey, s.key)
+		h.stopWaiting(s)
 	}
-	s.hub.mu.Unlock()
 }
 
 // newest is the newest frame, its number, a channel closed when either
