@@ -156,6 +156,7 @@ type Engine struct {
 	processed, refused, dropped, photos atomic.Uint64
 	busy                                atomic.Uint64 // photos refused: the queue was full
 	detections, backgroundDetections    atomic.Uint64
+	rechecks                            atomic.Uint64
 }
 
 // Stats are the engine's counters since it started.
@@ -168,9 +169,12 @@ type Stats struct {
 	FramesDropped   uint64 `json:"frames_dropped"`   // replaced by a newer frame before processing
 	FramesRefused   uint64 `json:"frames_refused"`   // bad input
 	// Detections ran on live frames' answer path (no face tracked, a scene
-	// change); BackgroundDetections beside it (redetect.go).
+	// change); BackgroundDetections beside it (redetect.go), over the whole
+	// frame; Rechecks beside it too, around the tracked faces only
+	// (recheck.go), and in place for video files.
 	Detections           uint64  `json:"detections"`
 	BackgroundDetections uint64  `json:"background_detections"`
+	Rechecks             uint64  `json:"rechecks"`
 	Workers              int     `json:"workers"`
 	UptimeSeconds        float64 `json:"uptime_s"`
 }
@@ -179,7 +183,7 @@ type Stats struct {
 func (e *Engine) Stats() Stats {
 	return Stats{
 		Sessions: e.sessions.Load(), BatchSessions: e.batchSessions.Load(), FramesProcessed: e.processed.Load(), Photos: e.photos.Load(), PhotosBusy: e.busy.Load(), FramesDropped: e.dropped.Load(),
-		FramesRefused: e.refused.Load(), Detections: e.detections.Load(), BackgroundDetections: e.backgroundDetections.Load(),
+		FramesRefused: e.refused.Load(), Detections: e.detections.Load(), BackgroundDetections: e.backgroundDetections.Load(), Rechecks: e.rechecks.Load(),
 		Workers: e.cfg.Workers, UptimeSeconds: time.Since(e.started).Seconds(),
 	}
 }

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"image"
 	"sync"
+	"time"
 
 	"gocv.io/x/gocv"
 
@@ -62,15 +63,23 @@ func (r *redetection) take() ([]image.Rectangle, bool) {
 	return boxes, true
 }
 
-// detectJob is a background detection on a worker.
+// detectJob is a background detection on a worker: of the whole frame,
+// or a recheck of the tracked faces' surroundings (recheck.go).
 type detectJob struct {
 	small gocv.Mat // gray, scaled for detection; the job's own
 	scale float64  // frame pixels per small pixel
+	crops []crop   // a recheck's pictures instead, the job's own
 	into  *redetection
 }
 
 func (d *detectJob) run(w *worker) {
 	defer d.small.Close()
+	if d.crops != nil {
+		defer closeCrops(d.crops)
+		boxes, err := w.detectIn(d.crops)
+		d.into.finish(boxes, err == nil)
+		return
+	}
 	g, err := cvimage.Gray(d.small)
 	if err != nil {
 		d.into.finish(nil, false)
@@ -85,6 +94,7 @@ func (d *detectJob) run(w *worker) {
 
 func (d *detectJob) cancel() {
 	d.small.Close()
+	closeCrops(d.crops)
 	d.into.finish(nil, false)
 }
 
@@ -139,9 +149,11 @@ func (t *tracker) merge(boxes []image.Rectangle) (fresh []image.Rectangle) {
 	return fresh
 }
 
-// startRedetect copies w.gray, scaled for detection, into a background
-// job for track's session; false if the engine is closed or one runs.
-func (w *worker) startRedetect(e *Engine, track *tracker, tracked int) bool {
+// startRedetect starts a background re-detection for track's session: a
+// copy of w.gray scaled for a whole-frame search, or crops around boxes,
+// the faces on this frame, for a recheck (recheck.go). false if the engine
+// is closed or one runs.
+func (w *worker) startRedetect(e *Engine, track *tracker, boxes []image.Rectangle, at time.Time) bool {
 	if track.bg == nil {
 		track.bg = &redetection{}
 	}
@@ -149,11 +161,21 @@ func (w *worker) startRedetect(e *Engine, track *tracker, tracked int) bool {
 		return false
 	}
 	job := &detectJob{small: gocv.NewMat(), into: track.bg}
-	job.scale = scaleForDetection(w.gray, &job.small, DetectWidth(*w.cfg, w.gray.Cols(), false, tracked))
+	whole := track.wholeSearchDue(boxes, image.Pt(w.gray.Cols(), w.gray.Rows()), at)
+	if whole {
+		job.scale = scaleForDetection(w.gray, &job.small, DetectWidth(*w.cfg, w.gray.Cols(), false, track.narrowest()))
+	} else {
+		job.crops = cropsAround(w.gray, boxes)
+	}
 	if !e.scheduleBackground(job) {
 		job.cancel()
 		return false
 	}
-	e.backgroundDetections.Add(1)
+	if whole {
+		track.searchedWhole(at)
+		e.backgroundDetections.Add(1)
+	} else {
+		e.rechecks.Add(1)
+	}
 	return true
 }

@@ -31,6 +31,8 @@ type tracker struct {
 	moved       bool        // this frame differs from the previous one too much to track
 	size        image.Point // the previous frame's size
 	search      search      // paces detections while no face is tracked (search.go)
+	searched    []byte      // the thumbnail of the last whole-frame detection (recheck.go)
+	searchedAt  time.Time   // and its frame's clock
 	bg          *redetection
 }
 

@@ -139,17 +139,29 @@ func (w *worker) process(q queued, job frameJob) (res Result) {
 		// Batch work re-detects in place: nobody waits for its answer, and a
 		// background result would land on a frame that depends on how busy
 		// the workers were, not on the video.
+		recheck := false
 		if !detected && job.batch && track.redetectDue(w.cfg.RedetectEvery, w.cfg.RedetectInterval, clock) {
 			detected = true
+			recheck = !track.wholeSearchDue(boxes, image.Pt(res.Width, res.Height), clock)
 		}
 		switch {
 		case searching && !searchNow:
 			// Not this frame's turn: the scene had no face at the last
 			// search, and the faces tracked before a cut are gone.
 			boxes, fresh = nil, nil
+		case recheck:
+			crops := cropsAround(w.gray, boxes)
+			boxes, err = w.detectIn(crops)
+			closeCrops(crops)
+			track.detectedAt = clock
+			job.engine.rechecks.Add(1)
+			if len(boxes) == 0 {
+				track.search.lost(track.thumb)
+			}
 		case detected:
 			boxes, err = w.detect(finer, track.narrowest())
 			track.detectedAt = clock
+			track.searchedWhole(clock)
 			job.engine.detections.Add(1)
 			switch {
 			case searching:
@@ -163,7 +175,7 @@ func (w *worker) process(q queued, job frameJob) (res Result) {
 			}
 		default:
 			boxes = append(boxes, fresh...)
-			if track.redetectDue(w.cfg.RedetectEvery, w.cfg.RedetectInterval, clock) && w.startRedetect(job.engine, track, track.narrowest()) {
+			if track.redetectDue(w.cfg.RedetectEvery, w.cfg.RedetectInterval, clock) && w.startRedetect(job.engine, track, boxes, clock) {
 				track.sinceDetect = -1 // update counts this frame
 				track.detectedAt = clock
 			}

@@ -1,0 +1,172 @@
+package pipeline
+
+import (
+	"image"
+	"time"
+
+	"gocv.io/x/gocv"
+
+	"github.com/livetryon/server/internal/cvimage"
+)
+
+// A periodic re-detection does two things: it checks that the tracked
+// faces are still faces (and drops those that left), and it finds faces
+// that came in. The first needs only the pictures around the tracked
+// faces; the second needs the whole frame, but only where the picture
+// changed: a new face cannot appear where nothing moved since the last
+// whole-frame search. So a re-detection is one of two kinds:
+//
+//   - a recheck: each tracked face's surroundings (its box and half its
+//     size again on every side), scaled so the face is recheckFaceWidth
+//     px wide. On a 640x480 frame with one face that is a 200x200 px
+//     picture instead of the whole frame at DetectWidth's 480, about a
+//     fifth of the detector's work;
+//   - a whole-frame search, as before, when the thumbnail changed, since
+//     the last one, anywhere outside the tracked faces' surroundings, or
+//     when wholeSearchMaxQuiet has passed without one (a face that came in
+//     without changing the thumbnail, or in a face's surroundings below
+//     it).
+//
+// A camera that moves (a pan, a hand-held phone) changes every cell and
+// keeps searching the whole frame at each re-detection, as before; a
+// laptop on a desk in front of a still room mostly rechecks.
+
+const (
+	// recheckFaceWidth is a tracked face's width in the recheck's picture:
+	// the detector finds faces from 80 px, so the face can shrink by a fifth
+	// or grow without bound before the next recheck.
+	recheckFaceWidth = 100
+	// recheckMargin is the surroundings around a face's box, as a fraction
+	// of its size on each side: room for the face to move between two
+	// re-detections.
+	recheckMargin = 0.5
+	// wholeSearchMaxQuiet is the longest a session with faces tracked goes
+	// without a whole-frame search.
+	wholeSearchMaxQuiet = time.Second
+	// changedCell is the mean difference of a thumbnail cell's gray levels,
+	// against the last whole-frame search's thumbnail, above which the cell
+	// changed. Camera noise, averaged over the thumbnail's pixels, stays
+	// well below it; a face coming in is far above.
+	changedCell = 6
+	// thumbCell is a cell's side in thumbnail pixels: 8x6 cells of 10 px.
+	thumbCell = 10
+)
+
+// crop is a part of a frame, gray and scaled, for a detection.
+type crop struct {
+	gray   gocv.Mat // the job's own
+	origin image.Point
+	scale  float64 // frame pixels per crop pixel
+}
+
+// surroundings is the part of a frame a recheck looks at for the face in
+// box.
+func surroundings(box, frame image.Rectangle) image.Rectangle {
+	mx, my := int(float64(box.Dx())*recheckMargin), int(float64(box.Dy())*recheckMargin)
+	return image.Rect(box.Min.X-mx, box.Min.Y-my, box.Max.X+mx, box.Max.Y+my).Intersect(frame)
+}
+
+// cropsAround cuts from gray each tracked face's surroundings, scaled so
+// the face is recheckFaceWidth wide.
+func cropsAround(gray gocv.Mat, boxes []image.Rectangle) []crop {
+	frame := image.Rect(0, 0, gray.Cols(), gray.Rows())
+	crops := make([]crop, 0, len(boxes))
+	for _, b := range boxes {
+		r := surroundings(b, frame)
+		if r.Dx() < 8 || r.Dy() < 8 || b.Dx() < 8 {
+			continue
+		}
+		scale := float64(b.Dx()) / recheckFaceWidth
+		size := image.Pt(max(1, int(float64(r.Dx())/scale+0.5)), max(1, int(float64(r.Dy())/scale+0.5)))
+		region := gray.Region(r)
+		dst := gocv.NewMat()
+		interp := gocv.InterpolationArea
+		if scale < 1 {
+			interp = gocv.InterpolationLinear
+		}
+		gocv.Resize(region, &dst, size, 0, 0, interp)
+		region.Close()
+		crops = append(crops, crop{gray: dst, origin: r.Min, scale: float64(r.Dx()) / float64(size.X)})
+	}
+	return crops
+}
+
+// detectIn runs the detector on each crop and returns the boxes in the
+// frame's pixels, a face seen in two crops once.
+func (w *worker) detectIn(crops []crop) ([]image.Rectangle, error) {
+	var boxes []image.Rectangle
+	for _, c := range crops {
+		g, err := cvimage.Gray(c.gray)
+		if err != nil {
+			return nil, err
+		}
+		found, err := w.detector.Detect(g, 0)
+		if err != nil {
+			return nil, err
+		}
+	next:
+		for _, b := range found {
+			b = scaleRect(b, c.scale).Add(c.origin)
+			for _, seen := range boxes {
+				if iou(seen, b) > 0.5 {
+					continue next
+				}
+			}
+			boxes = append(boxes, b)
+		}
+	}
+	return boxes, nil
+}
+
+func closeCrops(crops []crop) {
+	for i := range crops {
+		crops[i].gray.Close()
+	}
+}
+
+// wholeSearchDue says whether this frame's re-detection must search the
+// whole frame rather than recheck the tracked faces: see the top of this
+// file. boxes are the tracked faces' boxes on this frame.
+func (t *tracker) wholeSearchDue(boxes []image.Rectangle, frame image.Point, at time.Time) bool {
+	if len(t.searched) != len(t.thumb) || len(boxes) == 0 || at.Sub(t.searchedAt) >= wholeSearchMaxQuiet {
+		return true
+	}
+	// The faces' surroundings, in thumbnail pixels.
+	sx, sy := float64(thumbWidth)/float64(frame.X), float64(thumbHeight)/float64(frame.Y)
+	near := make([]image.Rectangle, len(boxes))
+	for i, b := range boxes {
+		r := surroundings(b, image.Rectangle{Max: frame})
+		near[i] = image.Rect(int(float64(r.Min.X)*sx), int(float64(r.Min.Y)*sy),
+			int(float64(r.Max.X)*sx+0.999), int(float64(r.Max.Y)*sy+0.999))
+	}
+	for cy := 0; cy < thumbHeight; cy += thumbCell {
+	cells:
+		for cx := 0; cx < thumbWidth; cx += thumbCell {
+			cell := image.Rect(cx, cy, min(cx+thumbCell, thumbWidth), min(cy+thumbCell, thumbHeight))
+			for _, r := range near {
+				if cell.Overlaps(r) {
+					continue cells
+				}
+			}
+			sum := 0
+			for y := cell.Min.Y; y < cell.Max.Y; y++ {
+				row := y * thumbWidth
+				for x := cell.Min.X; x < cell.Max.X; x++ {
+					d := int(t.thumb[row+x]) - int(t.searched[row+x])
+					sum += max(d, -d)
+				}
+			}
+			if sum > changedCell*cell.Dx()*cell.Dy() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// searchedWhole records that a whole-frame detection ran on this frame:
+// later frames' changes are measured from it.
+func (t *tracker) searchedWhole(at time.Time) {
+	t.searched = append(t.searched[:0], t.thumb...)
+	t.searchedAt = at
+}
