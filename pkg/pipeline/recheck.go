@@ -43,11 +43,15 @@ const (
 	// wholeSearchMaxQuiet is the longest a session with faces tracked goes
 	// without a whole-frame search.
 	wholeSearchMaxQuiet = time.Second
-	// changedCell is the mean difference of a thumbnail cell's gray levels,
-	// against the last whole-frame search's thumbnail, above which the cell
-	// changed. Camera noise, averaged over the thumbnail's pixels, stays
-	// well below it; a face coming in is far above.
-	changedCell = 6
+	// A thumbnail pixel changed when its gray level moved by more than
+	// changedLevel since the last whole-frame search; camera noise,
+	// averaged over the 8x8 frame pixels a thumbnail pixel is, stays well
+	// below it. A cell changed when at least changedPixels of its pixels
+	// did: the smallest face the search finds (80 px at 640 wide, 10 thumbnail
+	// pixels) covers a quarter of a cell wherever it lands, while a small
+	// sticker or stamp (a 16 px square is 2x2 thumbnail pixels) does not.
+	changedLevel  = 8
+	changedPixels = 25
 	// thumbCell is a cell's side in thumbnail pixels: 8x6 cells of 10 px.
 	thumbCell = 10
 )
@@ -148,15 +152,16 @@ func (t *tracker) wholeSearchDue(boxes []image.Rectangle, frame image.Point, at 
 					continue cells
 				}
 			}
-			sum := 0
+			changed := 0
 			for y := cell.Min.Y; y < cell.Max.Y; y++ {
 				row := y * thumbWidth
 				for x := cell.Min.X; x < cell.Max.X; x++ {
-					d := int(t.thumb[row+x]) - int(t.searched[row+x])
-					sum += max(d, -d)
+					if d := int(t.thumb[row+x]) - int(t.searched[row+x]); d > changedLevel || d < -changedLevel {
+						changed++
+					}
 				}
 			}
-			if sum > changedCell*cell.Dx()*cell.Dy() {
+			if changed >= changedPixels {
 				return true
 			}
 		}
