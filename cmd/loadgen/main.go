@@ -39,6 +39,7 @@ func run() error {
 	flag.DurationVar(&cfg.Duration, "duration", 10*time.Second, "how long to send")
 	flag.StringVar(&cfg.Protocol, "protocol", "ack", "seed: answers matched by a number stamped in the pixels (the tutorial's image → response_back); ack: by the frame's id (this server)")
 	flag.StringVar(&cfg.Source, "image", "testdata/obama-480p.jpg", "JPEG to send, framed as a camera of --size would frame it")
+	flag.StringVar(&cfg.Video, "video", "", fmt.Sprintf("Motion-JPEG file (concatenated JPEGs) to send instead of --image: its frames in order, looping, each framed at --size and stamped; at most its first %d frames are taken", loadgen.MaxVideoFrames))
 	flag.Func("size", "frame size WxH, e.g. 1280x720 (default 640x480): the image's largest centred region of that aspect, scaled, so the face keeps its share of the width", func(v string) error {
 		_, err := fmt.Sscanf(v, "%dx%d", &cfg.Size.X, &cfg.Size.Y)
 		if err == nil && (cfg.Size.X < 16 || cfg.Size.Y < 16 || cfg.Size.X > 4096 || cfg.Size.Y > 4096) {

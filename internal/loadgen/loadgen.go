@@ -42,6 +42,12 @@ type Config struct {
 	Size     image.Point
 	Quality  int // JPEG quality of the frames sent, 1..100
 	Variants int // distinct stamped frames to cycle through (at most frameid.Modulo)
+	// Video, if set, is a Motion-JPEG file (concatenated JPEGs) sent instead
+	// of Source: the variants are its frames in order, each framed at Size,
+	// stamped with its index and encoded at Quality, so each client sends
+	// the video in order, looping. At most MaxVideoFrames (and Variants)
+	// frames are taken: a longer video is cut to its first ones.
+	Video string
 	// AnswerTimeout ends a closed loop's wait for an answer that never comes.
 	AnswerTimeout time.Duration
 	// ServerPID, if set, is the server's process: its peak resident memory
@@ -127,7 +133,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.AnswerTimeout <= 0 {
 		cfg.AnswerTimeout = 5 * time.Second
 	}
-	fr, size, err := makeFrames(cfg)
+	makeFn := makeFrames
+	if cfg.Video != "" {
+		makeFn = makeVideoFrames
+	}
+	fr, size, err := makeFn(cfg)
 	if err != nil {
 		return nil, err
 	}

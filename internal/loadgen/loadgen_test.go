@@ -6,10 +6,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/livetryon/server/internal/cvimage"
+	"github.com/livetryon/server/internal/cvjpeg"
 	"github.com/livetryon/server/internal/loadgen"
 	"github.com/livetryon/server/internal/testmedia"
 	"github.com/livetryon/server/pkg/client"
@@ -135,6 +138,35 @@ func TestLoadgenAgainstRealServer(t *testing.T) {
 		}
 	})
 
+	// --video: the frames of a Motion-JPEG file (a slow pan over the
+	// portrait), in order and looping, each answered and matched by its id
+	// and by its stamp alike.
+	t.Run("video", func(t *testing.T) {
+		video := panMJPEG(t, 12)
+		for _, run := range []struct{ transport, protocol string }{{"ws", "ack"}, {"socketio", "seed"}} {
+			cfg := base
+			cfg.URL, cfg.Transport, cfg.Protocol, cfg.Clients, cfg.Duration, cfg.Video = url, run.transport, run.protocol, 1, time.Second, video
+			rep, err := loadgen.Run(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			closedLoop(t, rep)
+			if rep.Sent <= 12 || rep.FrameWidth != 640 || rep.FrameHeight != 480 {
+				t.Errorf("%s %s: %d sent (want the 12 frames looped), %dx%d", run.transport, run.protocol, rep.Sent, rep.FrameWidth, rep.FrameHeight)
+			}
+			if run.protocol == "ack" && rep.FacesPerAnswer["1"] != rep.Answered {
+				t.Errorf("faces per answer %v, want one face in each of %d", rep.FacesPerAnswer, rep.Answered)
+			}
+		}
+		bad := filepath.Join(t.TempDir(), "bad.mjpeg")
+		os.WriteFile(bad, []byte("not a video"), 0o644)
+		cfg := base
+		cfg.URL, cfg.Transport, cfg.Protocol, cfg.Video = url, "ws", "ack", bad
+		if _, err := loadgen.Run(context.Background(), cfg); err == nil {
+			t.Error("a file with no JPEG as --video: no error")
+		}
+	})
+
 	// Base64 costs a third more: the same frames over Socket.IO cost more
 	// bytes than over the raw WebSocket.
 	t.Run("base64 costs bytes", func(t *testing.T) {
@@ -174,4 +206,31 @@ func TestLoadgenAgainstRealServer(t *testing.T) {
 			}
 		})
 	}
+}
+
+// panMJPEG writes a Motion-JPEG file of n frames panning over the portrait
+// and returns its path.
+func panMJPEG(t *testing.T, n int) string {
+	t.Helper()
+	src, err := cvimage.ReadFile(testmedia.Path("obama-480p.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	var data []byte
+	for i := 0; i < n; i++ {
+		x := (src.Cols()-640)/2 + (i-n/2)*4
+		crop := src.Region(image.Rect(x, 0, x+640, 480))
+		jpg, err := cvjpeg.EncodeBytes(crop, cvjpeg.Options{Quality: 70})
+		crop.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = append(data, jpg...)
+	}
+	p := filepath.Join(t.TempDir(), "pan.mjpeg")
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
