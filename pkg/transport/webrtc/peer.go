@@ -281,6 +281,11 @@ func (p *peer) close(why string) {
 		p.s.mu.Lock()
 		delete(p.s.peers, p.id)
 		p.s.mu.Unlock()
+		// pion runs the state handler on a goroutine of its own for the
+		// Closed state that Close is about to cause; that goroutine would
+		// only wait here for this close, and could outlive Server.Close
+		// (TestCloseWaitsForItsGoroutines caught it once in a full run).
+		p.pc.OnConnectionStateChange(nil)
 		p.pc.Close()
 		if p.client != nil {
 			p.client.Close()
