@@ -13,12 +13,14 @@ import (
 // Periodic re-detection runs beside the answer path. While a session's
 // faces are tracked, a frame whose re-detection is due is answered at once
 // from the tracked faces, and a copy of its gray picture, already scaled
-// for detection, goes to the engine's background queue, which workers take
-// only when no live frame waits. The boxes found are left in the session's
+// for detection (or only the faces' surroundings, recheck.go), goes to
+// the engine's background queue, which workers take only when no live
+// frame waits. The boxes found are left in the session's
 // redetection; its next frame merges them: tracked faces the detector no
 // longer sees are dropped, and faces it found that are not tracked yet are
 // fitted and tracked from then on. A session has one background detection
-// at most, so it costs one small gray picture of memory.
+// at most, so it costs one small gray picture of memory (or one 200 px
+// crop a face).
 //
 // Frames with no face tracked, and frames after a scene change, still
 // detect on the answer path: there is nothing to answer with until then.
