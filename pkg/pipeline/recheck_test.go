@@ -42,7 +42,8 @@ func faceCovered(t testing.TB, face image.Rectangle, alpha float64) []byte {
 // re-detections are rechecks around the tracked face (recheck.go). The
 // face then fades to gray over 8 frames, too gradually for a scene change,
 // and only inside its own surroundings, so nothing outside them changes
-// and no whole-frame search is called for. The recheck alone must drop it:
+// and no whole-frame search is called for (none runs: asserted). The
+// recheck alone must drop it:
 // within RedetectEvery frames (+2 on a busy machine) of the first frame on
 // which a detection on every frame no longer finds it, and no frame after
 // carries its landmarks.
@@ -53,7 +54,9 @@ func TestRecheckDropsAFaceThatLeft(t *testing.T) {
 		t.Fatalf("the portrait: %d faces, want 1", len(first[0].Faces))
 	}
 	face := first[0].Faces[0].Box
-	const still, fade, after = 20, 8, 15
+	// 28 frames at 30 fps: under wholeSearchMaxQuiet, so no whole-frame
+	// search is due by time either.
+	const still, fade, after = 10, 8, 10
 	frames := make([][]byte, still+fade+after)
 	for i := range frames {
 		frames[i] = faceCovered(t, face, min(1, max(0, float64(i-still+1)/fade)))
@@ -75,6 +78,9 @@ func TestRecheckDropsAFaceThatLeft(t *testing.T) {
 	}
 	if st.Rechecks == 0 {
 		t.Fatal("no recheck ran on a still picture")
+	}
+	if st.BackgroundDetections != 0 {
+		t.Fatalf("%d whole-frame searches beside the answers: nothing outside the face changed, so only rechecks should run", st.BackgroundDetections)
 	}
 	every := pipeline.DefaultConfig().RedetectEvery
 	if dropped < 0 || dropped-gone > every+2 {
