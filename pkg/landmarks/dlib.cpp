@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -51,10 +52,15 @@ struct tryon_detector {
 // trees laid out in three flat arrays. dlib keeps every leaf as a matrix
 // of its own on the heap, 120,000 allocations for the 68-point model, of
 // which a fit visits 7,500 scattered ones; here a cascade's leaves are
-// one block, in the order its trees are walked. The arithmetic and the
-// pixel sampling are dlib's own, so the points are exactly dlib's
-// (TestFlatPredictorMatchesDlib), in about two thirds of the time
-// (BenchmarkPredict).
+// one block, in the order its trees are walked, and each leaf value is a
+// 16-bit multiple of its cascade's unit. The leaves are most of the model,
+// and a fit reads them from memory once other work has used the cache, so
+// their size is most of a fit's time: 16 bits halve it. The pixel sampling
+// and the comparisons are dlib's own; the rounding of the values moves a
+// point by a pixel now and then (a shape nudged by a thousandth of a pixel
+// samples another pixel in a later cascade), never more than 2 in
+// TestFlatPredictorMatchesDlib, for about half of dlib's time
+// (BenchmarkPredict, cold).
 struct flat_predictor {
 	struct split {
 		uint16_t idx1, idx2;  // feature pixels compared
@@ -70,7 +76,8 @@ struct flat_predictor {
 		std::vector<dlib::vector<float, 2>> deltas;  // its offset from that part
 		std::vector<tree> trees;
 		std::vector<split> splits;
-		std::vector<float> leaves;  // dims values per leaf
+		std::vector<int16_t> leaves;  // dims values per leaf, value d in units of unit[d]
+		std::vector<float> unit;
 	};
 
 	dlib::matrix<float, 0, 1> initial;  // the mean shape, in the box's unit square
@@ -95,10 +102,12 @@ struct flat_predictor {
 		dlib::deserialize(total, in);
 		size_t kept = keep <= 0 ? total : std::min<size_t>(keep, total);
 		cascades.resize(kept);
+		std::vector<std::vector<float>> values(kept);  // each cascade's leaves, as read
 		dlib::impl::regression_tree t;
 		for (unsigned long c = 0; c < total; c++) {
 			unsigned long num_trees = 0;
 			dlib::deserialize(num_trees, in);
+			if (num_trees > 65535) throw dlib::serialization_error("a cascade has over 65535 trees");
 			for (unsigned long i = 0; i < num_trees; i++) {
 				dlib::deserialize(t.splits, in);  // regression_tree's own is a hidden friend
 				dlib::deserialize(t.leaf_values, in);
@@ -106,9 +115,9 @@ struct flat_predictor {
 				if (i == 0) {  // a cascade's trees are alike: size it once
 					cascades[c].trees.reserve(num_trees);
 					cascades[c].splits.reserve(num_trees * t.splits.size());
-					cascades[c].leaves.reserve(num_trees * t.leaf_values.size() * dims);
+					values[c].reserve(num_trees * t.leaf_values.size() * dims);
 				}
-				add(cascades[c], t);
+				add(cascades[c], values[c], t);
 			}
 		}
 		std::vector<std::vector<unsigned long>> anchors;
@@ -130,15 +139,25 @@ struct flat_predictor {
 			for (const split &s : k.splits)
 				if (s.idx1 >= features || s.idx2 >= features)
 					throw dlib::serialization_error("a split reads a feature pixel the model does not have");
+			quantize(k, values[c]);
+			std::vector<float>().swap(values[c]);
 		}
 	}
 
-	// add appends one of dlib's trees, checking what its operator() assumes.
-	void add(cascade &k, const dlib::impl::regression_tree &t) {
+	// prefetch asks for every cache line of one leaf.
+	void prefetch(const int16_t *leaf) const {
+		const uintptr_t first = reinterpret_cast<uintptr_t>(leaf) & ~uintptr_t(63);
+		const uintptr_t last = reinterpret_cast<uintptr_t>(leaf + dims) - 1;
+		for (uintptr_t line = first; line <= last; line += 64) __builtin_prefetch(reinterpret_cast<const void *>(line));
+	}
+
+	// add appends one of dlib's trees to k, and its leaves to values,
+	// checking what its operator() assumes.
+	void add(cascade &k, std::vector<float> &values, const dlib::impl::regression_tree &t) {
 		size_t n = t.splits.size();
 		if (t.leaf_values.size() != n + 1 || ((n + 1) & n) != 0)
 			throw dlib::serialization_error("a regression tree is not full");
-		k.trees.push_back(tree{static_cast<uint32_t>(k.splits.size()), static_cast<uint32_t>(k.leaves.size() / dims),
+		k.trees.push_back(tree{static_cast<uint32_t>(k.splits.size()), static_cast<uint32_t>(values.size() / dims),
 		                       static_cast<uint32_t>(n)});
 		for (const auto &s : t.splits) {
 			if (s.idx1 > 65535 || s.idx2 > 65535)
@@ -147,26 +166,59 @@ struct flat_predictor {
 		}
 		for (const auto &leaf : t.leaf_values) {
 			if (leaf.size() != dims) throw dlib::serialization_error("a leaf is not the shape's size");
-			k.leaves.insert(k.leaves.end(), &leaf(0), &leaf(0) + dims);
+			values.insert(values.end(), &leaf(0), &leaf(0) + dims);
 		}
 	}
 
-	// fit is shape_predictor::operator() on the flat trees.
+	// quantize keeps a cascade's leaf values as 16-bit multiples of a unit,
+	// one for each of the shape's values: the largest magnitude that value
+	// takes in the cascade's leaves, over 32767. A leaf is then 272 bytes
+	// instead of 544, and a fit reads 2 MB of them instead of 4.
+	void quantize(cascade &k, const std::vector<float> &values) const {
+		if (!std::all_of(values.begin(), values.end(), [](float v) { return std::isfinite(v); }))
+			throw dlib::serialization_error("a leaf value is not a finite number");
+		std::vector<float> most(dims, 0.0f);
+		for (size_t i = 0; i < values.size(); i++) most[i % dims] = std::max(most[i % dims], std::fabs(values[i]));
+		k.unit.resize(dims);
+		for (long d = 0; d < dims; d++) k.unit[d] = most[d] > 0 ? most[d] / 32767 : 1;
+		k.leaves.resize(values.size());
+		for (size_t i = 0; i < values.size(); i++) k.leaves[i] = static_cast<int16_t>(std::lround(values[i] / k.unit[i % dims]));
+	}
+
+	// fit is shape_predictor::operator() on the flat trees. Every tree of
+	// a cascade compares the same feature pixels, so the leaves a cascade
+	// reaches are all known before the first is added: each is fetched a
+	// few trees ahead of its sum, rather than waited for one at a time. A
+	// cascade's leaves are summed exactly, in integers (no overflow: load
+	// caps a cascade at 65,535 trees), and scaled once.
 	template <typename image_type>
 	void fit(const image_type &img, const dlib::rectangle &rect, std::vector<dlib::point> &parts) const {
 		dlib::matrix<float, 0, 1> shape = initial;
 		float *out = &shape(0);
 		std::vector<float> feats;
+		std::vector<const int16_t *> reached;
+		std::vector<int32_t> sums(dims);
+		const size_t ahead = 10;  // leaves in flight: BenchmarkPredict's cold fit is fastest about here
 		for (const cascade &k : cascades) {
 			dlib::impl::extract_feature_pixel_values(img, rect, shape, initial, k.anchors, k.deltas, feats);
 			const float *f = feats.data();
-			for (const tree &t : k.trees) {
+			reached.resize(k.trees.size());
+			for (size_t n = 0; n < k.trees.size(); n++) {
+				const tree &t = k.trees[n];
 				const split *s = &k.splits[t.first_split];
 				uint32_t i = 0;
 				while (i < t.num_splits) i = f[s[i].idx1] - f[s[i].idx2] > s[i].thresh ? 2 * i + 1 : 2 * i + 2;
-				const float *leaf = &k.leaves[(t.first_leaf + i - t.num_splits) * dims];
-				for (long d = 0; d < dims; d++) out[d] += leaf[d];
+				reached[n] = &k.leaves[(t.first_leaf + i - t.num_splits) * dims];
 			}
+			for (size_t n = 0; n < ahead && n < reached.size(); n++) prefetch(reached[n]);
+			std::fill(sums.begin(), sums.end(), 0);
+			int32_t *sum = sums.data();
+			for (size_t n = 0; n < reached.size(); n++) {
+				if (n + ahead < reached.size()) prefetch(reached[n + ahead]);
+				const int16_t *leaf = reached[n];
+				for (long d = 0; d < dims; d++) sum[d] += leaf[d];
+			}
+			for (long d = 0; d < dims; d++) out[d] += k.unit[d] * static_cast<float>(sum[d]);
 		}
 		const dlib::point_transform_affine to_img = dlib::impl::unnormalizing_tform(rect);
 		parts.resize(num_parts());

