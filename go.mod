@@ -119,3 +119,5 @@ replace github.com/zishang520/socket.io/v2 => ./third_party/socket.io
 replace gocv.io/x/gocv => ./third_party/gocv
 
 replace github.com/zishang520/engine.io/v2 => ./third_party/engine.io
+
+replace github.com/zishang520/socket.io-go-parser/v2 => ./third_party/socket.io-go-parser

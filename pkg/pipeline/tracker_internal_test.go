@@ -3,6 +3,8 @@ package pipeline
 import (
 	"image"
 	"testing"
+
+	"github.com/livetryon/server/pkg/landmarks"
 )
 
 // A picture that jumps forces a fresh detection even between the periodic
@@ -28,4 +30,56 @@ func TestTrackerRedetectsWhenThePictureJumps(t *testing.T) {
 	if !tr.mustDetect(5) {
 		t.Fatal("a jump did not force a detection")
 	}
+}
+
+// Between detections a face's box follows its brows, nose and eyes: it
+// moves and scales with them, and keeps the detector's box's shape when the
+// mouth opens or the jaw drops. (A box placed from all the points' bounds
+// grew with an open mouth, and shrank when it closed until the shape
+// predictor, fitted in a squashed box, answered a squashed shape.)
+func TestTrackedBoxFollowsTheRigidPoints(t *testing.T) {
+	var shape landmarks.Shape
+	for i := range shape {
+		shape[i] = image.Pt(200+(i*37)%120, 150+(i*53)%140)
+	}
+	detected := image.Rect(180, 120, 340, 280)
+	face := trackedFace{shape: shape, anchor: anchorOf(detected, &shape)}
+	if got := face.box(); !near(got, detected, 1) {
+		t.Fatalf("box at detection %v, the detector's %v", got, detected)
+	}
+
+	open := shape
+	for i := range open {
+		if (i >= 5 && i <= 11) || i >= 48 { // the chin and the mouth
+			open[i].Y += 25
+		}
+	}
+	face.shape = open
+	if got := face.box(); !near(got, detected, 1) {
+		t.Errorf("mouth opened: box %v, want the detector's %v", got, detected)
+	}
+
+	// The whole face 30 px right, 10 up and 1.25 times as large about its
+	// first brow point.
+	o := shape[rigidFirst]
+	var moved landmarks.Shape
+	for i, p := range shape {
+		moved[i] = image.Pt(o.X+30+(p.X-o.X)*5/4, o.Y-10+(p.Y-o.Y)*5/4)
+	}
+	face.shape = moved
+	want := image.Rect(o.X+30+(detected.Min.X-o.X)*5/4, o.Y-10+(detected.Min.Y-o.Y)*5/4,
+		o.X+30+(detected.Max.X-o.X)*5/4, o.Y-10+(detected.Max.Y-o.Y)*5/4)
+	if got := face.box(); !near(got, want, 2) {
+		t.Errorf("face moved and grew: box %v, want %v", got, want)
+	}
+}
+
+func near(a, b image.Rectangle, px int) bool {
+	d := [4]int{a.Min.X - b.Min.X, a.Min.Y - b.Min.Y, a.Max.X - b.Max.X, a.Max.Y - b.Max.Y}
+	for _, v := range d {
+		if v > px || v < -px {
+			return false
+		}
+	}
+	return true
 }
