@@ -123,8 +123,12 @@ func (l *socketIOLink) send(id int, v *variant) error {
 	if !l.ack {
 		return l.conn.Emit("image", v.dataURL)
 	}
-	return l.conn.EmitWithAck("image", func(args []json.RawMessage) { l.onAck(id, args) },
-		map[string]any{"id": id, "image": v.dataURL})
+	// ["image",{"id":N,"image":"data:…"}], written out: a data URL needs no
+	// escaping.
+	msg := make([]byte, 0, len(v.dataURL)+48)
+	msg = strconv.AppendInt(append(msg, `["image",{"id":`...), int64(id), 10)
+	msg = append(append(append(msg, `,"image":"`...), v.dataURL...), `"}]`...)
+	return l.conn.EmitRawWithAck(msg, func(body []byte) { l.onAck(id, body) })
 }
 
 func (l *socketIOLink) done() <-chan struct{} { return l.conn.Done() }
@@ -152,10 +156,15 @@ func (b *answerBody) info() answerInfo {
 	return answerInfo{faces: faces, timings: b.Timings}
 }
 
-func (l *socketIOLink) onAck(id int, args []json.RawMessage) {
+// onAck reads an acknowledgement's arguments, [answer], in one decoding.
+func (l *socketIOLink) onAck(id int, array []byte) {
+	var args []answerBody
 	var body answerBody
+	if json.Unmarshal(array, &args) == nil && len(args) > 0 {
+		body = args[0]
+	}
 	switch {
-	case len(args) == 0 || json.Unmarshal(args[0], &body) != nil || body.ID == nil || *body.ID != id:
+	case body.ID == nil || *body.ID != id:
 		l.c.onAnswer(id, false, answerInfo{})
 	case body.Error != nil && body.Error.Code == "dropped":
 		l.c.onDropped(id)

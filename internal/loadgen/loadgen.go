@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"os"
 	"sync"
 	"time"
 
@@ -167,6 +168,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 
+	ownStart, ownErr := processCPU(os.Getpid())
 	start := time.Now()
 	end := start.Add(cfg.Duration)
 	var wg sync.WaitGroup
@@ -185,6 +187,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	case <-ctx.Done():
 	}
 	up, down := w.up.Load(), w.down.Load() // before closing, which costs bytes too
+	var own time.Duration
+	if ownEnd, err := processCPU(os.Getpid()); err == nil && ownErr == nil {
+		own = ownEnd - ownStart
+	}
 	var cpu time.Duration
 	if cfg.ServerPID > 0 {
 		// Before closing too: tearing sessions down is not a frame's cost.
@@ -203,6 +209,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	if r.Answered > 0 {
 		r.DownBytesPerFrame = float64(down) / float64(r.Answered)
+	}
+	if own > 0 && r.Sent > 0 {
+		r.LoadCPUSeconds = own.Seconds()
+		r.LoadCPUPerSent = ms(own) / float64(r.Sent)
 	}
 	if cpu > 0 {
 		r.ServerCPUSeconds = cpu.Seconds()

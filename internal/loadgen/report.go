@@ -54,6 +54,10 @@ type Report struct {
 	// client's own speed. Zero without ServerPID.
 	ServerCPUSeconds     float64 `json:"server_cpu_s,omitempty"`
 	ServerCPUPerAnswered float64 `json:"server_cpu_ms_per_answered_frame,omitempty"`
+	// The load tool's own CPU time over the same span, and per frame sent:
+	// on a machine it shares with the server, what it takes from it.
+	LoadCPUSeconds float64 `json:"load_cpu_s,omitempty"`
+	LoadCPUPerSent float64 `json:"load_cpu_ms_per_sent_frame,omitempty"`
 	// Median server time per stage in ms, as acknowledgements report it.
 	ServerStagesP50 map[string]float64 `json:"server_stages_p50_ms,omitempty"`
 	// Answers by the faces the server found in them ("1": 950, "0": 3);
@@ -176,6 +180,9 @@ func (r *Report) Text() string {
 	}
 	if r.ServerCPUSeconds > 0 {
 		fmt.Fprintf(&b, "server cpu    %.2f ms per answered frame (%.2f s over the run)\n", r.ServerCPUPerAnswered, r.ServerCPUSeconds)
+	}
+	if r.LoadCPUSeconds > 0 {
+		fmt.Fprintf(&b, "loadgen cpu   %.2f ms per frame sent (%.2f s over the run)\n", r.LoadCPUPerSent, r.LoadCPUSeconds)
 	}
 	if r.ErrorSample != "" {
 		fmt.Fprintf(&b, "first error   %s\n", r.ErrorSample)

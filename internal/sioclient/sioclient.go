@@ -32,6 +32,7 @@ type Client struct {
 	mu       sync.Mutex
 	handlers map[string]func(args []json.RawMessage)
 	acks     map[uint64]func(args []json.RawMessage)
+	rawAcks  map[uint64]func(body []byte)
 	nextAck  uint64
 	closed   chan struct{}
 	err      error
@@ -95,7 +96,7 @@ func DialWith(server string, o Options) (*Client, error) {
 		return nil, fmt.Errorf("sioclient: dial %s: %w", u, err)
 	}
 	ws.SetReadLimit(64 << 20)
-	c := &Client{ws: ws, handlers: map[string]func([]json.RawMessage){}, acks: map[uint64]func([]json.RawMessage){}, closed: make(chan struct{})}
+	c := &Client{ws: ws, handlers: map[string]func([]json.RawMessage){}, acks: map[uint64]func([]json.RawMessage){}, rawAcks: map[uint64]func([]byte){}, closed: make(chan struct{})}
 	ws.SetReadDeadline(time.Now().Add(timeout))
 	// Engine.IO open packet, then join the default namespace.
 	if _, msg, err := ws.ReadMessage(); err != nil || len(msg) == 0 || msg[0] != '0' {
@@ -153,6 +154,22 @@ func (c *Client) EmitWithAck(event string, ack func(args []json.RawMessage), arg
 	return c.emit(strconv.FormatUint(id, 10), event, args)
 }
 
+// EmitRawWithAck sends an event whose JSON array, event name first, is
+// already encoded, and hands ack the answer's JSON array as it came, to be
+// decoded once. The load tool sends and reads a frame so, at a fraction of
+// the CPU (json.Marshal re-checks a 40 KB data URL byte by byte, and the
+// arguments would be scanned twice): its own cost is not the server's.
+func (c *Client) EmitRawWithAck(array []byte, ack func(body []byte)) error {
+	c.mu.Lock()
+	id := c.nextAck
+	c.nextAck++
+	c.rawAcks[id] = ack
+	c.mu.Unlock()
+	msg := make([]byte, 0, len(array)+24)
+	msg = strconv.AppendUint(append(msg, "42"...), id, 10)
+	return c.writeBytes(append(msg, array...))
+}
+
 func (c *Client) emit(ackID, event string, args []any) error {
 	payload, err := json.Marshal(append([]any{event}, args...))
 	if err != nil {
@@ -161,10 +178,12 @@ func (c *Client) emit(ackID, event string, args []any) error {
 	return c.write("42" + ackID + string(payload))
 }
 
-func (c *Client) write(s string) error {
+func (c *Client) write(s string) error { return c.writeBytes([]byte(s)) }
+
+func (c *Client) writeBytes(msg []byte) error {
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
-	return c.ws.WriteMessage(websocket.TextMessage, []byte(s))
+	return c.ws.WriteMessage(websocket.TextMessage, msg)
 }
 
 // Done is closed when the connection ends; Err then says why.
@@ -213,20 +232,29 @@ func (c *Client) handle(msg []byte) error {
 		for i < len(body) && body[i] >= '0' && body[i] <= '9' {
 			i++
 		}
-		var args []json.RawMessage
-		if err := json.Unmarshal(body[i:], &args); err != nil {
-			return fmt.Errorf("sioclient: bad packet: %w", err)
-		}
 		if msg[1] == '3' {
 			id, _ := strconv.ParseUint(string(body[:i]), 10, 64)
 			c.mu.Lock()
-			fn := c.acks[id]
+			fn, raw := c.acks[id], c.rawAcks[id]
 			delete(c.acks, id)
+			delete(c.rawAcks, id)
 			c.mu.Unlock()
+			if raw != nil {
+				raw(body[i:])
+				return nil
+			}
+			var args []json.RawMessage
+			if err := json.Unmarshal(body[i:], &args); err != nil {
+				return fmt.Errorf("sioclient: bad packet: %w", err)
+			}
 			if fn != nil {
 				fn(args)
 			}
 			return nil
+		}
+		var args []json.RawMessage
+		if err := json.Unmarshal(body[i:], &args); err != nil {
+			return fmt.Errorf("sioclient: bad packet: %w", err)
 		}
 		if len(args) == 0 {
 			return errors.New("sioclient: event without a name")
