@@ -158,10 +158,10 @@ func (b *answerBody) info() answerInfo {
 
 // onAck reads an acknowledgement's arguments, [answer], in one decoding.
 func (l *socketIOLink) onAck(id int, array []byte) {
-	var args []answerBody
-	var body answerBody
-	if json.Unmarshal(array, &args) == nil && len(args) > 0 {
-		body = args[0]
+	var args [1]answerBody // the answer; arguments after it are not read
+	body := &args[0]
+	if json.Unmarshal(array, &args) != nil {
+		body.ID = nil // a malformed acknowledgement: not this frame's answer
 	}
 	switch {
 	case body.ID == nil || *body.ID != id:

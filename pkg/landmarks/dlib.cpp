@@ -4,6 +4,7 @@
 #include "dlib.h"
 
 #include <algorithm>
+#include <cfloat>
 #include <cstdint>
 #include <cmath>
 #include <cstring>
@@ -53,14 +54,15 @@ struct tryon_detector {
 // of its own on the heap, 120,000 allocations for the 68-point model, of
 // which a fit visits 7,500 scattered ones; here a cascade's leaves are
 // one block, in the order its trees are walked, and each leaf value is a
-// 16-bit multiple of its cascade's unit. The leaves are most of the model,
-// and a fit reads them from memory once other work has used the cache, so
-// their size is most of a fit's time: 16 bits halve it. The pixel sampling
-// and the comparisons are dlib's own; the rounding of the values moves a
-// point by a pixel now and then (a shape nudged by a thousandth of a pixel
-// samples another pixel in a later cascade), never more than 2 in
-// TestFlatPredictorMatchesDlib, for about half of dlib's time
-// (BenchmarkPredict, cold).
+// 16-bit multiple of a unit. The leaves are most of the model, and a fit
+// reads them from memory once other work has used the cache, so the bytes
+// it reads weigh on its time: 16 bits halve them (a cold fit 0.84x to
+// 0.6x of float leaves' time, the busier the cache the more;
+// docs/BENCHMARKS.md, "16-bit leaves"). The pixel sampling and the
+// comparisons are dlib's own; the rounding of the values moves a point by
+// a pixel now and then (a shape nudged by a thousandth of a pixel samples
+// another pixel in a later cascade), never more than 2 in
+// TestFlatPredictorMatchesDlib.
 struct flat_predictor {
 	struct split {
 		uint16_t idx1, idx2;  // feature pixels compared
@@ -180,17 +182,24 @@ struct flat_predictor {
 		std::vector<float> most(dims, 0.0f);
 		for (size_t i = 0; i < values.size(); i++) most[i % dims] = std::max(most[i % dims], std::fabs(values[i]));
 		k.unit.resize(dims);
-		for (long d = 0; d < dims; d++) k.unit[d] = most[d] > 0 ? most[d] / 32767 : 1;
+		// A unit of at least FLT_MIN: a value so small that its 32767th is
+		// not a normal float is as good as 0 in a shape, and must not make
+		// the quotients below overflow.
+		for (long d = 0; d < dims; d++) k.unit[d] = std::max(most[d] / 32767, FLT_MIN);
 		k.leaves.resize(values.size());
-		for (size_t i = 0; i < values.size(); i++) k.leaves[i] = static_cast<int16_t>(std::lround(values[i] / k.unit[i % dims]));
+		for (size_t i = 0; i < values.size(); i++) {
+			const long q = std::lround(values[i] / k.unit[i % dims]);
+			k.leaves[i] = static_cast<int16_t>(std::min(32767L, std::max(-32767L, q)));
+		}
 	}
 
 	// fit is shape_predictor::operator() on the flat trees. Every tree of
 	// a cascade compares the same feature pixels, so the leaves a cascade
 	// reaches are all known before the first is added: each is fetched a
 	// few trees ahead of its sum, rather than waited for one at a time. A
-	// cascade's leaves are summed exactly, in integers (no overflow: load
-	// caps a cascade at 65,535 trees), and scaled once.
+	// cascade's leaves are summed in integers (no overflow: load caps a
+	// cascade at 65,535 trees) and scaled once; the sum's conversion to
+	// float is exact up to 512 trees (the 68-point model has 500).
 	template <typename image_type>
 	void fit(const image_type &img, const dlib::rectangle &rect, std::vector<dlib::point> &parts) const {
 		dlib::matrix<float, 0, 1> shape = initial;

@@ -113,7 +113,8 @@ func (t *tracker) boxes(frame image.Rectangle) (boxes []image.Rectangle, ok bool
 }
 
 // update records the faces fitted in a frame submitted at `at`. detected
-// says whether their boxes came from the detector, which resets the margins.
+// says whether their boxes came from the detector, which resets their
+// anchors.
 // With smooth, faces' points are replaced by their filtered values. Each
 // face gets its head pose, from its (smoothed) points, smoothed too.
 func (t *tracker) update(faces []landmarks.Face, detected, smooth bool, at time.Time) {
@@ -230,13 +231,4 @@ func (f *trackedFace) box() image.Rectangle {
 	return image.Rect(
 		int(math.Round(cx+a.min[0]*spread)), int(math.Round(cy+a.min[1]*spread)),
 		int(math.Round(cx+a.max[0]*spread)), int(math.Round(cy+a.max[1]*spread)))
-}
-
-func shapeBounds(s *landmarks.Shape) image.Rectangle {
-	r := image.Rectangle{Min: s[0], Max: s[0]}
-	for _, p := range s[1:] {
-		r.Min.X, r.Min.Y = min(r.Min.X, p.X), min(r.Min.Y, p.Y)
-		r.Max.X, r.Max.Y = max(r.Max.X, p.X), max(r.Max.Y, p.Y)
-	}
-	return r
 }

@@ -78,11 +78,7 @@ func isEvent(v any) bool {
 		return false
 	}
 	name, ok := a[0].(string)
-	switch name {
-	case "connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener":
-		return false
-	}
-	return ok
+	return ok && !sioparser.RESERVED_EVENTS.Has(name)
 }
 
 var eventPayloads = []string{

@@ -16,7 +16,8 @@ import (
 // message; here it is one pass, 8 bytes at a time, and one copy. Anything
 // the fast path does not take (an escape, a deep nesting, a malformed
 // value) goes to encoding/json, so the result and the errors are its own:
-// FuzzDecodePayload checks that the two agree.
+// TestEventPayloadsDecodeLikeEncodingJSON and FuzzEventPayload, in
+// pkg/transport/socketio, check that the two agree.
 func decodePayload(b []byte) (any, error) {
 	p := fastJSON{b: b}
 	if v, ok := p.value(0); ok {
