@@ -18,7 +18,9 @@ import (
 // frame waits. The boxes found are left in the session's
 // redetection; its next frame merges them: tracked faces the detector no
 // longer sees are dropped, and faces it found that are not tracked yet are
-// fitted and tracked from then on. A session has one background detection
+// fitted and tracked from then on. A result whose frame is no longer the
+// scene (the picture jumped since, or a detection on the answer path ran)
+// is dropped instead. A session has one background detection
 // at most, so it costs one small gray picture of memory (or one 200 px
 // crop a face).
 //
@@ -30,6 +32,7 @@ import (
 type redetection struct {
 	mu      sync.Mutex
 	running bool
+	stale   bool // abandoned while running: its result is dropped
 	done    bool
 	boxes   []image.Rectangle
 }
@@ -50,7 +53,22 @@ func (r *redetection) finish(boxes []image.Rectangle, ok bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.running = false
+	if r.stale {
+		r.stale = false
+		return
+	}
 	r.done, r.boxes = ok, boxes
+}
+
+// abandon drops the detection's result, now or when it finishes: the
+// picture jumped since its frame (a cut), or a detection on the answer
+// path superseded it. Merged after a cut, the boxes of the faces of the
+// shot before would be fitted on the new shot as new faces.
+func (r *redetection) abandon() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.done, r.boxes = false, nil
+	r.stale = r.running
 }
 
 // take returns a finished detection's boxes, once.

@@ -83,3 +83,37 @@ func near(a, b image.Rectangle, px int) bool {
 	}
 	return true
 }
+
+// A background detection abandoned (after a cut, or superseded by one on
+// the answer path) gives no result, whether it had finished or was still
+// running; the next one starts once it has finished.
+func TestAbandonedRedetectionGivesNoResult(t *testing.T) {
+	var r redetection
+	old := []image.Rectangle{image.Rect(0, 0, 100, 100)}
+	if !r.start() {
+		t.Fatal("a first detection did not start")
+	}
+	r.abandon() // running
+	if r.start() {
+		t.Fatal("a second detection started while the first runs")
+	}
+	r.finish(old, true)
+	if boxes, ok := r.take(); ok {
+		t.Fatalf("an abandoned detection's boxes %v were taken", boxes)
+	}
+	if !r.start() {
+		t.Fatal("no detection starts after an abandoned one finished")
+	}
+	r.finish(old, true)
+	r.abandon() // finished, not yet taken
+	if boxes, ok := r.take(); ok {
+		t.Fatalf("an abandoned detection's boxes %v were taken", boxes)
+	}
+	if !r.start() {
+		t.Fatal("no detection starts after an abandoned result")
+	}
+	r.finish(old, true)
+	if boxes, ok := r.take(); !ok || len(boxes) != 1 {
+		t.Fatalf("a detection not abandoned gave %v, %v", boxes, ok)
+	}
+}

@@ -118,7 +118,9 @@ func (w *worker) process(q queued, job frameJob) (res Result) {
 		}
 		var fresh []image.Rectangle
 		if track.bg != nil {
-			if found, ok := track.bg.take(); ok {
+			if track.moved {
+				track.bg.abandon()
+			} else if found, ok := track.bg.take(); ok {
 				fresh = track.merge(found)
 			}
 		}
@@ -159,6 +161,9 @@ func (w *worker) process(q queued, job frameJob) (res Result) {
 				track.search.lost(track.thumb)
 			}
 		case detected:
+			if track.bg != nil {
+				track.bg.abandon()
+			}
 			boxes, err = w.detect(finer, track.narrowest())
 			track.detectedAt = clock
 			track.searchedWhole(clock)
