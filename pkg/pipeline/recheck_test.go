@@ -30,12 +30,11 @@ func faceCovered(t testing.TB, face image.Rectangle, alpha float64) []byte {
 		gray.Close()
 		region.Close()
 	}
-	buf, err := cvjpeg.Encode(src, cvjpeg.Options{Quality: 90})
+	jpg, err := cvjpeg.EncodeBytes(src, cvjpeg.Options{Quality: 90})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer buf.Close()
-	return append([]byte(nil), buf.Bytes()...)
+	return jpg
 }
 
 // TestRecheckDropsAFaceThatLeft: on a still picture the periodic

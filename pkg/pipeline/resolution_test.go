@@ -117,12 +117,11 @@ func portraitAtFrac(t testing.TB, w, h int, frac float64) []byte {
 	gocv.Resize(src, &scaled, image.Pt(int(float64(src.Cols())*k), int(float64(src.Rows())*k)), 0, 0, gocv.InterpolationArea)
 	top, left := (h-scaled.Rows())/2, (w-scaled.Cols())/2
 	gocv.CopyMakeBorder(scaled, &out, top, h-scaled.Rows()-top, left, w-scaled.Cols()-left, gocv.BorderConstant, color.RGBA{128, 128, 128, 0})
-	buf, err := cvjpeg.Encode(out, cvjpeg.Options{Quality: 90})
+	jpg, err := cvjpeg.EncodeBytes(out, cvjpeg.Options{Quality: 90})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer buf.Close()
-	return append([]byte(nil), buf.Bytes()...)
+	return jpg
 }
 
 // meanError is the mean distance in pixels between two faces' 68 points,
@@ -233,12 +232,11 @@ func twoPlaces(t testing.TB, alpha float64) []byte {
 	out := gocv.NewMat()
 	defer out.Close()
 	gocv.Hconcat(crop, right, &out)
-	buf, err := cvjpeg.Encode(out, cvjpeg.Options{Quality: 90})
+	jpg, err := cvjpeg.EncodeBytes(out, cvjpeg.Options{Quality: 90})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer buf.Close()
-	return append([]byte(nil), buf.Bytes()...)
+	return jpg
 }
 
 // TestFaceEnteringIsFound: while one face is tracked, frames are answered

@@ -76,7 +76,7 @@ func (p *fastJSON) value(depth int) (any, bool) {
 }
 
 func (p *fastJSON) literal(word string) bool {
-	if !bytes.HasPrefix(p.b[p.i:], []byte(word)) {
+	if len(p.b)-p.i < len(word) || string(p.b[p.i:p.i+len(word)]) != word { // a comparison: no copy
 		return false
 	}
 	p.i += len(word)
