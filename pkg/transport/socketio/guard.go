@@ -2,7 +2,9 @@ package socketio
 
 import (
 	"bufio"
+	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -91,19 +93,29 @@ func (g *guardedWriter) finish() {
 // connect straight away) can be heard in between, by nobody, and then waits
 // for ever. The hijacked connection's reads wait for that "connection"
 // event, keyed by the client's address, or for a second at most.
+//
+// They also keep every connection a WebSocket upgrade hijacked, gated or
+// not, so that the server's Close can close them and wait until no read of
+// theirs is still running: Engine.IO closes a WebSocket from its own
+// goroutines and does not wait for its reader to leave.
 type readGates struct {
-	mu    sync.Mutex
-	gates map[string]chan struct{}
+	mu     sync.Mutex
+	gates  map[string]chan struct{}
+	conns  map[*gatedConn]struct{}
+	closed bool
+	shut   chan struct{} // closed by closeAll: a read waiting at a gate goes on
+	reads  sync.WaitGroup
 }
 
 const gateTimeout = time.Second
 
+func newReadGates() *readGates {
+	return &readGates{gates: map[string]chan struct{}{}, conns: map[*gatedConn]struct{}{}, shut: make(chan struct{})}
+}
+
 func (g *readGates) open(addr string) chan struct{} {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.gates == nil {
-		g.gates = map[string]chan struct{}{}
-	}
 	ch := make(chan struct{})
 	g.gates[addr] = ch
 	return ch
@@ -119,21 +131,67 @@ func (g *readGates) release(addr string) {
 	}
 }
 
-// wrap gates the connection a WebSocket upgrade of r will hijack, if r
-// starts a new Engine.IO session (upgrades of polling sessions have a sid
-// and their Socket.IO client already listens).
+// alreadyOpen is the gate of an upgrade of a polling session, whose
+// Socket.IO client already listens.
+var alreadyOpen = func() chan struct{} { ch := make(chan struct{}); close(ch); return ch }()
+
+// wrap keeps the connection a WebSocket upgrade of r will hijack, and gates
+// it if r starts a new Engine.IO session (upgrades of polling sessions have
+// a sid and their Socket.IO client already listens).
 func (g *readGates) wrap(w http.ResponseWriter, r *http.Request) http.ResponseWriter {
 	h, ok := w.(http.Hijacker)
-	if !ok || r.URL.Query().Get("sid") != "" {
+	if !ok {
 		return w
 	}
+	if r.URL.Query().Get("sid") != "" {
+		return &gatedResponse{ResponseWriter: w, hijacker: h, gates: g, ready: alreadyOpen, expire: func() {}}
+	}
 	addr := r.RemoteAddr
-	return &gatedResponse{ResponseWriter: w, hijacker: h, ready: g.open(addr), expire: func() { g.release(addr) }}
+	return &gatedResponse{ResponseWriter: w, hijacker: h, gates: g, ready: g.open(addr), expire: func() { g.release(addr) }}
+}
+
+// closeAll closes every hijacked connection, refuses later hijacks and
+// reads, and waits until no read is running or ctx ends.
+func (g *readGates) closeAll(ctx context.Context) error {
+	g.mu.Lock()
+	if !g.closed {
+		g.closed = true
+		close(g.shut)
+	}
+	conns := make([]*gatedConn, 0, len(g.conns))
+	for c := range g.conns {
+		conns = append(conns, c)
+	}
+	g.mu.Unlock()
+	for _, c := range conns {
+		c.Close()
+	}
+	done := make(chan struct{})
+	go func() { g.reads.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("socketio: WebSocket reads still running: %w", ctx.Err())
+	}
+}
+
+// startRead counts a read of c, unless closeAll has run: reads are only
+// counted while the WaitGroup may still grow.
+func (g *readGates) startRead() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return false
+	}
+	g.reads.Add(1)
+	return true
 }
 
 type gatedResponse struct {
 	http.ResponseWriter
 	hijacker http.Hijacker
+	gates    *readGates
 	ready    chan struct{}
 	expire   func()
 }
@@ -143,23 +201,47 @@ func (g *gatedResponse) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return &gatedConn{Conn: conn, ready: g.ready, expire: g.expire}, brw, nil
+	c := &gatedConn{Conn: conn, gates: g.gates, ready: g.ready, expire: g.expire}
+	g.gates.mu.Lock()
+	closed := g.gates.closed
+	if !closed {
+		g.gates.conns[c] = struct{}{}
+	}
+	g.gates.mu.Unlock()
+	if closed {
+		conn.Close()
+		return nil, nil, net.ErrClosed
+	}
+	return c, brw, nil
 }
 
 type gatedConn struct {
 	net.Conn
+	gates  *readGates
 	ready  chan struct{}
 	expire func()
 	once   sync.Once
 }
 
 func (c *gatedConn) Read(p []byte) (int, error) {
+	if !c.gates.startRead() {
+		return 0, net.ErrClosed
+	}
+	defer c.gates.reads.Done()
 	c.once.Do(func() {
 		select {
 		case <-c.ready:
+		case <-c.gates.shut:
 		case <-time.After(gateTimeout):
 			c.expire() // the session never started; do not keep its gate
 		}
 	})
 	return c.Conn.Read(p)
+}
+
+func (c *gatedConn) Close() error {
+	c.gates.mu.Lock()
+	delete(c.gates.conns, c)
+	c.gates.mu.Unlock()
+	return c.Conn.Close()
 }

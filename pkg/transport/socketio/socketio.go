@@ -67,6 +67,7 @@ type Server struct {
 	mu      sync.Mutex
 	closed  bool           // Close has begun: no connection is set up any more
 	ends    sync.WaitGroup // a connection's end to run
+	gates   *readGates     // the hijacked WebSocket connections
 }
 
 // New creates the Socket.IO server, whose sessions open on hub (its
@@ -88,7 +89,8 @@ func New(hub *client.Hub, opts Options) *Server {
 	s.io = socket.NewServer(nil, nil)
 	engineIO := s.io.ServeHandler(cfg)
 	maxBody := cfg.MaxHttpBufferSize() + 64<<10
-	gates := &readGates{}
+	gates := newReadGates()
+	s.gates = gates
 	admitted := &admissions{}
 	s.handler = guardResponses(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Engine.IO checks Content-Length only; a chunked body has none, so
@@ -184,7 +186,10 @@ func (s *Server) Close(ctx context.Context) error {
 	s.closed = true
 	s.mu.Unlock()
 	s.io.Close(nil)
-	return client.Wait(ctx, &s.ends, "socketio")
+	if err := client.Wait(ctx, &s.ends, "socketio"); err != nil {
+		return err
+	}
+	return s.gates.closeAll(ctx)
 }
 
 // conn is one connected client's Socket.IO side: it sends the client
