@@ -156,7 +156,7 @@ type Engine struct {
 	processed, refused, dropped, photos atomic.Uint64
 	busy                                atomic.Uint64 // photos refused: the queue was full
 	detections, backgroundDetections    atomic.Uint64
-	rechecks                            atomic.Uint64
+	rechecks, rechecksSkipped           atomic.Uint64
 }
 
 // Stats are the engine's counters since it started.
@@ -172,18 +172,21 @@ type Stats struct {
 	// change); BackgroundDetections beside it (redetect.go), over the whole
 	// frame; Rechecks beside it too, around the tracked faces only
 	// (recheck.go), and in place for video files.
-	Detections           uint64  `json:"detections"`
-	BackgroundDetections uint64  `json:"background_detections"`
-	Rechecks             uint64  `json:"rechecks"`
-	Workers              int     `json:"workers"`
-	UptimeSeconds        float64 `json:"uptime_s"`
+	Detections           uint64 `json:"detections"`
+	BackgroundDetections uint64 `json:"background_detections"`
+	Rechecks             uint64 `json:"rechecks"`
+	// RechecksSkipped were due but not run: the faces' surroundings were
+	// the picture the last detection saw (recheck.go).
+	RechecksSkipped uint64  `json:"rechecks_skipped"`
+	Workers         int     `json:"workers"`
+	UptimeSeconds   float64 `json:"uptime_s"`
 }
 
 // Stats returns the counters.
 func (e *Engine) Stats() Stats {
 	return Stats{
 		Sessions: e.sessions.Load(), BatchSessions: e.batchSessions.Load(), FramesProcessed: e.processed.Load(), Photos: e.photos.Load(), PhotosBusy: e.busy.Load(), FramesDropped: e.dropped.Load(),
-		FramesRefused: e.refused.Load(), Detections: e.detections.Load(), BackgroundDetections: e.backgroundDetections.Load(), Rechecks: e.rechecks.Load(),
+		FramesRefused: e.refused.Load(), Detections: e.detections.Load(), BackgroundDetections: e.backgroundDetections.Load(), Rechecks: e.rechecks.Load(), RechecksSkipped: e.rechecksSkipped.Load(),
 		Workers: e.cfg.Workers, UptimeSeconds: time.Since(e.started).Seconds(),
 	}
 }

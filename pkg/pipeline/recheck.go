@@ -30,6 +30,14 @@ import (
 // A camera that moves (a pan, a hand-held phone) changes every cell and
 // keeps searching the whole frame at each re-detection, as before; a
 // laptop on a desk in front of a still room mostly rechecks.
+//
+// A recheck is skipped altogether when it would look at the same picture
+// as the last detection did: no thumbnail pixel of the faces' surroundings
+// moved by more than changedLevel since then, and the faces' boxes are
+// where they were. The detector is deterministic, so it would find what it
+// found then. The whole-frame search, due at least every
+// wholeSearchMaxQuiet, still looks at every face, so a face is never left
+// unchecked for longer than that.
 
 const (
 	// recheckFaceWidth is a tracked face's width in the recheck's picture:
@@ -54,6 +62,10 @@ const (
 	changedPixels = 25
 	// thumbCell is a cell's side in thumbnail pixels: 8x6 cells of 10 px.
 	thumbCell = 10
+	// stillBoxOverlap is the least overlap (intersection over union) of a
+	// face's box with its box at the last detection for a recheck to be
+	// skipped: the tracker's box on a still face moves by a pixel or so.
+	stillBoxOverlap = 0.9
 )
 
 // crop is a part of a frame, gray and scaled, for a detection.
@@ -174,4 +186,37 @@ func (t *tracker) wholeSearchDue(boxes []image.Rectangle, frame image.Point, at 
 func (t *tracker) searchedWhole(at time.Time) {
 	t.searched = append(t.searched[:0], t.thumb...)
 	t.searchedAt = at
+}
+
+// checkedAround records that a detection (a recheck or a whole-frame
+// search) looks at this frame with the faces in boxes.
+func (t *tracker) checkedAround(boxes []image.Rectangle) {
+	t.checked = append(t.checked[:0], t.thumb...)
+	t.checkedOn = append(t.checkedOn[:0], boxes...)
+}
+
+// recheckNeeded says whether a recheck of the faces in boxes would look at
+// another picture than the last detection did: see the top of this file.
+func (t *tracker) recheckNeeded(boxes []image.Rectangle, frame image.Point) bool {
+	if len(t.checked) != len(t.thumb) || len(boxes) != len(t.checkedOn) || len(boxes) == 0 {
+		return true
+	}
+	sx, sy := float64(thumbWidth)/float64(frame.X), float64(thumbHeight)/float64(frame.Y)
+	for i, b := range boxes {
+		if iou(b, t.checkedOn[i]) < stillBoxOverlap {
+			return true
+		}
+		r := surroundings(b, image.Rectangle{Max: frame})
+		near := image.Rect(int(float64(r.Min.X)*sx), int(float64(r.Min.Y)*sy),
+			int(float64(r.Max.X)*sx+0.999), int(float64(r.Max.Y)*sy+0.999)).Intersect(image.Rect(0, 0, thumbWidth, thumbHeight))
+		for y := near.Min.Y; y < near.Max.Y; y++ {
+			row := y * thumbWidth
+			for x := near.Min.X; x < near.Max.X; x++ {
+				if d := int(t.thumb[row+x]) - int(t.checked[row+x]); d > changedLevel || d < -changedLevel {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

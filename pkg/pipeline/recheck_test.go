@@ -91,3 +91,34 @@ func TestRecheckDropsAFaceThatLeft(t *testing.T) {
 		}
 	}
 }
+
+// TestStillPictureSkipsRechecks: the same frame over and over is tracked on
+// every frame, and the rechecks due on it are skipped (the detector would
+// see the picture it saw); the whole-frame search still runs, at least
+// once a second.
+func TestStillPictureSkipsRechecks(t *testing.T) {
+	frame := portraitAt(t, 640, 480, true)
+	frames := make([][]byte, 45) // 1.5 s at 30 fps
+	for i := range frames {
+		frames[i] = frame
+	}
+	e := newEngine(t, nil)
+	found := facesPerFrame(pacedRun(t, e, frames, time.Second/30))
+	st := e.Stats()
+	t.Logf("faces per frame %v; %d rechecks, %d skipped, %d whole-frame searches beside the answers, %d on them",
+		found, st.Rechecks, st.RechecksSkipped, st.BackgroundDetections, st.Detections)
+	for i, n := range found {
+		if n != 1 {
+			t.Fatalf("frame %d: %d faces on the still picture", i+1, n)
+		}
+	}
+	if st.RechecksSkipped == 0 {
+		t.Fatal("no recheck was skipped on a still picture")
+	}
+	if st.Rechecks != 0 {
+		t.Errorf("%d rechecks ran on a still picture", st.Rechecks)
+	}
+	if st.BackgroundDetections == 0 {
+		t.Error("no whole-frame search in 1.5 s of tracking")
+	}
+}

@@ -86,20 +86,20 @@ func (r *redetection) take() ([]image.Rectangle, bool) {
 // detectJob is a background detection on a worker: of the whole frame,
 // or a recheck of the tracked faces' surroundings (recheck.go).
 type detectJob struct {
-	small gocv.Mat // gray, scaled for detection; the job's own
+	small gocv.Mat // gray, scaled for detection; the job's own (whole-frame jobs only)
 	scale float64  // frame pixels per small pixel
 	crops []crop   // a recheck's pictures instead, the job's own
 	into  *redetection
 }
 
 func (d *detectJob) run(w *worker) {
-	defer d.small.Close()
 	if d.crops != nil {
 		defer closeCrops(d.crops)
 		boxes, err := w.detectIn(d.crops)
 		d.into.finish(boxes, err == nil)
 		return
 	}
+	defer d.small.Close()
 	g, err := cvimage.Gray(d.small)
 	if err != nil {
 		d.into.finish(nil, false)
@@ -113,7 +113,9 @@ func (d *detectJob) run(w *worker) {
 }
 
 func (d *detectJob) cancel() {
-	d.small.Close()
+	if d.crops == nil {
+		d.small.Close()
+	}
 	closeCrops(d.crops)
 	d.into.finish(nil, false)
 }
@@ -177,12 +179,20 @@ func (w *worker) startRedetect(e *Engine, track *tracker, boxes []image.Rectangl
 	if track.bg == nil {
 		track.bg = &redetection{}
 	}
+	frame := image.Pt(w.gray.Cols(), w.gray.Rows())
+	whole := track.wholeSearchDue(boxes, frame, at)
+	if !whole && !track.recheckNeeded(boxes, frame) {
+		// The same picture as the last detection saw: it would find the
+		// same faces.
+		e.rechecksSkipped.Add(1)
+		return true
+	}
 	if !track.bg.start() {
 		return false
 	}
-	job := &detectJob{small: gocv.NewMat(), into: track.bg}
-	whole := track.wholeSearchDue(boxes, image.Pt(w.gray.Cols(), w.gray.Rows()), at)
+	job := &detectJob{into: track.bg}
 	if whole {
+		job.small = gocv.NewMat()
 		job.scale = scaleForDetection(w.gray, &job.small, DetectWidth(*w.cfg, w.gray.Cols(), false, track.narrowest()))
 	} else {
 		job.crops = cropsAround(w.gray, boxes)
@@ -197,5 +207,6 @@ func (w *worker) startRedetect(e *Engine, track *tracker, boxes []image.Rectangl
 	} else {
 		e.rechecks.Add(1)
 	}
+	track.checkedAround(boxes)
 	return true
 }

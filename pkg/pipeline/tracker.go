@@ -25,14 +25,16 @@ import (
 type tracker struct {
 	faces       []trackedFace
 	sinceDetect int
-	detectedAt  time.Time   // arrival of the frame the last detection started on
-	last        time.Time   // when the previous frame was submitted
-	thumb       []byte      // the previous frame, gray, thumbWidth x thumbHeight
-	moved       bool        // this frame differs from the previous one too much to track
-	size        image.Point // the previous frame's size
-	search      search      // paces detections while no face is tracked (search.go)
-	searched    []byte      // the thumbnail of the last whole-frame detection (recheck.go)
-	searchedAt  time.Time   // and its frame's clock
+	detectedAt  time.Time         // arrival of the frame the last detection started on
+	last        time.Time         // when the previous frame was submitted
+	thumb       []byte            // the previous frame, gray, thumbWidth x thumbHeight
+	moved       bool              // this frame differs from the previous one too much to track
+	size        image.Point       // the previous frame's size
+	search      search            // paces detections while no face is tracked (search.go)
+	searched    []byte            // the thumbnail of the last whole-frame detection (recheck.go)
+	searchedAt  time.Time         // and its frame's clock
+	checked     []byte            // the thumbnail of the last detection that saw the tracked faces (recheck.go)
+	checkedOn   []image.Rectangle // and their boxes then
 	bg          *redetection
 }
 

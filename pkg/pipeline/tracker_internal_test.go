@@ -117,3 +117,46 @@ func TestAbandonedRedetectionGivesNoResult(t *testing.T) {
 		t.Fatalf("a detection not abandoned gave %v, %v", boxes, ok)
 	}
 }
+
+// A recheck is needed once a thumbnail pixel of a face's surroundings
+// moved, or its box did, since the last detection; a change outside the
+// surroundings (a stamp in a corner) or camera noise does not call for one.
+func TestRecheckNeededOnlyWhereTheFaceIs(t *testing.T) {
+	frame := image.Pt(640, 480)
+	face := image.Rect(240, 120, 400, 280) // surroundings 160..480 x 40..360: thumbnail 20..60 x 5..45
+	base := make([]byte, thumbWidth*thumbHeight)
+	for i := range base {
+		base[i] = byte(40 + i%50)
+	}
+	var tr tracker
+	tr.thumb = append([]byte(nil), base...)
+	if !tr.recheckNeeded([]image.Rectangle{face}, frame) {
+		t.Fatal("no detection yet, and no recheck needed")
+	}
+	tr.checkedAround([]image.Rectangle{face})
+	at := func(x, y int, delta int) []byte {
+		th := append([]byte(nil), base...)
+		th[y*thumbWidth+x] = byte(int(th[y*thumbWidth+x]) + delta)
+		return th
+	}
+	for _, c := range []struct {
+		name  string
+		thumb []byte
+		boxes []image.Rectangle
+		want  bool
+	}{
+		{"the same picture", base, []image.Rectangle{face}, false},
+		{"noise inside", at(40, 25, changedLevel), []image.Rectangle{face}, false},
+		{"a pixel moved inside", at(40, 25, changedLevel+1), []image.Rectangle{face}, true},
+		{"a pixel moved at the surroundings' edge", at(20, 44, -changedLevel-1), []image.Rectangle{face}, true},
+		{"a pixel moved outside", at(5, 55, 60), []image.Rectangle{face}, false},
+		{"the box moved", base, []image.Rectangle{face.Add(image.Pt(12, 0))}, true},
+		{"a second face", base, []image.Rectangle{face, image.Rect(0, 0, 80, 80)}, true},
+		{"no face", base, nil, true},
+	} {
+		tr.thumb = c.thumb
+		if got := tr.recheckNeeded(c.boxes, frame); got != c.want {
+			t.Errorf("%s: recheck needed %v, want %v", c.name, got, c.want)
+		}
+	}
+}

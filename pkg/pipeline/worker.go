@@ -151,7 +151,15 @@ func (w *worker) process(q queued, job frameJob) (res Result) {
 			// Not this frame's turn: the scene had no face at the last
 			// search, and the faces tracked before a cut are gone.
 			boxes, fresh = nil, nil
+		case recheck && !track.recheckNeeded(boxes, image.Pt(res.Width, res.Height)):
+			// The same picture as the last detection saw: it would find the
+			// same faces.
+			detected = false
+			track.sinceDetect = -1 // update counts this frame
+			track.detectedAt = clock
+			job.engine.rechecksSkipped.Add(1)
 		case recheck:
+			track.checkedAround(boxes)
 			crops := cropsAround(w.gray, boxes)
 			boxes, err = w.detectIn(crops)
 			closeCrops(crops)
@@ -167,6 +175,7 @@ func (w *worker) process(q queued, job frameJob) (res Result) {
 			boxes, err = w.detect(finer, track.narrowest())
 			track.detectedAt = clock
 			track.searchedWhole(clock)
+			track.checkedAround(boxes)
 			job.engine.detections.Add(1)
 			switch {
 			case searching:
