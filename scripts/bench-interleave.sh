@@ -2,7 +2,7 @@
 # Compares server builds under the same load, interleaved round by round on
 # this machine, so that its drift (1.6x within an hour here) falls on every
 # build alike. Each run starts a fresh server, loads it with cmd/loadgen and
-# keeps loadgen's JSON; the end prints, per build, the median and the runs of
+# keeps loadgen's JSON and the server's /metrics; the end prints, per build, the median and the runs of
 # the server's CPU per answered frame and of the share of frames answered.
 #
 #   scripts/bench-interleave.sh ROUNDS 'LOADGEN FLAGS' BIN...
@@ -40,6 +40,7 @@ for round in $(seq 1 "$rounds"); do
 		done
 		# shellcheck disable=SC2086 # the flags are words on purpose
 		"$loadgen" --url http://127.0.0.1:$port --server-pid $pid $flags --json "$out/$name.$round.json" >/dev/null
+		curl -fs http://127.0.0.1:$port/metrics >"$out/$name.$round.metrics" || true
 		kill $pid
 		wait $pid 2>/dev/null || true
 		rm -rf "$data"

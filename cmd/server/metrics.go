@@ -58,6 +58,7 @@ func (s *Server) registerMetrics() {
 		counter("pipeline_background_detections_total", "Periodic whole-frame face detections beside the answer path, while faces are tracked.", func() float64 { return float64(s.engine.Stats().BackgroundDetections) }),
 		counter("pipeline_face_rechecks_total", "Periodic face detections around the tracked faces only (the rest of the picture unchanged since the last whole-frame one).", func() float64 { return float64(s.engine.Stats().Rechecks) }),
 		counter("pipeline_face_rechecks_skipped_total", "Rechecks due but not run: the tracked faces' surroundings were the picture the last detection saw.", func() float64 { return float64(s.engine.Stats().RechecksSkipped) }),
+		counter("pipeline_region_searches_total", "Periodic face detections around the tracked faces and in the part of the frame that changed since the last search, instead of a whole-frame one.", func() float64 { return float64(s.engine.Stats().RegionSearches) }),
 		counter("photos_total", "Photos answered by the photo API.", func() float64 { return float64(s.engine.Stats().Photos) }),
 		counter("photos_busy_total", "Photo requests refused because the photo queue was full.", func() float64 { return float64(s.engine.Stats().PhotosBusy) }),
 		gauge("workers", "Pipeline workers.", func() float64 { return float64(s.engine.Stats().Workers) }),

@@ -157,6 +157,7 @@ type Engine struct {
 	busy                                atomic.Uint64 // photos refused: the queue was full
 	detections, backgroundDetections    atomic.Uint64
 	rechecks, rechecksSkipped           atomic.Uint64
+	regionSearches                      atomic.Uint64
 }
 
 // Stats are the engine's counters since it started.
@@ -177,16 +178,20 @@ type Stats struct {
 	Rechecks             uint64 `json:"rechecks"`
 	// RechecksSkipped were due but not run: the faces' surroundings were
 	// the picture the last detection saw (recheck.go).
-	RechecksSkipped uint64  `json:"rechecks_skipped"`
-	Workers         int     `json:"workers"`
-	UptimeSeconds   float64 `json:"uptime_s"`
+	RechecksSkipped uint64 `json:"rechecks_skipped"`
+	// RegionSearches are rechecks that also searched the part of the
+	// frame that changed since the last search (recheck.go), beside the
+	// answers or, for video files, in place.
+	RegionSearches uint64  `json:"region_searches"`
+	Workers        int     `json:"workers"`
+	UptimeSeconds  float64 `json:"uptime_s"`
 }
 
 // Stats returns the counters.
 func (e *Engine) Stats() Stats {
 	return Stats{
 		Sessions: e.sessions.Load(), BatchSessions: e.batchSessions.Load(), FramesProcessed: e.processed.Load(), Photos: e.photos.Load(), PhotosBusy: e.busy.Load(), FramesDropped: e.dropped.Load(),
-		FramesRefused: e.refused.Load(), Detections: e.detections.Load(), BackgroundDetections: e.backgroundDetections.Load(), Rechecks: e.rechecks.Load(), RechecksSkipped: e.rechecksSkipped.Load(),
+		FramesRefused: e.refused.Load(), Detections: e.detections.Load(), BackgroundDetections: e.backgroundDetections.Load(), Rechecks: e.rechecks.Load(), RechecksSkipped: e.rechecksSkipped.Load(), RegionSearches: e.regionSearches.Load(),
 		Workers: e.cfg.Workers, UptimeSeconds: time.Since(e.started).Seconds(),
 	}
 }

@@ -14,18 +14,23 @@ import (
 // that came in. The first needs only the pictures around the tracked
 // faces; the second needs the whole frame, but only where the picture
 // changed: a new face cannot appear where nothing moved since the last
-// whole-frame search. So a re-detection is one of two kinds:
+// whole-frame search. So a re-detection is one of three kinds:
 //
 //   - a recheck: each tracked face's surroundings (its box and half its
 //     size again on every side), scaled so the face is recheckFaceWidth
 //     px wide. On a 640x480 frame with one face that is a 200x200 px
 //     picture instead of the whole frame at DetectWidth's 480, about a
 //     fifth of the detector's work;
-//   - a whole-frame search, as before, when the thumbnail changed, since
-//     the last one, anywhere outside the tracked faces' surroundings, or
-//     when wholeSearchMaxQuiet has passed without one (a face that came in
-//     without changing the thumbnail, or in a face's surroundings below
-//     it).
+//   - a region search, when the thumbnail changed, since the last search,
+//     in some cells outside the tracked faces' surroundings: the recheck's
+//     pictures and the bounding box of those cells, one cell more on every
+//     side, scaled as the whole frame would be. A person's shoulders and
+//     hands moving below a face, the usual case in front of a webcam,
+//     cost the detector the bottom of the frame, not all of it;
+//   - a whole-frame search, as before, when that box would be more than
+//     regionSearchMaxShare of the frame, or when wholeSearchMaxQuiet has
+//     passed without one (a face that came in without changing the
+//     thumbnail, or in a face's surroundings below it).
 //
 // A camera that moves (a pan, a hand-held phone) changes every cell and
 // keeps searching the whole frame at each re-detection, as before; a
@@ -140,12 +145,26 @@ func closeCrops(crops []crop) {
 	}
 }
 
-// wholeSearchDue says whether this frame's re-detection must search the
-// whole frame rather than recheck the tracked faces: see the top of this
-// file. boxes are the tracked faces' boxes on this frame.
-func (t *tracker) wholeSearchDue(boxes []image.Rectangle, frame image.Point, at time.Time) bool {
+// A re-detection's kind: see the top of this file.
+type redetectKind int
+
+const (
+	recheckOnly  redetectKind = iota // the tracked faces' surroundings
+	regionSearch                     // those and the part of the frame that changed
+	wholeSearch                      // the whole frame
+)
+
+// regionSearchMaxShare is the largest share of the frame a region search
+// covers; a larger change searches the whole frame, whose one picture
+// costs less than the same area in pieces.
+const regionSearchMaxShare = 0.6
+
+// plan says what this frame's re-detection must look at: see the top of
+// this file. boxes are the tracked faces' boxes on this frame; region is,
+// for a region search, the part of the frame that changed, in its pixels.
+func (t *tracker) plan(boxes []image.Rectangle, frame image.Point, at time.Time) (kind redetectKind, region image.Rectangle) {
 	if len(t.searched) != len(t.thumb) || len(boxes) == 0 || at.Sub(t.searchedAt) >= wholeSearchMaxQuiet {
-		return true
+		return wholeSearch, image.Rectangle{}
 	}
 	// The faces' surroundings, in thumbnail pixels.
 	sx, sy := float64(thumbWidth)/float64(frame.X), float64(thumbHeight)/float64(frame.Y)
@@ -155,6 +174,7 @@ func (t *tracker) wholeSearchDue(boxes []image.Rectangle, frame image.Point, at 
 		near[i] = image.Rect(int(float64(r.Min.X)*sx), int(float64(r.Min.Y)*sy),
 			int(float64(r.Max.X)*sx+0.999), int(float64(r.Max.Y)*sy+0.999))
 	}
+	var changedCells image.Rectangle // in thumbnail pixels
 	for cy := 0; cy < thumbHeight; cy += thumbCell {
 	cells:
 		for cx := 0; cx < thumbWidth; cx += thumbCell {
@@ -174,11 +194,39 @@ func (t *tracker) wholeSearchDue(boxes []image.Rectangle, frame image.Point, at 
 				}
 			}
 			if changed >= changedPixels {
-				return true
+				changedCells = changedCells.Union(cell)
 			}
 		}
 	}
-	return false
+	if changedCells.Empty() {
+		return recheckOnly, image.Rectangle{}
+	}
+	// A face that came in covers changed cells but may reach past them:
+	// one cell more on every side.
+	changedCells = image.Rect(changedCells.Min.X-thumbCell, changedCells.Min.Y-thumbCell,
+		changedCells.Max.X+thumbCell, changedCells.Max.Y+thumbCell)
+	region = image.Rect(int(float64(changedCells.Min.X)/sx), int(float64(changedCells.Min.Y)/sy),
+		int(float64(changedCells.Max.X)/sx+0.999), int(float64(changedCells.Max.Y)/sy+0.999)).Intersect(image.Rectangle{Max: frame})
+	if float64(region.Dx()*region.Dy()) > regionSearchMaxShare*float64(frame.X*frame.Y) {
+		return wholeSearch, image.Rectangle{}
+	}
+	return regionSearch, region
+}
+
+// regionCrop cuts r from gray, scaled as a whole-frame search scales the
+// frame to width.
+func regionCrop(gray gocv.Mat, r image.Rectangle, width int) crop {
+	scale := float64(gray.Cols()) / float64(width)
+	size := image.Pt(max(1, int(float64(r.Dx())/scale+0.5)), max(1, int(float64(r.Dy())/scale+0.5)))
+	region := gray.Region(r)
+	defer region.Close()
+	dst := gocv.NewMat()
+	interp := gocv.InterpolationArea
+	if scale < 1 {
+		interp = gocv.InterpolationLinear
+	}
+	gocv.Resize(region, &dst, size, 0, 0, interp)
+	return crop{gray: dst, origin: r.Min, scale: float64(r.Dx()) / float64(size.X)}
 }
 
 // searchedWhole records that a whole-frame detection ran on this frame:

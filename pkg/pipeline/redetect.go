@@ -180,8 +180,9 @@ func (w *worker) startRedetect(e *Engine, track *tracker, boxes []image.Rectangl
 		track.bg = &redetection{}
 	}
 	frame := image.Pt(w.gray.Cols(), w.gray.Rows())
-	whole := track.wholeSearchDue(boxes, frame, at)
-	if !whole && !track.recheckNeeded(boxes, frame) {
+	kind, region := track.plan(boxes, frame, at)
+	whole := kind == wholeSearch
+	if kind == recheckOnly && !track.recheckNeeded(boxes, frame) {
 		// The same picture as the last detection saw: it would find the
 		// same faces.
 		e.rechecksSkipped.Add(1)
@@ -196,15 +197,22 @@ func (w *worker) startRedetect(e *Engine, track *tracker, boxes []image.Rectangl
 		job.scale = scaleForDetection(w.gray, &job.small, DetectWidth(*w.cfg, w.gray.Cols(), false, track.narrowest()))
 	} else {
 		job.crops = cropsAround(w.gray, boxes)
+		if kind == regionSearch {
+			job.crops = append(job.crops, regionCrop(w.gray, region, DetectWidth(*w.cfg, w.gray.Cols(), false, track.narrowest())))
+		}
 	}
 	if !e.scheduleBackground(job) {
 		job.cancel()
 		return false
 	}
-	if whole {
+	switch kind {
+	case wholeSearch:
 		track.searchedWhole(at)
 		e.backgroundDetections.Add(1)
-	} else {
+	case regionSearch:
+		track.searchedWhole(at) // the rest of the frame is as the last search saw it
+		e.regionSearches.Add(1)
+	default:
 		e.rechecks.Add(1)
 	}
 	track.checkedAround(boxes)

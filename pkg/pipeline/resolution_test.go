@@ -214,7 +214,12 @@ func TestSmallerFaceFoundBySearchingHarder(t *testing.T) {
 // twoPlaces makes a 1280x480 frame: the portrait's 640x480 centre crop on
 // the left, and on the right gray faded into the crop mirrored (a second
 // face) by alpha, 0 to 1.
-func twoPlaces(t testing.TB, alpha float64) []byte {
+func twoPlaces(t testing.TB, alpha float64) []byte { return twoPlacesApart(t, alpha, 0) }
+
+// twoPlacesApart is twoPlaces with the second place below the first, gap
+// rows of gray between them (a frame 640 px wide, so the detector's scale
+// is the first place's alone).
+func twoPlacesApart(t testing.TB, alpha float64, gap int) []byte {
 	t.Helper()
 	src := readPortrait(t)
 	defer src.Close()
@@ -231,7 +236,14 @@ func twoPlaces(t testing.TB, alpha float64) []byte {
 	}
 	out := gocv.NewMat()
 	defer out.Close()
-	gocv.Hconcat(crop, right, &out)
+	if gap > 0 {
+		between := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(128, 128, 128, 0), gap, 640, gocv.MatTypeCV8UC3)
+		defer between.Close()
+		gocv.Vconcat(crop, between, &out)
+		gocv.Vconcat(out, right, &out)
+	} else {
+		gocv.Hconcat(crop, right, &out)
+	}
 	jpg, err := cvjpeg.EncodeBytes(out, cvjpeg.Options{Quality: 90})
 	if err != nil {
 		t.Fatal(err)
@@ -253,6 +265,28 @@ func twoPlaces(t testing.TB, alpha float64) []byte {
 // answers may take longer than a frame. Both faces are kept after, the
 // first is never lost, and no frame but the first waits for a detection.
 func TestFaceEnteringIsFound(t *testing.T) {
+	st := faceEntering(t, func(alpha float64) []byte { return twoPlaces(t, alpha) })
+	if st.BackgroundDetections == 0 {
+		t.Error("no whole-frame search beside the answers: the second face's half of the frame changed")
+	}
+}
+
+// TestFaceEnteringARegionIsFound is TestFaceEnteringIsFound with the second
+// face far from the first, below 480 rows of gray in a 640x1440 frame:
+// the part of the frame that changed is its bottom third, so the re-detections beside
+// the answers search that part and the first face's surroundings
+// (recheck.go), and must find it as soon.
+func TestFaceEnteringARegionIsFound(t *testing.T) {
+	st := faceEntering(t, func(alpha float64) []byte { return twoPlacesApart(t, alpha, 480) })
+	if st.RegionSearches == 0 {
+		t.Error("no region search: the change is a third of the frame")
+	}
+}
+
+// faceEntering runs the fade of a second face made by frame (alpha 0 to
+// 1) and returns the tracking engine's counters.
+func faceEntering(t *testing.T, frame func(alpha float64) []byte) pipeline.Stats {
+	t.Helper()
 	fresh := newEngine(t, func(c *pipeline.Config) { c.RedetectEvery = 1 })
 	e := newEngine(t, nil)
 	every := pipeline.DefaultConfig().RedetectEvery
@@ -262,7 +296,7 @@ func TestFaceEnteringIsFound(t *testing.T) {
 		before := 10 + phase
 		frames := make([][]byte, before+fade+after)
 		for i := range frames {
-			frames[i] = twoPlaces(t, min(1, max(0, float64(i-before+1)/fade)))
+			frames[i] = frame(min(1, max(0, float64(i-before+1)/fade)))
 		}
 		visible := firstWithFaces(facesPerFrame(liveRun(t, fresh, frames)), 2)
 		res := pacedRun(t, e, frames, time.Second/30)
@@ -295,10 +329,13 @@ func TestFaceEnteringIsFound(t *testing.T) {
 			t.Errorf("only %d of %d frames answered from tracking", tracked, len(res))
 		}
 	}
-	t.Logf("a face entering was found at worst %d frames after it became visible to the detector (%.0f ms at 30 fps; bound %d frames)", worst, float64(worst)*1000/30, every)
+	st := e.Stats()
+	t.Logf("a face entering was found at worst %d frames after it became visible to the detector (%.0f ms at 30 fps; bound %d frames); beside the answers %d whole-frame searches, %d region searches, %d rechecks (%d skipped)",
+		worst, float64(worst)*1000/30, every, st.BackgroundDetections, st.RegionSearches, st.Rechecks, st.RechecksSkipped)
 	if worst > every+2 {
 		t.Errorf("a face entering took %d frames to be found; the bound is %d (+2 on a busy machine)", worst, every)
 	}
+	return st
 }
 
 // firstWithFaces is the index of the first frame with n faces, or -1.

@@ -141,17 +141,18 @@ func (w *worker) process(q queued, job frameJob) (res Result) {
 		// Batch work re-detects in place: nobody waits for its answer, and a
 		// background result would land on a frame that depends on how busy
 		// the workers were, not on the video.
-		recheck := false
+		recheck, kind, region := false, wholeSearch, image.Rectangle{}
 		if !detected && job.batch && track.redetectDue(w.cfg.RedetectEvery, w.cfg.RedetectInterval, clock) {
 			detected = true
-			recheck = !track.wholeSearchDue(boxes, image.Pt(res.Width, res.Height), clock)
+			kind, region = track.plan(boxes, image.Pt(res.Width, res.Height), clock)
+			recheck = kind != wholeSearch
 		}
 		switch {
 		case searching && !searchNow:
 			// Not this frame's turn: the scene had no face at the last
 			// search, and the faces tracked before a cut are gone.
 			boxes, fresh = nil, nil
-		case recheck && !track.recheckNeeded(boxes, image.Pt(res.Width, res.Height)):
+		case recheck && kind == recheckOnly && !track.recheckNeeded(boxes, image.Pt(res.Width, res.Height)):
 			// The same picture as the last detection saw: it would find the
 			// same faces.
 			detected = false
@@ -161,10 +162,16 @@ func (w *worker) process(q queued, job frameJob) (res Result) {
 		case recheck:
 			track.checkedAround(boxes)
 			crops := cropsAround(w.gray, boxes)
+			if kind == regionSearch {
+				crops = append(crops, regionCrop(w.gray, region, DetectWidth(*w.cfg, w.gray.Cols(), false, track.narrowest())))
+				track.searchedWhole(clock)
+				job.engine.regionSearches.Add(1)
+			} else {
+				job.engine.rechecks.Add(1)
+			}
 			boxes, err = w.detectIn(crops)
 			closeCrops(crops)
 			track.detectedAt = clock
-			job.engine.rechecks.Add(1)
 			if len(boxes) == 0 {
 				track.search.lost(track.thumb)
 			}
