@@ -3,6 +3,7 @@ package pipeline
 import (
 	"image"
 	"testing"
+	"time"
 
 	"github.com/livetryon/server/pkg/landmarks"
 )
@@ -157,6 +158,58 @@ func TestRecheckNeededOnlyWhereTheFaceIs(t *testing.T) {
 		tr.thumb = c.thumb
 		if got := tr.recheckNeeded(c.boxes, frame); got != c.want {
 			t.Errorf("%s: recheck needed %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// A periodic re-detection rechecks the faces while nothing changed outside
+// their surroundings, searches the part that changed (one cell more on
+// every side) when it is small, and the whole frame when it is large or a
+// second has passed since the last search.
+func TestRedetectionPlanFollowsTheChange(t *testing.T) {
+	frame := image.Pt(640, 480)
+	face := image.Rect(240, 120, 400, 280) // surroundings: thumbnail 20..60 x 5..45
+	base := make([]byte, thumbWidth*thumbHeight)
+	for i := range base {
+		base[i] = byte(40 + i%50)
+	}
+	var tr tracker
+	tr.thumb = append([]byte(nil), base...)
+	at := time.Unix(1000, 0)
+	if kind, _ := tr.plan([]image.Rectangle{face}, frame, at); kind != wholeSearch {
+		t.Fatalf("no search yet: kind %d, want a whole-frame search", kind)
+	}
+	tr.searchedWhole(at)
+	changed := func(cells ...image.Rectangle) []byte {
+		th := append([]byte(nil), base...)
+		for _, c := range cells {
+			for y := c.Min.Y; y < c.Max.Y; y++ {
+				for x := c.Min.X; x < c.Max.X; x++ {
+					th[y*thumbWidth+x] += 50
+				}
+			}
+		}
+		return th
+	}
+	bottomRight := image.Rect(70, 50, 80, 60) // the last cell, 560..640 x 400..480
+	for _, c := range []struct {
+		name   string
+		thumb  []byte
+		after  time.Duration
+		kind   redetectKind
+		region image.Rectangle
+	}{
+		{"nothing changed", base, 100 * time.Millisecond, recheckOnly, image.Rectangle{}},
+		{"inside the surroundings only", changed(image.Rect(30, 10, 50, 40)), 100 * time.Millisecond, recheckOnly, image.Rectangle{}},
+		{"one corner cell", changed(bottomRight), 100 * time.Millisecond, regionSearch, image.Rect(480, 320, 640, 480)},
+		{"two cells apart", changed(bottomRight, image.Rect(0, 50, 10, 60)), 100 * time.Millisecond, regionSearch, image.Rect(0, 320, 640, 480)},
+		{"most of the frame", changed(image.Rect(0, 0, 80, 60)), 100 * time.Millisecond, wholeSearch, image.Rectangle{}},
+		{"a second later", base, wholeSearchMaxQuiet, wholeSearch, image.Rectangle{}},
+	} {
+		tr.thumb = c.thumb
+		kind, region := tr.plan([]image.Rectangle{face}, frame, at.Add(c.after))
+		if kind != c.kind || region != c.region {
+			t.Errorf("%s: kind %d region %v, want kind %d region %v", c.name, kind, region, c.kind, c.region)
 		}
 	}
 }
