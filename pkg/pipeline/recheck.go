@@ -232,8 +232,17 @@ func regionCrop(gray gocv.Mat, r image.Rectangle, width int) crop {
 // searchedWhole records that a whole-frame detection ran on this frame:
 // later frames' changes are measured from it.
 func (t *tracker) searchedWhole(at time.Time) {
-	t.searched = append(t.searched[:0], t.thumb...)
+	t.searchedPart()
 	t.searchedAt = at
+}
+
+// searchedPart records that a region search ran on this frame: later
+// frames' changes are measured from it, as after a whole-frame search, but
+// the next whole-frame one is still due wholeSearchMaxQuiet after the last,
+// so that what changed too little to count (below changedPixels a cell, or
+// in a face's surroundings) is searched at least that often.
+func (t *tracker) searchedPart() {
+	t.searched = append(t.searched[:0], t.thumb...)
 }
 
 // checkedAround records that a detection (a recheck or a whole-frame

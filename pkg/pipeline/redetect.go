@@ -210,7 +210,7 @@ func (w *worker) startRedetect(e *Engine, track *tracker, boxes []image.Rectangl
 		track.searchedWhole(at)
 		e.backgroundDetections.Add(1)
 	case regionSearch:
-		track.searchedWhole(at) // the rest of the frame is as the last search saw it
+		track.searchedPart() // the rest of the frame is as the last search saw it
 		e.regionSearches.Add(1)
 	default:
 		e.rechecks.Add(1)

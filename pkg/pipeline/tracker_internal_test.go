@@ -212,4 +212,14 @@ func TestRedetectionPlanFollowsTheChange(t *testing.T) {
 			t.Errorf("%s: kind %d region %v, want kind %d region %v", c.name, kind, region, c.kind, c.region)
 		}
 	}
+	// A region search measures later changes from its frame, but does not
+	// put off the next whole-frame search.
+	tr.thumb = changed(bottomRight)
+	tr.searchedPart()
+	if kind, _ := tr.plan([]image.Rectangle{face}, frame, at.Add(500*time.Millisecond)); kind != recheckOnly {
+		t.Errorf("after a region search of the change: kind %d, want a recheck", kind)
+	}
+	if kind, _ := tr.plan([]image.Rectangle{face}, frame, at.Add(wholeSearchMaxQuiet)); kind != wholeSearch {
+		t.Errorf("a second after the last whole-frame search, region searches between: kind %d, want a whole-frame search", kind)
+	}
 }

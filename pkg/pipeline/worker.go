@@ -164,7 +164,7 @@ func (w *worker) process(q queued, job frameJob) (res Result) {
 			crops := cropsAround(w.gray, boxes)
 			if kind == regionSearch {
 				crops = append(crops, regionCrop(w.gray, region, DetectWidth(*w.cfg, w.gray.Cols(), false, track.narrowest())))
-				track.searchedWhole(clock)
+				track.searchedPart()
 				job.engine.regionSearches.Add(1)
 			} else {
 				job.engine.rechecks.Add(1)
