@@ -4,12 +4,13 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/livetryon/server/pkg/client"
 )
 
 // errResponseFinished is returned for writes after the handler returned.
@@ -166,14 +167,7 @@ func (g *readGates) closeAll(ctx context.Context) error {
 	for _, c := range conns {
 		c.Close()
 	}
-	done := make(chan struct{})
-	go func() { g.reads.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("socketio: WebSocket reads still running: %w", ctx.Err())
-	}
+	return client.Wait(ctx, &g.reads, "socketio: WebSocket reads")
 }
 
 // startRead counts a read of c, unless closeAll has run: reads are only
