@@ -125,14 +125,14 @@ static void full_range(unsigned char y[256], unsigned char c[256]) {
 	}
 }
 
-// copy_rows fills rows[0..n) of a padded plane from src (w x h, packed),
-// from row y0, mapped through lut; columns past w and rows past h repeat
-// the last ones, as libjpeg's own edge expansion does.
-static void copy_rows(JSAMPROW *rows, int n, int padded, const unsigned char *src, int w, int h, int y0,
-                      const unsigned char lut[256]) {
+// copy_rows fills rows[0..n) of a padded plane from src (w x h, rows
+// stride apart), from row y0, mapped through lut; columns past w and rows
+// past h repeat the last ones, as libjpeg's own edge expansion does.
+static void copy_rows(JSAMPROW *rows, int n, int padded, const unsigned char *src, size_t stride, int w, int h,
+                      int y0, const unsigned char lut[256]) {
 	for (int i = 0; i < n; i++) {
 		int y = y0 + i < h ? y0 + i : h - 1;
-		const unsigned char *s = src + (size_t)y * w;
+		const unsigned char *s = src + (size_t)y * stride;
 		JSAMPROW d = rows[i];
 		for (int x = 0; x < w; x++) {
 			d[x] = lut[s[x]];
@@ -143,31 +143,55 @@ static void copy_rows(JSAMPROW *rows, int n, int padded, const unsigned char *sr
 	}
 }
 
-int tryon_jpeg_encode_i420(const unsigned char *yuv, int width, int height, int quality,
-                           unsigned char **out, unsigned long *out_len, char *msg) {
+// point_rows points rows[0..n) at a plane's rows from y0, the last row
+// standing in for those past h: no copy, for planes whose width is a whole
+// number of blocks.
+static void point_rows(JSAMPROW *rows, int n, const unsigned char *src, size_t stride, int h, int y0) {
+	for (int i = 0; i < n; i++) {
+		int y = y0 + i < h ? y0 + i : h - 1;
+		rows[i] = (JSAMPROW)(src + (size_t)y * stride);
+	}
+}
+
+// encode_420 encodes a width x height YCbCr 4:2:0 picture from its planes
+// (chroma (width+1)/2 x (height+1)/2), through lut when it is not NULL.
+// Planes whose width is a multiple of 16 and need no lut are handed to
+// libjpeg as they are; others are copied, 16 rows at a time, into a padded
+// scratch.
+static int encode_420(const unsigned char *y, size_t ys, const unsigned char *cb, const unsigned char *cr, size_t cs,
+                      int width, int height, const unsigned char *ylut, const unsigned char *clut, int quality,
+                      unsigned char **out, unsigned long *out_len, char *msg) {
 	struct jpeg_compress_struct cinfo;
 	struct error_mgr err;
-	int cw = width / 2, ch = height / 2;
+	int cw = (width + 1) / 2, ch = (height + 1) / 2;
 	int yp = (width + 15) & ~15, cp = yp / 2; // padded to whole MCUs
-	unsigned char *scratch = malloc((size_t)yp * 16 + (size_t)cp * 8 * 2);
+	int direct = ylut == NULL && width % 16 == 0;
+	unsigned char identity[256];
+	unsigned char *scratch = NULL;
 	JSAMPROW yrows[16], urows[8], vrows[8];
 	JSAMPARRAY planes[3] = {yrows, urows, vrows};
-	unsigned char ylut[256], clut[256];
-	const unsigned char *u = yuv + (size_t)width * height, *v = u + (size_t)cw * ch;
 	*out = NULL;
 	*out_len = 0;
-	if (scratch == NULL) {
-		snprintf(msg, TRYON_JPEG_MSG, "out of memory");
-		return -1;
+	if (!direct) {
+		scratch = malloc((size_t)yp * 16 + (size_t)cp * 8 * 2);
+		if (scratch == NULL) {
+			snprintf(msg, TRYON_JPEG_MSG, "out of memory");
+			return -1;
+		}
+		for (int i = 0; i < 16; i++) {
+			yrows[i] = scratch + (size_t)i * yp;
+		}
+		for (int i = 0; i < 8; i++) {
+			urows[i] = scratch + (size_t)yp * 16 + (size_t)i * cp;
+			vrows[i] = scratch + (size_t)yp * 16 + (size_t)cp * 8 + (size_t)i * cp;
+		}
+		if (ylut == NULL) {
+			for (int v = 0; v < 256; v++) {
+				identity[v] = (unsigned char)v;
+			}
+			ylut = clut = identity;
+		}
 	}
-	for (int i = 0; i < 16; i++) {
-		yrows[i] = scratch + (size_t)i * yp;
-	}
-	for (int i = 0; i < 8; i++) {
-		urows[i] = scratch + (size_t)yp * 16 + (size_t)i * cp;
-		vrows[i] = scratch + (size_t)yp * 16 + (size_t)cp * 8 + (size_t)i * cp;
-	}
-	full_range(ylut, clut);
 	cinfo.err = errors(&err, msg);
 	if (setjmp(err.escape)) {
 		jpeg_destroy_compress(&cinfo);
@@ -182,7 +206,7 @@ int tryon_jpeg_encode_i420(const unsigned char *yuv, int width, int height, int 
 	cinfo.image_height = (JDIMENSION)height;
 	cinfo.input_components = 3;
 	cinfo.in_color_space = JCS_YCbCr;
-	jpeg_set_defaults(&cinfo); // 4:2:0, as I420 already is
+	jpeg_set_defaults(&cinfo); // 4:2:0, as the planes already are
 	jpeg_set_quality(&cinfo, quality, TRUE);
 	cinfo.raw_data_in = TRUE;
 	cinfo.comp_info[0].h_samp_factor = 2;
@@ -194,13 +218,136 @@ int tryon_jpeg_encode_i420(const unsigned char *yuv, int width, int height, int 
 	jpeg_start_compress(&cinfo, TRUE);
 	while (cinfo.next_scanline < cinfo.image_height) {
 		int y0 = (int)cinfo.next_scanline;
-		copy_rows(yrows, 16, yp, yuv, width, height, y0, ylut);
-		copy_rows(urows, 8, cp, u, cw, ch, y0 / 2, clut);
-		copy_rows(vrows, 8, cp, v, cw, ch, y0 / 2, clut);
+		if (direct) {
+			point_rows(yrows, 16, y, ys, height, y0);
+			point_rows(urows, 8, cb, cs, ch, y0 / 2);
+			point_rows(vrows, 8, cr, cs, ch, y0 / 2);
+		} else {
+			copy_rows(yrows, 16, yp, y, ys, width, height, y0, ylut);
+			copy_rows(urows, 8, cp, cb, cs, cw, ch, y0 / 2, clut);
+			copy_rows(vrows, 8, cp, cr, cs, cw, ch, y0 / 2, clut);
+		}
 		jpeg_write_raw_data(&cinfo, planes, 16);
 	}
 	jpeg_finish_compress(&cinfo);
 	jpeg_destroy_compress(&cinfo);
 	free(scratch);
 	return 0;
+}
+
+int tryon_jpeg_encode_i420(const unsigned char *yuv, int width, int height, int quality,
+                           unsigned char **out, unsigned long *out_len, char *msg) {
+	unsigned char ylut[256], clut[256];
+	int cw = width / 2, ch = height / 2;
+	const unsigned char *u = yuv + (size_t)width * height, *v = u + (size_t)cw * ch;
+	full_range(ylut, clut);
+	return encode_420(yuv, (size_t)width, u, v, (size_t)cw, width, height, ylut, clut, quality, out, out_len, msg);
+}
+
+int tryon_jpeg_encode_yuv420(const unsigned char *y, const unsigned char *cb, const unsigned char *cr, int width,
+                             int height, int quality, unsigned char **out, unsigned long *out_len, char *msg) {
+	return encode_420(y, (size_t)width, cb, cr, (size_t)(width / 2), width, height, NULL, NULL, quality, out, out_len,
+	                  msg);
+}
+
+int tryon_jpeg_decode_yuv420(const unsigned char *src, size_t n, unsigned char *y, unsigned char *cb,
+                             unsigned char *cr, int *width, int *height, char *msg) {
+	int dst_width = *width, dst_height = *height;
+	struct jpeg_decompress_struct cinfo;
+	struct error_mgr err;
+	unsigned char *spare = NULL; // where rows past the picture's go
+	cinfo.err = errors(&err, msg);
+	if (setjmp(err.escape)) {
+		jpeg_destroy_decompress(&cinfo);
+		free(spare);
+		return -1;
+	}
+	jpeg_create_decompress(&cinfo);
+	jpeg_mem_src(&cinfo, src, (unsigned long)n);
+	jpeg_read_header(&cinfo, TRUE);
+	*width = (int)cinfo.image_width;
+	*height = (int)cinfo.image_height;
+	jpeg_component_info *c = cinfo.comp_info;
+	if (cinfo.num_components != 3 || cinfo.jpeg_color_space != JCS_YCbCr || c[0].h_samp_factor != 2 ||
+	    c[0].v_samp_factor != 2 || c[1].h_samp_factor != 1 || c[1].v_samp_factor != 1 || c[2].h_samp_factor != 1 ||
+	    c[2].v_samp_factor != 1 || *width % 16 != 0 || *height % 2 != 0) {
+		jpeg_destroy_decompress(&cinfo);
+		return 2;
+	}
+	if (y == NULL || *width != dst_width || *height != dst_height) {
+		jpeg_destroy_decompress(&cinfo);
+		return 1;
+	}
+	int w = *width, h = *height, cw = w / 2, ch = h / 2;
+	spare = malloc((size_t)w);
+	if (spare == NULL) {
+		jpeg_destroy_decompress(&cinfo);
+		snprintf(msg, TRYON_JPEG_MSG, "out of memory");
+		return -1;
+	}
+	cinfo.raw_data_out = TRUE;
+	cinfo.out_color_space = JCS_YCbCr;
+	jpeg_start_decompress(&cinfo);
+	JSAMPROW yrows[16], urows[8], vrows[8];
+	JSAMPARRAY planes[3] = {yrows, urows, vrows};
+	while (cinfo.output_scanline < cinfo.output_height) {
+		int y0 = (int)cinfo.output_scanline;
+		for (int i = 0; i < 16; i++) {
+			yrows[i] = y0 + i < h ? y + (size_t)(y0 + i) * w : spare;
+		}
+		for (int i = 0; i < 8; i++) {
+			int r = y0 / 2 + i;
+			urows[i] = r < ch ? cb + (size_t)r * cw : spare;
+			vrows[i] = r < ch ? cr + (size_t)r * cw : spare;
+		}
+		jpeg_read_raw_data(&cinfo, planes, 16);
+	}
+	jpeg_finish_decompress(&cinfo);
+	jpeg_destroy_decompress(&cinfo);
+	free(spare);
+	return 0;
+}
+
+// Fixed-point JFIF conversion (16 fractional bits), as libjpeg's own
+// jdcolor.c and jccolor.c.
+#define FIX(x) ((int)((x) * 65536.0 + 0.5))
+#define HALF (1 << 15)
+
+static inline unsigned char clamp8(int v) { return (unsigned char)(v < 0 ? 0 : v > 255 ? 255 : v); }
+
+void tryon_yuv420_to_bgr(const unsigned char *y, const unsigned char *cb, const unsigned char *cr, int width,
+                         int x0, int y0, int x1, int y1, unsigned char *bgr, size_t bgr_stride) {
+	int cw = width / 2;
+	for (int r = y0; r < y1; r++) {
+		const unsigned char *ys = y + (size_t)r * width;
+		const unsigned char *us = cb + (size_t)(r / 2) * cw, *vs = cr + (size_t)(r / 2) * cw;
+		unsigned char *d = bgr + (size_t)r * bgr_stride;
+		for (int x = x0; x < x1; x++) {
+			int l = ys[x], u = us[x / 2] - 128, v = vs[x / 2] - 128;
+			d[3 * x + 0] = clamp8(l + ((FIX(1.772) * u + HALF) >> 16));
+			d[3 * x + 1] = clamp8(l + ((-FIX(0.34414) * u - FIX(0.71414) * v + HALF) >> 16));
+			d[3 * x + 2] = clamp8(l + ((FIX(1.402) * v + HALF) >> 16));
+		}
+	}
+}
+
+void tryon_bgr_to_yuv420(const unsigned char *bgr, size_t bgr_stride, int width, int x0, int y0, int x1, int y1,
+                         unsigned char *y, unsigned char *cb, unsigned char *cr) {
+	int cw = width / 2;
+	for (int r = y0; r < y1; r += 2) {
+		const unsigned char *s0 = bgr + (size_t)r * bgr_stride, *s1 = s0 + bgr_stride;
+		unsigned char *y0row = y + (size_t)r * width, *y1row = y0row + width;
+		unsigned char *u = cb + (size_t)(r / 2) * cw, *v = cr + (size_t)(r / 2) * cw;
+		for (int x = x0; x < x1; x += 2) {
+			const unsigned char *a = s0 + 3 * x, *b = s1 + 3 * x;
+			y0row[x] = (unsigned char)((FIX(0.114) * a[0] + FIX(0.587) * a[1] + FIX(0.299) * a[2] + HALF) >> 16);
+			y0row[x + 1] = (unsigned char)((FIX(0.114) * a[3] + FIX(0.587) * a[4] + FIX(0.299) * a[5] + HALF) >> 16);
+			y1row[x] = (unsigned char)((FIX(0.114) * b[0] + FIX(0.587) * b[1] + FIX(0.299) * b[2] + HALF) >> 16);
+			y1row[x + 1] = (unsigned char)((FIX(0.114) * b[3] + FIX(0.587) * b[4] + FIX(0.299) * b[5] + HALF) >> 16);
+			// The block's mean colour, in quarters: chroma is linear in it.
+			int B = a[0] + a[3] + b[0] + b[3], G = a[1] + a[4] + b[1] + b[4], R = a[2] + a[5] + b[2] + b[5];
+			u[x / 2] = clamp8(((FIX(0.5) * B - FIX(0.33126) * G - FIX(0.16874) * R + 2 * 65536) >> 18) + 128);
+			v[x / 2] = clamp8(((FIX(0.5) * R - FIX(0.41869) * G - FIX(0.08131) * B + 2 * 65536) >> 18) + 128);
+		}
+	}
 }

@@ -31,4 +31,28 @@ int tryon_jpeg_encode(const unsigned char *pix, int width, int height, size_t st
 int tryon_jpeg_encode_i420(const unsigned char *yuv, int width, int height, int quality,
                            unsigned char **out, unsigned long *out_len, char *msg);
 
+// tryon_jpeg_decode_yuv420 decodes src's YCbCr planes as they are stored:
+// no upsampling, no conversion. y is width x height, cb and cr half that
+// each way, rows packed. It returns 0 on success; 1, having decoded
+// nothing, when the planes are not the picture's size (*width and *height
+// say what it is); 2 when the picture is not YCbCr 4:2:0 with a width a
+// multiple of 16 and an even height; -1 on error, with a message.
+int tryon_jpeg_decode_yuv420(const unsigned char *src, size_t n, unsigned char *y, unsigned char *cb,
+                             unsigned char *cr, int *width, int *height, char *msg);
+
+// tryon_jpeg_encode_yuv420 encodes planes as tryon_jpeg_decode_yuv420
+// makes them (full range). Output as tryon_jpeg_encode's.
+int tryon_jpeg_encode_yuv420(const unsigned char *y, const unsigned char *cb, const unsigned char *cr, int width,
+                             int height, int quality, unsigned char **out, unsigned long *out_len, char *msg);
+
+// tryon_yuv420_to_bgr converts the planes' rectangle [x0, x1) x [y0, y1)
+// (even corners) into the same pixels of a BGR picture, chroma repeated
+// over each 2x2 block; tryon_bgr_to_yuv420 converts it back, each block's
+// chroma from its mean colour. A block converted there and back keeps its
+// values, within rounding.
+void tryon_yuv420_to_bgr(const unsigned char *y, const unsigned char *cb, const unsigned char *cr, int width,
+                         int x0, int y0, int x1, int y1, unsigned char *bgr, size_t bgr_stride);
+void tryon_bgr_to_yuv420(const unsigned char *bgr, size_t bgr_stride, int width, int x0, int y0, int x1, int y1,
+                         unsigned char *y, unsigned char *cb, unsigned char *cr);
+
 #endif

@@ -14,13 +14,32 @@ func DrawFPS(img *gocv.Mat, fps float64) {
 	if img.Empty() {
 		return
 	}
-	text := "FPS " + strconv.FormatFloat(fps, 'f', 1, 64)
-	scale := max(0.4, float64(img.Cols())/900)
-	thickness := max(1, int(scale*2))
-	size, baseline := gocv.GetTextSizeWithBaseline(text, gocv.FontHersheySimplex, scale, thickness)
-	pad := int(6 * scale)
-	box := image.Rect(0, 0, size.X+2*pad, size.Y+baseline+2*pad).Intersect(image.Rect(0, 0, img.Cols(), img.Rows()))
-	gocv.Rectangle(img, box, color.RGBA{0, 0, 0, 0}, -1)
-	gocv.PutTextWithParams(img, text, image.Pt(pad, pad+size.Y), gocv.FontHersheySimplex, scale,
-		color.RGBA{255, 255, 255, 0}, thickness, gocv.LineAA, false)
+	st := fpsStampFor(image.Pt(img.Cols(), img.Rows()), fps)
+	gocv.Rectangle(img, st.box, color.RGBA{0, 0, 0, 0}, -1)
+	gocv.PutTextWithParams(img, st.text, st.origin, gocv.FontHersheySimplex, st.scale,
+		color.RGBA{255, 255, 255, 0}, st.thickness, gocv.LineAA, false)
+}
+
+// FPSArea is the part of a picture of size that DrawFPS draws on: its box,
+// which holds the text.
+func FPSArea(size image.Point, fps float64) image.Rectangle {
+	return fpsStampFor(size, fps).box
+}
+
+type fpsStamp struct {
+	text      string
+	scale     float64
+	thickness int
+	box       image.Rectangle
+	origin    image.Point
+}
+
+func fpsStampFor(size image.Point, fps float64) fpsStamp {
+	st := fpsStamp{text: "FPS " + strconv.FormatFloat(fps, 'f', 1, 64), scale: max(0.4, float64(size.X)/900)}
+	st.thickness = max(1, int(st.scale*2))
+	text, baseline := gocv.GetTextSizeWithBaseline(st.text, gocv.FontHersheySimplex, st.scale, st.thickness)
+	pad := int(6 * st.scale)
+	st.box = image.Rect(0, 0, text.X+2*pad, text.Y+baseline+2*pad).Intersect(image.Rectangle{Max: size})
+	st.origin = image.Pt(pad, pad+text.Y)
+	return st
 }

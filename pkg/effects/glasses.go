@@ -143,16 +143,17 @@ func (p *posed) project(h headpose.Vec3) point {
 	return point{x, y}
 }
 
-func (g Glasses) applyFace(img *gocv.Mat, face *landmarks.Face, s *glassesScratch) {
+// place poses the frame on face in a picture of size; not ok when the
+// face is too small or the frame falls off the picture.
+func (g Glasses) place(face *landmarks.Face, size image.Point) (pl placement, ok bool) {
 	pts := &face.Points
 	right := centroid(pts[landmarks.RightEyeStart:landmarks.RightEyeEnd]) // image left
 	left := centroid(pts[landmarks.LeftEyeStart:landmarks.LeftEyeEnd])
 	ex, ey := left.X-right.X, left.Y-right.Y
 	d := math.Hypot(ex, ey)
 	if d < 6 {
-		return
+		return pl, false
 	}
-	size := image.Pt(img.Cols(), img.Rows())
 	var pose landmarks.Pose
 	if face.Pose != nil {
 		pose = *face.Pose
@@ -203,8 +204,44 @@ func (g Glasses) applyFace(img *gocv.Mat, face *landmarks.Face, s *glassesScratc
 	frame := image.Rect(0, 0, size.X, size.Y)
 	roi := boundsF(outline).Inset(-int(0.1*d) - 2).Intersect(frame)
 	if roi.Dx() < 4 || roi.Dy() < 4 {
+		return pl, false
+	}
+	return placement{p: p, outline: outline, hinge: hinge, ear: ear, ex: ex, ey: ey, d: d, roi: roi}, true
+}
+
+// placement is a frame placed on one face, and the part of the picture
+// it is drawn in.
+type placement struct {
+	p          posed
+	outline    []point // the frame's corners and the temples' ends
+	hinge, ear [2]headpose.Vec3
+	ex, ey, d  float64 // the eye line, image right to image left, and its length
+	roi        image.Rectangle
+}
+
+// Area is where Apply reads and draws for faces in a picture of size: the
+// frames and temples, their shadows, and the faces they hide behind.
+func (g Glasses) Area(size image.Point, faces []landmarks.Face) []image.Rectangle {
+	if g.Frame == nil {
+		return nil
+	}
+	var out []image.Rectangle
+	for i := range faces {
+		if pl, ok := g.place(&faces[i], size); ok {
+			out = append(out, pl.roi)
+		}
+	}
+	return out
+}
+
+func (g Glasses) applyFace(img *gocv.Mat, face *landmarks.Face, s *glassesScratch) {
+	pl, ok := g.place(face, image.Pt(img.Cols(), img.Rows()))
+	if !ok {
 		return
 	}
+	pts, f, p, d, roi := &face.Points, g.Frame, &pl.p, pl.d, pl.roi
+	ex, ey, outline, hinge, ear := pl.ex, pl.ey, pl.outline, pl.hinge, pl.ear
+	W, H := float64(f.Size.X), float64(f.Size.Y)
 	frontV, templeV, maskV, shadowV, homography := s.views(roi.Dx(), roi.Dy())
 	defer frontV.Close()
 	defer templeV.Close()

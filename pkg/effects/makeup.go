@@ -300,6 +300,58 @@ func frameBytes(img *gocv.Mat) ([]uint8, int, bool) {
 	return px, img.Cols() * 3, true
 }
 
+// makeupReach is how far past a face's landmarks, in eye spacings, the
+// makeup effects read and draw: foundation's forehead, 0.45 of the spacing
+// above the brows, and its feather are the farthest.
+const makeupReach = 0.6
+
+// makeupArea is where the makeup effects read and draw for faces in a
+// picture of size (see Area): each face's landmarks and makeupReach
+// around them.
+func makeupArea(size image.Point, faces []landmarks.Face) []image.Rectangle {
+	out := make([]image.Rectangle, 0, len(faces))
+	for i := range faces {
+		s := &faces[i].Points
+		reach := int(math.Ceil(geomOf(s).iod*makeupReach)) + 4
+		r := bounds(s[:]).Inset(-reach).Intersect(image.Rectangle{Max: size})
+		if !r.Empty() {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Area is where Apply reads and draws for faces in a picture of size: the
+// rest of the picture may hold anything, and is left as it is.
+func (l Lipstick) Area(size image.Point, faces []landmarks.Face) []image.Rectangle {
+	return makeupArea(size, faces)
+}
+
+// Area is as Lipstick's.
+func (e Eyeliner) Area(size image.Point, faces []landmarks.Face) []image.Rectangle {
+	return makeupArea(size, faces)
+}
+
+// Area is as Lipstick's.
+func (e Eyeshadow) Area(size image.Point, faces []landmarks.Face) []image.Rectangle {
+	return makeupArea(size, faces)
+}
+
+// Area is as Lipstick's.
+func (b Brows) Area(size image.Point, faces []landmarks.Face) []image.Rectangle {
+	return makeupArea(size, faces)
+}
+
+// Area is as Lipstick's.
+func (b Blush) Area(size image.Point, faces []landmarks.Face) []image.Rectangle {
+	return makeupArea(size, faces)
+}
+
+// Area is as Lipstick's.
+func (f Foundation) Area(size image.Point, faces []landmarks.Face) []image.Rectangle {
+	return makeupArea(size, faces)
+}
+
 // clampRect is r inside the frame, or empty.
 func clampRect(r image.Rectangle, img *gocv.Mat) image.Rectangle {
 	return r.Intersect(image.Rect(0, 0, img.Cols(), img.Rows()))

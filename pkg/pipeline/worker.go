@@ -25,7 +25,8 @@ type worker struct {
 	cfg       *Config
 	predictor *landmarks.Predictor
 	detector  *landmarks.Detector
-	gray      gocv.Mat
+	gray      gocv.Mat // the frame's luma: its Y plane when planar
+	cb, cr    gocv.Mat // the frame's chroma planes, when planar
 	small     gocv.Mat
 	thumb     gocv.Mat // for the tracker's scene-change test
 	jpeg      []byte   // base64 decoding scratch
@@ -43,6 +44,8 @@ func newWorker(e *Engine) (*worker, error) {
 		predictor: e.predictor,
 		detector:  det,
 		gray:      gocv.NewMat(),
+		cb:        gocv.NewMat(),
+		cr:        gocv.NewMat(),
 		small:     gocv.NewMat(),
 		thumb:     gocv.NewMat(),
 		img:       gocv.NewMat(),
@@ -53,6 +56,8 @@ func newWorker(e *Engine) (*worker, error) {
 func (w *worker) close() {
 	w.detector.Close()
 	w.gray.Close()
+	w.cb.Close()
+	w.cr.Close()
 	w.small.Close()
 	w.thumb.Close()
 	w.img.Close()
@@ -88,14 +93,19 @@ func (w *worker) process(q queued, job frameJob) (res Result) {
 		time.Sleep(w.cfg.Delay)
 	}
 
-	if err := w.decode(q.in); err != nil {
+	// A live frame answered as JPEG is decoded to its planes when it can
+	// be (cvjpeg.Planes): its gray picture is then its Y plane, and only
+	// what the effects draw on becomes BGR.
+	planar, err := w.decode(q.in, !still && job.encoder == nil)
+	if err != nil {
 		res.Err = asFrameError(err)
 		return res
 	}
 	img := &w.img
-	var err error
-	res.Width, res.Height = img.Cols(), img.Rows()
-	gocv.CvtColor(*img, &w.gray, gocv.ColorBGRToGray)
+	if !planar {
+		gocv.CvtColor(*img, &w.gray, gocv.ColorBGRToGray)
+	}
+	res.Width, res.Height = w.gray.Cols(), w.gray.Rows()
 	lap(&res.Timings.Decode)
 
 	// A live frame's clock is its arrival. A video file's frames arrive as
@@ -232,6 +242,10 @@ func (w *worker) process(q queued, job frameJob) (res Result) {
 	if job.output == OutputLandmarks {
 		return res
 	}
+	var drawn []image.Rectangle
+	if planar {
+		drawn = w.toBGR(job, &res)
+	}
 	for _, e := range job.effects {
 		e.Apply(img, res.Faces)
 	}
@@ -239,6 +253,9 @@ func (w *worker) process(q queued, job frameJob) (res Result) {
 		effects.DrawFPS(img, res.FPS)
 	}
 	lap(&res.Timings.Effects)
+	if planar {
+		return w.encodePlanes(res, drawn, lap)
+	}
 
 	if job.encoder != nil {
 		at := q.in.Captured
@@ -262,41 +279,135 @@ func (w *worker) process(q queued, job frameJob) (res Result) {
 	return res
 }
 
-// decode checks the frame's size and declared dimensions, then decodes it
-// into w.img: the worker's own buffer, reused by every frame this worker
-// decodes, whichever session it comes from. A picture that
-// comes decoded is checked against the same limits and taken as it is.
-func (w *worker) decode(in Input) error {
-	if in.Image != nil {
-		img := *in.Image
-		lim := w.cfg.Limits
-		*in.Image = gocv.Mat{}
-		if img.Ptr() == nil || img.Empty() || img.Type() != gocv.MatTypeCV8UC3 {
-			img.Close()
-			return &frame.Error{Code: frame.CodeDecodeFailed, Message: "the picture is not 8-bit BGR"}
-		}
-		if c, r := img.Cols(), img.Rows(); c > lim.MaxSide || r > lim.MaxSide || c*r > lim.MaxPixels {
-			img.Close()
-			return &frame.Error{Code: frame.CodeTooManyPixels, Message: fmt.Sprintf("picture of %dx%d pixels; the limit is %d pixels and %d per side", c, r, lim.MaxPixels, lim.MaxSide)}
-		}
+// toBGR makes w.img, for the effects, a BGR picture of the planar frame's
+// size that is the frame where they will draw (what their Area says, and
+// the FPS stamp's), and returns those parts. An effect that cannot say
+// where it draws gets the whole frame.
+func (w *worker) toBGR(job frameJob, res *Result) []image.Rectangle {
+	size := image.Pt(res.Width, res.Height)
+	if w.img.Ptr() == nil || w.img.Cols() != size.X || w.img.Rows() != size.Y || w.img.Type() != gocv.MatTypeCV8UC3 || !w.img.IsContinuous() {
 		w.img.Close()
-		w.img = img // moved, not copied: the worker owns it now
-		return nil
+		w.img = gocv.NewMatWithSize(size.Y, size.X, gocv.MatTypeCV8UC3)
+	}
+	var drawn []image.Rectangle
+	for _, e := range job.effects {
+		a, ok := e.(areaEffect)
+		if !ok {
+			drawn = []image.Rectangle{{Max: size}}
+			break
+		}
+		drawn = append(drawn, a.Area(size, res.Faces)...)
+	}
+	if job.overlay {
+		drawn = append(drawn, effects.FPSArea(size, res.FPS))
+	}
+	drawn = mergeOverlapping(drawn)
+	planes := w.planes()
+	for _, r := range drawn {
+		planes.ToBGR(&w.img, r) // sizes checked above
+	}
+	return drawn
+}
+
+// areaEffect is an effect that can say, before drawing, which parts of a
+// picture of size it reads and draws for faces; the rest of the picture it
+// is given may be stale, and it leaves it alone.
+type areaEffect interface {
+	Area(size image.Point, faces []landmarks.Face) []image.Rectangle
+}
+
+// mergeOverlapping replaces rectangles that overlap by their bounds, until
+// none does, so no pixel is converted twice.
+func mergeOverlapping(rs []image.Rectangle) []image.Rectangle {
+	for merged := true; merged; {
+		merged = false
+		for i := 0; i < len(rs) && !merged; i++ {
+			for j := i + 1; j < len(rs); j++ {
+				if rs[i].Overlaps(rs[j]) {
+					rs[i] = rs[i].Union(rs[j])
+					rs = append(rs[:j], rs[j+1:]...)
+					merged = true
+					break
+				}
+			}
+		}
+	}
+	return rs
+}
+
+// encodePlanes writes the drawn parts of w.img back into the planes and
+// encodes them.
+func (w *worker) encodePlanes(res Result, drawn []image.Rectangle, lap func(*time.Duration)) Result {
+	planes := w.planes()
+	for _, r := range drawn {
+		planes.FromBGR(w.img, r)
+	}
+	buf, err := cvjpeg.EncodePlanes(&planes, w.encode)
+	if err != nil {
+		res.Err = asFrameError(fmt.Errorf("encode: %w", err))
+		return res
+	}
+	res.JPEG = buf.Bytes() // C memory, not copied; freed by Release
+	res.release = buf.Close
+	lap(&res.Timings.Encode)
+	return res
+}
+
+func (w *worker) planes() cvjpeg.Planes { return cvjpeg.Planes{Y: w.gray, Cb: w.cb, Cr: w.cr} }
+
+// decode checks the frame's size and declared dimensions, then decodes it:
+// to its planes (w.gray, w.cb, w.cr) if planar is allowed and the JPEG is
+// one cvjpeg.DecodePlanes takes, else into w.img. The buffers are the
+// worker's own, reused by every frame this worker decodes, whichever
+// session it comes from. A picture that comes decoded is checked against
+// the same limits and taken as it is.
+func (w *worker) decode(in Input, planar bool) (bool, error) {
+	if in.Image != nil {
+		return false, w.take(in.Image)
 	}
 	jpg := in.JPEG
 	if in.DataURL != "" {
 		var err error
 		if jpg, err = frame.DecodeDataURL(in.DataURL, w.jpeg, w.cfg.Limits); err != nil {
-			return err
+			return false, err
 		}
 		w.jpeg = jpg[:0]
 	}
 	if _, _, err := frame.CheckJPEG(jpg, w.cfg.Limits); err != nil {
-		return err
+		return false, err
+	}
+	if planar {
+		planes := w.planes()
+		err := cvjpeg.DecodePlanes(jpg, &planes)
+		w.gray, w.cb, w.cr = planes.Y, planes.Cb, planes.Cr
+		switch {
+		case err == nil:
+			return true, nil
+		case !errors.Is(err, cvjpeg.ErrNotPlanar):
+			return false, &frame.Error{Code: frame.CodeDecodeFailed, Message: "JPEG data is corrupt and cannot be decoded"}
+		}
 	}
 	if err := cvjpeg.DecodeInto(jpg, &w.img); err != nil || w.img.Empty() {
-		return &frame.Error{Code: frame.CodeDecodeFailed, Message: "JPEG data is corrupt and cannot be decoded"}
+		return false, &frame.Error{Code: frame.CodeDecodeFailed, Message: "JPEG data is corrupt and cannot be decoded"}
 	}
+	return false, nil
+}
+
+// take makes a decoded picture w.img.
+func (w *worker) take(in *gocv.Mat) error {
+	img := *in
+	lim := w.cfg.Limits
+	*in = gocv.Mat{}
+	if img.Ptr() == nil || img.Empty() || img.Type() != gocv.MatTypeCV8UC3 {
+		img.Close()
+		return &frame.Error{Code: frame.CodeDecodeFailed, Message: "the picture is not 8-bit BGR"}
+	}
+	if c, r := img.Cols(), img.Rows(); c > lim.MaxSide || r > lim.MaxSide || c*r > lim.MaxPixels {
+		img.Close()
+		return &frame.Error{Code: frame.CodeTooManyPixels, Message: fmt.Sprintf("picture of %dx%d pixels; the limit is %d pixels and %d per side", c, r, lim.MaxPixels, lim.MaxSide)}
+	}
+	w.img.Close()
+	w.img = img // moved, not copied: the worker owns it now
 	return nil
 }
 
