@@ -10,6 +10,7 @@
 package cvjpeg
 
 /*
+#cgo CFLAGS: -O3
 #cgo LDFLAGS: -ljpeg
 #include <stdlib.h>
 #include "jpeg.h"

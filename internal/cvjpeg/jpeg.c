@@ -309,45 +309,77 @@ int tryon_jpeg_decode_yuv420(const unsigned char *src, size_t n, unsigned char *
 }
 
 // Fixed-point JFIF conversion (16 fractional bits), as libjpeg's own
-// jdcolor.c and jccolor.c.
+// jdcolor.c and jccolor.c, from tables made once: a 2x2 block's chroma
+// costs four lookups, and each pixel three additions and three clamps (a
+// table too). The pointers are restrict so that the compiler keeps what it
+// loaded across the byte stores.
 #define FIX(x) ((int)((x) * 65536.0 + 0.5))
 #define HALF (1 << 15)
 
-static inline unsigned char clamp8(int v) { return (unsigned char)(v < 0 ? 0 : v > 255 ? 255 : v); }
+static int cr_r[256], cb_b[256], cr_g[256], cb_g[256]; // chroma to BGR additions, cr_g and cb_g still scaled
+static int y_r[256], y_g[256], y_b[256];                // luma's parts, scaled
+static unsigned char clamp_tab[256 + 256 + 512];        // clamp_tab[256 + v] is v limited to 0..255
+
+__attribute__((constructor)) static void conversion_tables(void) {
+	for (int i = 0; i < 256; i++) {
+		int c = i - 128;
+		cr_r[i] = (FIX(1.402) * c + HALF) >> 16;
+		cb_b[i] = (FIX(1.772) * c + HALF) >> 16;
+		cr_g[i] = -FIX(0.71414) * c;
+		cb_g[i] = -FIX(0.34414) * c + HALF;
+		y_r[i] = FIX(0.299) * i;
+		y_g[i] = FIX(0.587) * i;
+		y_b[i] = FIX(0.114) * i + HALF;
+	}
+	for (int v = -256; v < 256 + 512; v++) {
+		clamp_tab[256 + v] = (unsigned char)(v < 0 ? 0 : v > 255 ? 255 : v);
+	}
+}
 
 void tryon_yuv420_to_bgr(const unsigned char *y, const unsigned char *cb, const unsigned char *cr, int width,
                          int x0, int y0, int x1, int y1, unsigned char *bgr, size_t bgr_stride) {
+	const unsigned char *lim = clamp_tab + 256;
 	int cw = width / 2;
-	for (int r = y0; r < y1; r++) {
-		const unsigned char *ys = y + (size_t)r * width;
-		const unsigned char *us = cb + (size_t)(r / 2) * cw, *vs = cr + (size_t)(r / 2) * cw;
-		unsigned char *d = bgr + (size_t)r * bgr_stride;
-		for (int x = x0; x < x1; x++) {
-			int l = ys[x], u = us[x / 2] - 128, v = vs[x / 2] - 128;
-			d[3 * x + 0] = clamp8(l + ((FIX(1.772) * u + HALF) >> 16));
-			d[3 * x + 1] = clamp8(l + ((-FIX(0.34414) * u - FIX(0.71414) * v + HALF) >> 16));
-			d[3 * x + 2] = clamp8(l + ((FIX(1.402) * v + HALF) >> 16));
+	for (int r = y0; r < y1; r += 2) {
+		const unsigned char *restrict ya = y + (size_t)r * width, *restrict yb = ya + width;
+		const unsigned char *restrict u = cb + (size_t)(r / 2) * cw, *restrict v = cr + (size_t)(r / 2) * cw;
+		unsigned char *restrict da = bgr + (size_t)r * bgr_stride, *restrict db = da + bgr_stride;
+		for (int x = x0; x < x1; x += 2) {
+			int cbv = u[x >> 1], crv = v[x >> 1];
+			int addb = cb_b[cbv], addr = cr_r[crv], addg = (cb_g[cbv] + cr_g[crv]) >> 16;
+			int l;
+			unsigned char *restrict p = da + 3 * x, *restrict q = db + 3 * x;
+			l = ya[x];
+			p[0] = lim[l + addb], p[1] = lim[l + addg], p[2] = lim[l + addr];
+			l = ya[x + 1];
+			p[3] = lim[l + addb], p[4] = lim[l + addg], p[5] = lim[l + addr];
+			l = yb[x];
+			q[0] = lim[l + addb], q[1] = lim[l + addg], q[2] = lim[l + addr];
+			l = yb[x + 1];
+			q[3] = lim[l + addb], q[4] = lim[l + addg], q[5] = lim[l + addr];
 		}
 	}
 }
 
 void tryon_bgr_to_yuv420(const unsigned char *bgr, size_t bgr_stride, int width, int x0, int y0, int x1, int y1,
                          unsigned char *y, unsigned char *cb, unsigned char *cr) {
+	const unsigned char *lim = clamp_tab + 256;
 	int cw = width / 2;
 	for (int r = y0; r < y1; r += 2) {
-		const unsigned char *s0 = bgr + (size_t)r * bgr_stride, *s1 = s0 + bgr_stride;
-		unsigned char *y0row = y + (size_t)r * width, *y1row = y0row + width;
-		unsigned char *u = cb + (size_t)(r / 2) * cw, *v = cr + (size_t)(r / 2) * cw;
+		const unsigned char *restrict s0 = bgr + (size_t)r * bgr_stride, *restrict s1 = s0 + bgr_stride;
+		unsigned char *restrict ya = y + (size_t)r * width, *restrict yb = ya + width;
+		unsigned char *restrict u = cb + (size_t)(r / 2) * cw, *restrict v = cr + (size_t)(r / 2) * cw;
 		for (int x = x0; x < x1; x += 2) {
-			const unsigned char *a = s0 + 3 * x, *b = s1 + 3 * x;
-			y0row[x] = (unsigned char)((FIX(0.114) * a[0] + FIX(0.587) * a[1] + FIX(0.299) * a[2] + HALF) >> 16);
-			y0row[x + 1] = (unsigned char)((FIX(0.114) * a[3] + FIX(0.587) * a[4] + FIX(0.299) * a[5] + HALF) >> 16);
-			y1row[x] = (unsigned char)((FIX(0.114) * b[0] + FIX(0.587) * b[1] + FIX(0.299) * b[2] + HALF) >> 16);
-			y1row[x + 1] = (unsigned char)((FIX(0.114) * b[3] + FIX(0.587) * b[4] + FIX(0.299) * b[5] + HALF) >> 16);
+			const unsigned char *restrict a = s0 + 3 * x, *restrict b = s1 + 3 * x;
+			ya[x] = (unsigned char)((y_b[a[0]] + y_g[a[1]] + y_r[a[2]]) >> 16);
+			ya[x + 1] = (unsigned char)((y_b[a[3]] + y_g[a[4]] + y_r[a[5]]) >> 16);
+			yb[x] = (unsigned char)((y_b[b[0]] + y_g[b[1]] + y_r[b[2]]) >> 16);
+			yb[x + 1] = (unsigned char)((y_b[b[3]] + y_g[b[4]] + y_r[b[5]]) >> 16);
 			// The block's mean colour, in quarters: chroma is linear in it.
+			// Pure red or blue rounds up to 256: clamped.
 			int B = a[0] + a[3] + b[0] + b[3], G = a[1] + a[4] + b[1] + b[4], R = a[2] + a[5] + b[2] + b[5];
-			u[x / 2] = clamp8(((FIX(0.5) * B - FIX(0.33126) * G - FIX(0.16874) * R + 2 * 65536) >> 18) + 128);
-			v[x / 2] = clamp8(((FIX(0.5) * R - FIX(0.41869) * G - FIX(0.08131) * B + 2 * 65536) >> 18) + 128);
+			u[x >> 1] = lim[((FIX(0.5) * B - FIX(0.33126) * G - FIX(0.16874) * R + 2 * 65536) >> 18) + 128];
+			v[x >> 1] = lim[((FIX(0.5) * R - FIX(0.41869) * G - FIX(0.08131) * B + 2 * 65536) >> 18) + 128];
 		}
 	}
 }

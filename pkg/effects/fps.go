@@ -21,9 +21,11 @@ func DrawFPS(img *gocv.Mat, fps float64) {
 }
 
 // FPSArea is the part of a picture of size that DrawFPS draws on: its box,
-// which holds the text.
+// and the stroke's width around it, where the text's antialiased edge may
+// pass the size OpenCV gives for it.
 func FPSArea(size image.Point, fps float64) image.Rectangle {
-	return fpsStampFor(size, fps).box
+	st := fpsStampFor(size, fps)
+	return st.box.Inset(-st.thickness - 1).Intersect(image.Rectangle{Max: size})
 }
 
 type fpsStamp struct {
