@@ -54,15 +54,33 @@ func (l Lipstick) Apply(img *gocv.Mat, faces []landmarks.Face) {
 	}
 }
 
-func (l Lipstick) applyFace(img *gocv.Mat, pts *landmarks.Shape) {
-	outer := pts[landmarks.OuterLipsStart:landmarks.OuterLipsEnd]
-	inner := pts[landmarks.InnerMouthStart:landmarks.InnerMouthEnd]
+// Area is where Apply reads and draws for faces in a picture of size: the
+// lips and their feather. The rest of the picture may hold anything, and
+// is left as it is.
+func (l Lipstick) Area(size image.Point, faces []landmarks.Face) []image.Rectangle {
+	out := make([]image.Rectangle, 0, len(faces))
+	for i := range faces {
+		if roi, _ := lipsArea(&faces[i].Points, size); !roi.Empty() {
+			out = append(out, roi)
+		}
+	}
+	return out
+}
 
-	lips := bounds(outer)
+// lipsArea is the part of a picture of size that the lips of pts and
+// their feather cover, and the feather's width.
+func lipsArea(pts *landmarks.Shape, size image.Point) (image.Rectangle, int) {
+	lips := bounds(pts[landmarks.OuterLipsStart:landmarks.OuterLipsEnd])
 	// Feather over about a twentieth of the mouth's width: wide enough to hide
 	// landmark error of a pixel or two, narrow enough to stay on the lips.
 	feather := max(1, lips.Dx()/20)
-	roi := lips.Inset(-2 * feather).Intersect(image.Rect(0, 0, img.Cols(), img.Rows()))
+	return lips.Inset(-2 * feather).Intersect(image.Rectangle{Max: size}), feather
+}
+
+func (l Lipstick) applyFace(img *gocv.Mat, pts *landmarks.Shape) {
+	outer := pts[landmarks.OuterLipsStart:landmarks.OuterLipsEnd]
+	inner := pts[landmarks.InnerMouthStart:landmarks.InnerMouthEnd]
+	roi, feather := lipsArea(pts, image.Pt(img.Cols(), img.Rows()))
 	if roi.Dx() < 2 || roi.Dy() < 2 {
 		return
 	}

@@ -301,7 +301,7 @@ func frameBytes(img *gocv.Mat) ([]uint8, int, bool) {
 }
 
 // makeupReach is how far past a face's landmarks, in eye spacings, the
-// makeup effects read and draw: foundation's forehead, 0.45 of the spacing
+// makeup effects but lipstick (which says where its lips are) read and draw: foundation's forehead, 0.45 of the spacing
 // above the brows, and its feather are the farthest.
 const makeupReach = 0.6
 
@@ -321,33 +321,29 @@ func makeupArea(size image.Point, faces []landmarks.Face) []image.Rectangle {
 	return out
 }
 
-// Area is where Apply reads and draws for faces in a picture of size: the
-// rest of the picture may hold anything, and is left as it is.
-func (l Lipstick) Area(size image.Point, faces []landmarks.Face) []image.Rectangle {
-	return makeupArea(size, faces)
-}
-
-// Area is as Lipstick's.
+// Area is where Apply reads and draws for faces in a picture of size
+// (makeupArea): the rest of the picture may hold anything, and is left as
+// it is.
 func (e Eyeliner) Area(size image.Point, faces []landmarks.Face) []image.Rectangle {
 	return makeupArea(size, faces)
 }
 
-// Area is as Lipstick's.
+// Area is as Eyeliner's.
 func (e Eyeshadow) Area(size image.Point, faces []landmarks.Face) []image.Rectangle {
 	return makeupArea(size, faces)
 }
 
-// Area is as Lipstick's.
+// Area is as Eyeliner's.
 func (b Brows) Area(size image.Point, faces []landmarks.Face) []image.Rectangle {
 	return makeupArea(size, faces)
 }
 
-// Area is as Lipstick's.
+// Area is as Eyeliner's.
 func (b Blush) Area(size image.Point, faces []landmarks.Face) []image.Rectangle {
 	return makeupArea(size, faces)
 }
 
-// Area is as Lipstick's.
+// Area is as Eyeliner's.
 func (f Foundation) Area(size image.Point, faces []landmarks.Face) []image.Rectangle {
 	return makeupArea(size, faces)
 }
