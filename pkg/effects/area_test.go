@@ -3,6 +3,8 @@ package effects_test
 import (
 	"fmt"
 	"image"
+	"image/color"
+	"strconv"
 	"testing"
 
 	"gocv.io/x/gocv"
@@ -138,4 +140,67 @@ func TestFPSStaysInItsArea(t *testing.T) {
 		}
 		img.Close()
 	}
+}
+
+// A stamp drawn from the cache is the text OpenCV draws, white on the dark
+// box, on any picture; another value draws another stamp, and a second
+// frame with the same value gets the same one.
+func TestFPSStampIsTheText(t *testing.T) {
+	for _, w := range []int{320, 1280} {
+		size := image.Pt(w, w*9/16)
+		for _, fps := range []float64{29.9, 30, 7.5} {
+			area := effects.FPSArea(size, fps)
+			draw := func(bg gocv.Scalar) gocv.Mat {
+				m := gocv.NewMatWithSize(size.Y, size.X, gocv.MatTypeCV8UC3)
+				m.SetTo(bg)
+				effects.DrawFPS(&m, fps)
+				r := m.Region(area)
+				out := r.Clone()
+				r.Close()
+				m.Close()
+				return out
+			}
+			onGray, onRed, again := draw(gocv.NewScalar(128, 128, 128, 0)), draw(gocv.NewScalar(0, 0, 255, 0)), draw(gocv.NewScalar(128, 128, 128, 0))
+			want := gocv.NewMatWithSize(area.Dy(), area.Dx(), gocv.MatTypeCV8UC3)
+			want.SetTo(gocv.NewScalar(0, 0, 0, 0))
+			text := "FPS " + strconv.FormatFloat(fps, 'f', 1, 64)
+			scale := max(0.4, float64(w)/900)
+			thickness := max(1, int(scale*2))
+			ts, _ := gocv.GetTextSizeWithBaseline(text, gocv.FontHersheySimplex, scale, thickness)
+			pad := int(6*scale) + thickness + 1
+			gocv.PutTextWithParams(&want, text, image.Pt(pad, pad+ts.Y), gocv.FontHersheySimplex, scale, color.RGBA{255, 255, 255, 0}, thickness, gocv.LineAA, false)
+			for name, got := range map[string]gocv.Mat{"on gray": onGray, "on red": onRed, "again": again} {
+				if d, _ := meanAbsDiffMats(t, got, want); d != 0 {
+					t.Errorf("%d wide, FPS %v, %s: %.3f levels from OpenCV's text", w, fps, name, d)
+				}
+			}
+			if n := gocv.CountNonZero(toGray(onGray)); n < 50 {
+				t.Errorf("%d wide, FPS %v: %d lit pixels", w, fps, n)
+			}
+			onGray.Close()
+			onRed.Close()
+			again.Close()
+			want.Close()
+		}
+	}
+	a, b := effects.FPSArea(image.Pt(640, 480), 9.9), effects.FPSArea(image.Pt(640, 480), 10.0)
+	if a.Dx() >= b.Dx() {
+		t.Errorf("FPS 9.9's stamp %v is as wide as 10.0's %v", a, b)
+	}
+}
+
+func meanAbsDiffMats(t *testing.T, a, b gocv.Mat) (float64, int) {
+	t.Helper()
+	pa, pb := bytesOf(t, a), bytesOf(t, b)
+	if len(pa) != len(pb) {
+		t.Fatalf("%d and %d bytes", len(pa), len(pb))
+	}
+	sum, most := 0, 0
+	for i := range pa {
+		d := int(pa[i]) - int(pb[i])
+		d = max(d, -d)
+		sum += d
+		most = max(most, d)
+	}
+	return float64(sum) / float64(len(pa)), most
 }
