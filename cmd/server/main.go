@@ -16,6 +16,7 @@ import (
 )
 
 func main() {
+	reexecForSysmon()
 	tuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {
