@@ -107,6 +107,14 @@ type Options struct {
 	Progressive bool // a progressive JPEG (about ten scans) instead of baseline
 }
 
+// quality is o's quality, 95 for 0 and within 1..100.
+func (o Options) quality() int {
+	if o.Quality == 0 {
+		return 95
+	}
+	return min(max(o.Quality, 1), 100)
+}
+
 // Buffer is an encoded JPEG in C memory, so the bytes reach the transport
 // without a copy into the Go heap. Close frees it; Bytes must not be used
 // after.
@@ -145,11 +153,7 @@ func Encode(m gocv.Mat, o Options) (*Buffer, error) {
 	if m.Empty() {
 		return nil, ErrEmpty
 	}
-	quality := o.Quality
-	if quality == 0 {
-		quality = 95
-	}
-	quality = min(max(quality, 1), 100)
+	quality := o.quality()
 	if !m.IsContinuous() { // a Region view: rows apart in its parent
 		c := m.Clone()
 		defer c.Close()
@@ -191,11 +195,7 @@ func EncodeI420(yuv []byte, width, height int, o Options) ([]byte, error) {
 	if width <= 0 || height <= 0 || width%2 != 0 || height%2 != 0 || len(yuv) != width*height*3/2 {
 		return nil, fmt.Errorf("cvjpeg: %d bytes are not a %dx%d I420 picture", len(yuv), width, height)
 	}
-	quality := o.Quality
-	if quality == 0 {
-		quality = 95
-	}
-	quality = min(max(quality, 1), 100)
+	quality := o.quality()
 	var out *C.uchar
 	var n C.ulong
 	var msg [C.TRYON_JPEG_MSG]C.char

@@ -159,11 +159,7 @@ func EncodePlanes(p *Planes, o Options) (*Buffer, error) {
 	if o.Progressive {
 		return nil, errors.New("cvjpeg: planes are encoded baseline only")
 	}
-	quality := o.Quality
-	if quality == 0 {
-		quality = 95
-	}
-	quality = min(max(quality, 1), 100)
+	quality := o.quality()
 	var out *C.uchar
 	var n C.ulong
 	var msg [C.TRYON_JPEG_MSG]C.char

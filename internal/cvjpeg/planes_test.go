@@ -46,6 +46,19 @@ func meanAbsDiff(t testing.TB, a, b gocv.Mat) (mean float64, most int) {
 	return float64(sum) / float64(len(pa)), most
 }
 
+// webcamBothWays is the webcam frame decoded to its planes and to BGR.
+func webcamBothWays(t *testing.T) (cvjpeg.Planes, gocv.Mat) {
+	t.Helper()
+	jpg := testmedia.WebcamJPEG(t)
+	p := decodePlanes(t, jpg)
+	bgr, err := cvjpeg.Decode(jpg)
+	if err != nil {
+		p.Close()
+		t.Fatal(err)
+	}
+	return p, bgr
+}
+
 // roundTripDiff is meanAbsDiff's mean, and the share of values that
 // differ by more than 2 levels.
 func roundTripDiff(t testing.TB, a, b gocv.Mat) (mean, far float64) {
@@ -67,13 +80,8 @@ func roundTripDiff(t testing.TB, a, b gocv.Mat) (mean, far float64) {
 // for the chroma's upsampling (libjpeg's smooth one there, repeated 2x2
 // blocks here).
 func TestDecodePlanesIsThePicture(t *testing.T) {
-	jpg := testmedia.WebcamJPEG(t)
-	p := decodePlanes(t, jpg)
+	p, bgr := webcamBothWays(t)
 	defer p.Close()
-	bgr, err := cvjpeg.Decode(jpg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	defer bgr.Close()
 	if p.Size() != image.Pt(bgr.Cols(), bgr.Rows()) || p.Cb.Cols() != bgr.Cols()/2 || p.Cr.Rows() != bgr.Rows()/2 {
 		t.Fatalf("planes %v, chroma %dx%d, for a %dx%d picture", p.Size(), p.Cb.Cols(), p.Cb.Rows(), bgr.Cols(), bgr.Rows())
@@ -146,13 +154,8 @@ func TestPlanesRegionRoundTrip(t *testing.T) {
 // Planes encode to the picture they hold, as close to it as encoding its
 // BGR is.
 func TestEncodePlanes(t *testing.T) {
-	jpg := testmedia.WebcamJPEG(t)
-	p := decodePlanes(t, jpg)
+	p, bgr := webcamBothWays(t)
 	defer p.Close()
-	bgr, err := cvjpeg.Decode(jpg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	defer bgr.Close()
 	buf, err := cvjpeg.EncodePlanes(&p, cvjpeg.Options{Quality: 90})
 	if err != nil {

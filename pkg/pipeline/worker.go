@@ -256,9 +256,6 @@ func (w *worker) process(q queued, job frameJob) (res Result) {
 		effects.DrawFPS(img, res.FPS)
 	}
 	lap(&res.Timings.Effects)
-	if planar {
-		return w.encodePlanes(res, drawn, lap)
-	}
 
 	if job.encoder != nil {
 		at := q.in.Captured
@@ -271,7 +268,12 @@ func (w *worker) process(q queued, job frameJob) (res Result) {
 		lap(&res.Timings.Encode)
 		return res
 	}
-	buf, err := cvjpeg.Encode(*img, w.encode)
+	var buf *cvjpeg.Buffer
+	if planar {
+		buf, err = w.encodePlanes(drawn)
+	} else {
+		buf, err = cvjpeg.Encode(*img, w.encode)
+	}
 	if err != nil {
 		res.Err = asFrameError(fmt.Errorf("encode: %w", err))
 		return res
@@ -340,20 +342,12 @@ func mergeOverlapping(rs []image.Rectangle) []image.Rectangle {
 
 // encodePlanes writes the drawn parts of w.img back into the planes and
 // encodes them.
-func (w *worker) encodePlanes(res Result, drawn []image.Rectangle, lap func(*time.Duration)) Result {
+func (w *worker) encodePlanes(drawn []image.Rectangle) (*cvjpeg.Buffer, error) {
 	planes := w.planes()
 	for _, r := range drawn {
-		planes.FromBGR(w.img, r)
+		planes.FromBGR(w.img, r) // sizes checked by toBGR
 	}
-	buf, err := cvjpeg.EncodePlanes(&planes, w.encode)
-	if err != nil {
-		res.Err = asFrameError(fmt.Errorf("encode: %w", err))
-		return res
-	}
-	res.JPEG = buf.Bytes() // C memory, not copied; freed by Release
-	res.release = buf.Close
-	lap(&res.Timings.Encode)
-	return res
+	return cvjpeg.EncodePlanes(&planes, w.encode)
 }
 
 func (w *worker) planes() cvjpeg.Planes { return cvjpeg.Planes{Y: w.gray, Cb: w.cb, Cr: w.cr} }
