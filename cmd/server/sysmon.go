@@ -17,12 +17,14 @@ import (
 // those polls (docs/BENCHMARKS.md, "sysmon").
 //
 // sysmon never parks while the scheduler trace is on, and then backs off
-// to a 10 ms poll whenever it has nothing to take back. So the server
-// starts itself again with GODEBUG=schedtrace set to the longest period
-// there is, 2^31 - 1 ms (24.8 days): the trace line (one "SCHED" line on
-// stderr) comes once a period, and also at start on a machine that has
-// been up longer than that. A GODEBUG that already sets schedtrace, or
-// LIVETRYON_NO_REEXEC=1, keeps the process as it is.
+// to a 10 ms poll whenever it has nothing to take back (100 wakeups a
+// second on an idle server). So the server starts itself again with
+// GODEBUG=schedtrace set to the longest period there is, 2^31 - 1 ms (24.8
+// days): the trace line (one "SCHED" line on stderr) comes once a period,
+// and also at start on a machine that has been up longer than that; a
+// fatal error's report also lists the scheduler's state. A GODEBUG that
+// already sets schedtrace, or LIVETRYON_NO_REEXEC=1 (for a debugger that
+// does not follow exec), keeps the process as it is.
 const sysmonSetting = "schedtrace=2147483647"
 
 // reexecForSysmon replaces the process with the same program, arguments
@@ -34,10 +36,9 @@ func reexecForSysmon() {
 	if strings.Contains(godebug, "schedtrace=") || os.Getenv("LIVETRYON_NO_REEXEC") == "1" {
 		return
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		return
-	}
+	// The running program's own file, even if its path was replaced or
+	// removed since it started.
+	const exe = "/proc/self/exe"
 	if godebug != "" {
 		godebug += ","
 	}

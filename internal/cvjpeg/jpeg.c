@@ -154,7 +154,8 @@ static void point_rows(JSAMPROW *rows, int n, const unsigned char *src, size_t s
 }
 
 // encode_420 encodes a width x height YCbCr 4:2:0 picture from its planes
-// (chroma (width+1)/2 x (height+1)/2), through lut when it is not NULL.
+// (both sides even; chroma width/2 x height/2), through lut when it is not
+// NULL.
 // Planes whose width is a multiple of 16 and need no lut are handed to
 // libjpeg as they are; others are copied, 16 rows at a time, into a padded
 // scratch.
@@ -163,9 +164,15 @@ static int encode_420(const unsigned char *y, size_t ys, const unsigned char *cb
                       unsigned char **out, unsigned long *out_len, char *msg) {
 	struct jpeg_compress_struct cinfo;
 	struct error_mgr err;
-	int cw = (width + 1) / 2, ch = (height + 1) / 2;
+	int cw = width / 2, ch = height / 2;
 	int yp = (width + 15) & ~15, cp = yp / 2; // padded to whole MCUs
 	int direct = ylut == NULL && width % 16 == 0;
+	if (width % 2 != 0 || height % 2 != 0) { // the chroma planes are width/2 x height/2
+		snprintf(msg, TRYON_JPEG_MSG, "a 4:2:0 picture of %dx%d: the sides must be even", width, height);
+		*out = NULL;
+		*out_len = 0;
+		return -1;
+	}
 	unsigned char identity[256];
 	unsigned char *scratch = NULL;
 	JSAMPROW yrows[16], urows[8], vrows[8];
@@ -255,11 +262,9 @@ int tryon_jpeg_decode_yuv420(const unsigned char *src, size_t n, unsigned char *
 	int dst_width = *width, dst_height = *height;
 	struct jpeg_decompress_struct cinfo;
 	struct error_mgr err;
-	unsigned char *spare = NULL; // where rows past the picture's go
 	cinfo.err = errors(&err, msg);
 	if (setjmp(err.escape)) {
 		jpeg_destroy_decompress(&cinfo);
-		free(spare);
 		return -1;
 	}
 	jpeg_create_decompress(&cinfo);
@@ -279,12 +284,12 @@ int tryon_jpeg_decode_yuv420(const unsigned char *src, size_t n, unsigned char *
 		return 1;
 	}
 	int w = *width, h = *height, cw = w / 2, ch = h / 2;
-	spare = malloc((size_t)w);
-	if (spare == NULL) {
-		jpeg_destroy_decompress(&cinfo);
-		snprintf(msg, TRYON_JPEG_MSG, "out of memory");
-		return -1;
-	}
+	// Where rows past the picture's go: from libjpeg's own pool, which
+	// jpeg_destroy_decompress frees on every path, the error's longjmp
+	// included (a malloc'd pointer set after setjmp is not reliably seen
+	// by the error branch, and a table the file never defines fails here
+	// on every frame).
+	JSAMPROW spare = (JSAMPROW)(*cinfo.mem->alloc_small)((j_common_ptr)&cinfo, JPOOL_IMAGE, (size_t)w);
 	cinfo.raw_data_out = TRUE;
 	cinfo.out_color_space = JCS_YCbCr;
 	jpeg_start_decompress(&cinfo);
@@ -304,7 +309,6 @@ int tryon_jpeg_decode_yuv420(const unsigned char *src, size_t n, unsigned char *
 	}
 	jpeg_finish_decompress(&cinfo);
 	jpeg_destroy_decompress(&cinfo);
-	free(spare);
 	return 0;
 }
 

@@ -104,8 +104,9 @@ func data(m gocv.Mat) *C.uchar {
 // Size is the picture's size.
 func (p *Planes) Size() image.Point { return image.Pt(p.Y.Cols(), p.Y.Rows()) }
 
-// blocks is r grown to whole 2x2 chroma blocks and cut to the picture.
-func (p *Planes) blocks(r image.Rectangle) image.Rectangle {
+// Blocks is r grown to whole 2x2 chroma blocks and cut to the picture:
+// what ToBGR and FromBGR convert for r.
+func (p *Planes) Blocks(r image.Rectangle) image.Rectangle {
 	r.Min.X, r.Min.Y = r.Min.X&^1, r.Min.Y&^1
 	r.Max.X, r.Max.Y = (r.Max.X+1)&^1, (r.Max.Y+1)&^1
 	return r.Intersect(image.Rectangle{Max: p.Size()})
@@ -118,7 +119,7 @@ func (p *Planes) ToBGR(bgr *gocv.Mat, r image.Rectangle) error {
 	if err := p.check(*bgr); err != nil {
 		return err
 	}
-	if r = p.blocks(r); r.Empty() {
+	if r = p.Blocks(r); r.Empty() {
 		return nil
 	}
 	C.tryon_yuv420_to_bgr(data(p.Y), data(p.Cb), data(p.Cr), C.int(p.Y.Cols()),
@@ -132,7 +133,7 @@ func (p *Planes) FromBGR(bgr gocv.Mat, r image.Rectangle) error {
 	if err := p.check(bgr); err != nil {
 		return err
 	}
-	if r = p.blocks(r); r.Empty() {
+	if r = p.Blocks(r); r.Empty() {
 		return nil
 	}
 	C.tryon_bgr_to_yuv420(data(bgr), C.size_t(bgr.Cols()*3), C.int(p.Y.Cols()),

@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"gocv.io/x/gocv"
@@ -80,9 +82,45 @@ func roundTripDiff(t testing.TB, a, b gocv.Mat) (mean, far float64) {
 // for the chroma's upsampling (libjpeg's smooth one there, repeated 2x2
 // blocks here).
 func TestDecodePlanesIsThePicture(t *testing.T) {
-	p, bgr := webcamBothWays(t)
-	defer p.Close()
-	defer bgr.Close()
+	// Heights that are not whole 16-row blocks (1080, 360) send libjpeg's
+	// padding rows to a spare row; a progressive frame is decoded from its
+	// buffered coefficients.
+	for name, jpg := range map[string][]byte{
+		"640x480":             testmedia.WebcamJPEG(t),
+		"1920x1080":           testmedia.PortraitAt(t, 1920, 1080),
+		"640x360":             testmedia.PortraitAt(t, 640, 360),
+		"640x480 progressive": progressive(t, testmedia.WebcamJPEG(t)),
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := decodePlanes(t, jpg)
+			defer p.Close()
+			bgr, err := cvjpeg.Decode(jpg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer bgr.Close()
+			checkPlanesArePicture(t, p, bgr)
+		})
+	}
+}
+
+// progressive is jpg encoded again as a progressive JPEG.
+func progressive(t *testing.T, jpg []byte) []byte {
+	t.Helper()
+	m, err := cvjpeg.Decode(jpg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	out, err := cvjpeg.EncodeBytes(m, cvjpeg.Options{Quality: 80, Progressive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func checkPlanesArePicture(t *testing.T, p cvjpeg.Planes, bgr gocv.Mat) {
+	t.Helper()
 	if p.Size() != image.Pt(bgr.Cols(), bgr.Rows()) || p.Cb.Cols() != bgr.Cols()/2 || p.Cr.Rows() != bgr.Rows()/2 {
 		t.Fatalf("planes %v, chroma %dx%d, for a %dx%d picture", p.Size(), p.Cb.Cols(), p.Cb.Rows(), bgr.Cols(), bgr.Rows())
 	}
@@ -237,6 +275,44 @@ func TestDecodePlanesRefuses(t *testing.T) {
 	}
 	p := decodePlanes(t, b[:len(b)/2])
 	p.Close()
+}
+
+// A frame whose chroma uses a quantization table it never defines fails
+// after the header, where the decoder has taken memory for its padding
+// rows: that memory is freed on the error's path too, so such frames,
+// sent again and again, do not grow the process.
+func TestDecodePlanesErrorAfterTheHeaderFreesItsMemory(t *testing.T) {
+	jpg := testmedia.PortraitAt(t, 4096, 16)
+	bad := append([]byte(nil), jpg...)
+	sof := bytes.Index(bad, []byte{0xFF, 0xC0})
+	if sof < 0 || bad[sof+9] != 3 {
+		t.Fatal("no baseline 3-component frame header")
+	}
+	bad[sof+10+3+2] = 3 // the second component's table: 3, never defined
+	var p cvjpeg.Planes
+	defer p.Close()
+	if err := cvjpeg.DecodePlanes(jpg, &p); err != nil {
+		t.Fatal(err)
+	}
+	rss := func() int {
+		b, err := os.ReadFile("/proc/self/statm")
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages, _ := strconv.Atoi(strings.Fields(string(b))[1])
+		return pages * os.Getpagesize()
+	}
+	before := rss()
+	const n = 20000 // 82 MB, at 4096 bytes each, were it leaked
+	for i := 0; i < n; i++ {
+		err := cvjpeg.DecodePlanes(bad, &p)
+		if err == nil || errors.Is(err, cvjpeg.ErrNotPlanar) {
+			t.Fatalf("an undefined quantization table: %v", err)
+		}
+	}
+	if grown := rss() - before; grown > 16<<20 {
+		t.Errorf("%d failed decodes grew the process by %d MB", n, grown>>20)
+	}
 }
 
 // Planes of the frame's size are reused, as DecodeInto reuses its Mat.

@@ -18,18 +18,30 @@ import (
 // its antialiased edge included, so a stamp does not depend on the picture
 // under it.
 func DrawFPS(img *gocv.Mat, fps float64) {
-	if img.Empty() || img.Type() != gocv.MatTypeCV8UC3 || !img.IsContinuous() {
+	if img.Empty() || img.Type() != gocv.MatTypeCV8UC3 {
 		return
 	}
 	size := image.Pt(img.Cols(), img.Rows())
 	st := fpsStampFor(size.X, fps)
 	patch := stamps.get(st)
+	box := st.box.Intersect(image.Rectangle{Max: size})
+	w := st.box.Dx() * 3
+	if !img.IsContinuous() { // a Region view: rows apart in its parent
+		src, err := gocv.NewMatFromBytes(st.box.Dy(), st.box.Dx(), gocv.MatTypeCV8UC3, patch)
+		if err != nil {
+			return
+		}
+		part, dst := src.Region(box), img.Region(box)
+		part.CopyTo(&dst)
+		dst.Close()
+		part.Close()
+		src.Close()
+		return
+	}
 	px, err := img.DataPtrUint8()
 	if err != nil {
 		return
 	}
-	box := st.box.Intersect(image.Rectangle{Max: size})
-	w := st.box.Dx() * 3
 	for y := box.Min.Y; y < box.Max.Y; y++ {
 		copy(px[y*size.X*3:][:box.Dx()*3], patch[y*w:][:box.Dx()*3])
 	}
@@ -62,11 +74,15 @@ func fpsStampFor(frameWidth int, fps float64) fpsStamp {
 }
 
 // stampCache holds rendered stamps, BGR rows packed, in Go memory: at
-// most stampCacheSize, the oldest dropped first.
+// most stampCacheBytes of them, the oldest dropped first. A 1280-wide
+// frame's stamp is about 50 KB, a 4096-wide one's about 500 KB; a
+// session's rate takes a few dozen values, and a long one drifts through
+// more.
 type stampCache struct {
 	mu    sync.Mutex
 	m     map[stampKey][]byte
 	order []stampKey
+	bytes int
 }
 
 type stampKey struct {
@@ -74,7 +90,7 @@ type stampKey struct {
 	text  string
 }
 
-const stampCacheSize = 256
+const stampCacheBytes = 4 << 20
 
 var stamps = stampCache{m: map[stampKey][]byte{}}
 
@@ -90,12 +106,14 @@ func (c *stampCache) get(st fpsStamp) []byte {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.m[key]; !ok {
-		if len(c.order) == stampCacheSize {
+		for len(c.order) > 0 && c.bytes+len(patch) > stampCacheBytes {
+			c.bytes -= len(c.m[c.order[0]])
 			delete(c.m, c.order[0])
 			c.order = append(c.order[:0], c.order[1:]...)
 		}
 		c.m[key] = patch
 		c.order = append(c.order, key)
+		c.bytes += len(patch)
 	}
 	return patch
 }
