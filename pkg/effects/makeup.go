@@ -301,8 +301,9 @@ func frameBytes(img *gocv.Mat) ([]uint8, int, bool) {
 }
 
 // makeupReach is how far past a face's landmarks, in eye spacings, the
-// makeup effects but lipstick (which says where its lips are) read and draw: foundation's forehead, 0.45 of the spacing
-// above the brows, and its feather are the farthest.
+// makeup effects other than lipstick (which says where its lips are) read
+// and draw. Foundation's forehead, 0.45 of the spacing above the brows,
+// and its feather reach farthest; TestEffectsStayInTheirArea fails at 0.5.
 const makeupReach = 0.6
 
 // makeupArea is where the makeup effects read and draw for faces in a
