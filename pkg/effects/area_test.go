@@ -171,11 +171,11 @@ func TestFPSStampIsTheText(t *testing.T) {
 			gocv.PutTextWithParams(&want, text, image.Pt(pad, pad+ts.Y), gocv.FontHersheySimplex, scale, color.RGBA{255, 255, 255, 0}, thickness, gocv.LineAA, false)
 			for name, got := range map[string]gocv.Mat{"on gray": onGray, "on red": onRed, "again": again} {
 				if d, _ := meanAbsDiffMats(t, got, want); d != 0 {
-					t.Errorf("%d wide, FPS %v, %s: %.3f levels from OpenCV's text", w, fps, name, d)
+					t.Errorf("%d wide, the stamp reading %v, %s: %.3f levels from OpenCV's text", w, fps, name, d)
 				}
 			}
 			if n := gocv.CountNonZero(toGray(onGray)); n < 50 {
-				t.Errorf("%d wide, FPS %v: %d lit pixels", w, fps, n)
+				t.Errorf("%d wide, the stamp reading %v: only %d lit pixels of text", w, fps, n)
 			}
 			onGray.Close()
 			onRed.Close()
@@ -185,7 +185,7 @@ func TestFPSStampIsTheText(t *testing.T) {
 	}
 	a, b := effects.FPSArea(image.Pt(640, 480), 9.9), effects.FPSArea(image.Pt(640, 480), 10.0)
 	if a.Dx() >= b.Dx() {
-		t.Errorf("FPS 9.9's stamp %v is as wide as 10.0's %v", a, b)
+		t.Errorf("the stamp reading 9.9 (%v) is as wide as the one reading 10.0 (%v): the box does not follow the text", a, b)
 	}
 }
 

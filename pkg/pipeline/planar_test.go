@@ -94,15 +94,7 @@ func TestPlanarFrameIsTheBGRFrame(t *testing.T) {
 			if err := planes.FromBGR(all, whole); err != nil {
 				t.Fatal(err)
 			}
-			buf, err := cvjpeg.EncodePlanes(&planes, cvjpeg.Options{Quality: pipeline.DefaultConfig().JPEGQuality})
-			if err != nil {
-				t.Fatal(err)
-			}
-			viaPlanes, err := cvjpeg.Decode(buf.Bytes())
-			buf.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
+			viaPlanes := answerOf(t, &planes)
 			defer viaPlanes.Close()
 
 			// The client's planes, encoded as they came.
@@ -111,15 +103,7 @@ func TestPlanarFrameIsTheBGRFrame(t *testing.T) {
 			if err := cvjpeg.DecodePlanes(in, &clients); err != nil {
 				t.Fatal(err)
 			}
-			buf, err = cvjpeg.EncodePlanes(&clients, cvjpeg.Options{Quality: pipeline.DefaultConfig().JPEGQuality})
-			if err != nil {
-				t.Fatal(err)
-			}
-			untouched, err := cvjpeg.Decode(buf.Bytes())
-			buf.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
+			untouched := answerOf(t, &clients)
 			defer untouched.Close()
 
 			stamp := effects.FPSArea(size, r.FPS)
@@ -150,6 +134,22 @@ func TestPlanarFrameIsTheBGRFrame(t *testing.T) {
 			}
 		})
 	}
+}
+
+// answerOf is planes encoded at the pipeline's default quality, and
+// decoded to BGR as a client would see them.
+func answerOf(t *testing.T, planes *cvjpeg.Planes) gocv.Mat {
+	t.Helper()
+	buf, err := cvjpeg.EncodePlanes(planes, cvjpeg.Options{Quality: pipeline.DefaultConfig().JPEGQuality})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer buf.Close()
+	m, err := cvjpeg.Decode(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 // meanDiff is the mean absolute difference of two BGR Mats, per channel.
